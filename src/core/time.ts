@@ -1,0 +1,149 @@
+/**
+ * Time conversions. Everything ratchet emits is UTC. JS Date is millisecond-precise but FILETIME is
+ * 100 ns, so exact values are carried as bigint "ticks of 100 ns since 1601-01-01" and formatted here.
+ */
+
+/** 100-ns intervals between 1601-01-01 and 1970-01-01. */
+export const FILETIME_UNIX_EPOCH = 116_444_736_000_000_000n
+/** .NET DateTime ticks (100 ns since 0001-01-01) at 1970-01-01. */
+export const DOTNET_UNIX_EPOCH_TICKS = 621_355_968_000_000_000n
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0')
+
+/**
+ * Formats 100-ns units since the Unix epoch as `YYYY-MM-DDTHH:MM:SS.fffffffZ` (7 fractional digits).
+ * Returns undefined for values outside the range Date can represent.
+ */
+export function formatUnix100ns(units: bigint): string | undefined {
+  const ms = units / 10_000n
+  let rem = units % 10_000_000n
+  let msFloor = ms
+  if (rem < 0n) {
+    rem += 10_000_000n
+    msFloor = (units - rem) / 10_000n
+  }
+  const d = new Date(Number(msFloor))
+  if (Number.isNaN(d.getTime())) return undefined
+  const year = d.getUTCFullYear()
+  if (year < 1 || year > 9999) return undefined
+  return (
+    `${pad(year, 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T` +
+    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${String(rem).padStart(7, '0')}Z`
+  )
+}
+
+/** FILETIME (100 ns since 1601) → ISO-8601 UTC with 7 fractional digits. */
+export function filetimeToIso(filetime: bigint): string | undefined {
+  return formatUnix100ns(filetime - FILETIME_UNIX_EPOCH)
+}
+
+/** .NET ticks (100 ns since 0001-01-01, UTC) → ISO-8601 UTC with 7 fractional digits. */
+export function dotnetTicksToIso(ticks: bigint): string | undefined {
+  return formatUnix100ns(ticks - DOTNET_UNIX_EPOCH_TICKS)
+}
+
+/** Date → ISO-8601 UTC with 7 fractional digits (ms precision padded). */
+export function dateToIso7(d: Date): string {
+  return formatUnix100ns(BigInt(d.getTime()) * 10_000n) ?? d.toISOString()
+}
+
+/**
+ * Parses an ISO-8601 timestamp (any fraction length, `Z` or ±HH:MM) into 100-ns units since the Unix epoch,
+ * exactly (no float rounding). Returns undefined when the text is not such a timestamp.
+ */
+export function isoToUnix100ns(iso: string): bigint | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/.exec(iso)
+  if (!m) return undefined
+  const [, y, mo, d, h, mi, s, frac = '', zone = 'Z'] = m
+  const base = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!)
+  if (Number.isNaN(base)) return undefined
+  let units = BigInt(base) * 10_000n + BigInt((frac + '0000000').slice(0, 7))
+  if (zone !== 'Z') {
+    const sign = zone.startsWith('-') ? -1n : 1n
+    const z = zone.slice(1).replace(':', '')
+    const offMin = BigInt(+z.slice(0, 2) * 60 + +z.slice(2, 4))
+    units -= sign * offMin * 60n * 10_000_000n
+  }
+  return units
+}
+
+/** ISO-8601 → microseconds since the Unix epoch (the Timesketch `timestamp`). */
+export function isoToMicros(iso: string): number | undefined {
+  const u = isoToUnix100ns(iso)
+  return u === undefined ? undefined : Number(u / 10n)
+}
+
+/** Normalises any ISO-8601 input to UTC with 7 fractional digits. */
+export function normaliseIso(iso: string): string | undefined {
+  const u = isoToUnix100ns(iso)
+  return u === undefined ? undefined : formatUnix100ns(u)
+}
+
+/**
+ * Offset in minutes of an IANA zone at an instant (positive east of UTC), via Intl (Node ships full ICU).
+ * Throws RangeError for an unknown zone; callers validate zones first with isValidTimeZone.
+ */
+export function zoneOffsetMinutes(timeZone: string, at: Date): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(at)
+  const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value)
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
+  return Math.round((asUtc - Math.floor(at.getTime() / 1000) * 1000) / 60_000)
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', {timeZone: tz})
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Formats an instant in a zone as `YYYY-MM-DD HH:MM:SS±HH:MM` (for local-time columns and reports). */
+export function formatInZone(iso: string, timeZone: string): string | undefined {
+  const u = isoToUnix100ns(iso)
+  if (u === undefined) return undefined
+  const at = new Date(Number(u / 10_000n))
+  const off = zoneOffsetMinutes(timeZone, at)
+  const local = new Date(at.getTime() + off * 60_000)
+  const sign = off < 0 ? '-' : '+'
+  const abs = Math.abs(off)
+  return (
+    `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())} ` +
+    `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}` +
+    `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+  )
+}
+
+/**
+ * Converts a wall-clock time in a zone (fields as written on the host) to UTC ISO. Uses two passes so DST
+ * transitions resolve to the offset in force at that wall time.
+ */
+export function localToUtcIso(
+  fields: {year: number; month: number; day: number; hour: number; minute: number; second: number; ms?: number},
+  timeZone: string,
+): string | undefined {
+  const wall = Date.UTC(fields.year, fields.month - 1, fields.day, fields.hour, fields.minute, fields.second, fields.ms ?? 0)
+  if (Number.isNaN(wall)) return undefined
+  let guess = wall - zoneOffsetMinutes(timeZone, new Date(wall)) * 60_000
+  guess = wall - zoneOffsetMinutes(timeZone, new Date(guess)) * 60_000
+  return dateToIso7(new Date(guess))
+}
+
+/** Parses durations like `30m`, `2h`, `90s`, `1d` into milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+)\s*(ms|s|m|h|d)$/.exec(text.trim())
+  if (!m) return undefined
+  const n = Number(m[1])
+  const unit = {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}[m[2] as 'ms' | 's' | 'm' | 'h' | 'd']
+  return n * unit
+}

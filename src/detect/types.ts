@@ -1,0 +1,130 @@
+/**
+ * The hunt stage's outputs: findings.json, sessions.json (and for server cases blast-radius.json).
+ * The report and timeline read these; keep them plain JSON and deterministic.
+ */
+
+export type IocType =
+  | 'ipv4'
+  | 'ipv6'
+  | 'cidr'
+  | 'domain'
+  | 'url'
+  | 'sha256'
+  | 'sha1'
+  | 'md5'
+  | 'file_name'
+  | 'user_name'
+  | 'anydesk_id'
+  | 'screenconnect_relay'
+
+export interface Indicator {
+  type: IocType
+  /** Canonical value (refanged, lower-cased where the type is case-insensitive). */
+  value: string
+  /** As written in the input (possibly defanged). */
+  raw: string
+  description?: string
+  /** Where the indicator came from: pack name or `file:line`. */
+  source: string
+}
+
+export interface IocHit {
+  indicator: string
+  type: IocType
+  source: string
+  description?: string
+  /** Event field that matched (`src_ip`, `attributes.ImagePath`, …) or `manifest.sha256`. */
+  field: string
+  /** The matched value as it appears in the evidence. */
+  value: string
+  event_id?: string
+  /** For manifest hash hits: the archive member. */
+  member?: string
+}
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info'
+export type Confidence = 'high' | 'medium' | 'low'
+
+export interface Finding {
+  /** Stable across reruns: `<rule>:<16 hex of the key facts>`. */
+  id: string
+  rule: string
+  title: string
+  severity: Severity
+  confidence: Confidence
+  /** MITRE ATT&CK technique ids, e.g. `T1136.001`. */
+  attack: string[]
+  /** One paragraph in plain language: what was seen and why it matters. */
+  rationale: string
+  first_seen: string
+  last_seen: string
+  host?: string
+  /** Events that prove it (ids from events.jsonl), in time order. */
+  event_ids: string[]
+  session_ids: string[]
+  ioc_hits: IocHit[]
+  /** Named entities the finding is about, for the summary and recommended actions. */
+  entities: {
+    accounts?: string[]
+    addresses?: string[]
+    tools?: string[]
+    instances?: string[]
+    files?: string[]
+    services?: string[]
+    commands?: string[]
+  }
+  /** True when the finding is part of the correlated intrusion story (inside/after a remote session or IOC-linked). */
+  correlated: boolean
+}
+
+export type RemoteTool = 'ScreenConnect' | 'AnyDesk' | 'RDP' | 'TeamViewer' | 'Other'
+
+export interface SessionActivity {
+  event_id: string
+  datetime: string
+  event_type: string
+  summary: string
+}
+
+export interface RemoteSession {
+  /** Stable id: `<tool>:<16 hex>` */
+  id: string
+  tool: RemoteTool
+  host?: string
+  instance?: {thumbprint?: string; relay_host?: string; relay_port?: number; session_guid?: string; local_id?: string}
+  start: string | null
+  end: string | null
+  duration_seconds: number | null
+  remote_address?: string
+  remote_id?: string
+  remote_alias?: string
+  operator?: string
+  auth_method?: string
+  direction?: 'incoming' | 'outgoing'
+  /** The events that make up the session (start, auth, stop…). */
+  event_ids: string[]
+  /** What happened inside it (file transfers, commands, process creations, account changes). */
+  activity: SessionActivity[]
+  /** True when the session has IOC hits or suspicious activity inside; routine sessions are false. */
+  suspicious: boolean
+  reasons: string[]
+}
+
+export interface FindingsFile {
+  format: 'ratchet-findings/1'
+  case_dir: string
+  unverified: boolean
+  window_ms: number
+  iocs: {
+    loaded: {source: string; count: number}[]
+    skipped: {source: string; line?: number; value: string; reason: string}[]
+  }
+  rules: {id: string; title: string; source: string}[]
+  findings: Finding[]
+  ioc_hits: IocHit[]
+}
+
+export interface SessionsFile {
+  format: 'ratchet-sessions/1'
+  sessions: RemoteSession[]
+}
