@@ -1,0 +1,51 @@
+import type {Readable} from 'node:stream'
+import type {Diagnostic} from '../core/diagnostics.js'
+import type {NormalizedEvent} from '../events/types.js'
+
+/**
+ * The interface every artefact parser plugs into `ratchet analyze` through. A plugin couples a pure parser
+ * (src/parsers/<format>/, bytes/text → native records + diagnostics) with a mapper (native → normalized
+ * events). The analyze driver does all I/O: it finds files, opens them read-only, hashes them, and hands
+ * the plugin a stream or a buffer plus the context below.
+ */
+export interface ParseContext {
+  /** Archive member path (or path relative to a directory source), forward slashes. */
+  member: string
+  /** SHA-256 of the member (from the manifest, or computed by the driver for directory sources). */
+  sha256: string
+  /** Artefact id the file belongs to (from the manifest; guessed from the path for a mounted image). */
+  artefact: string
+  /** Host name, if known (manifest host facts or the EVTX Computer field). */
+  host?: string
+  /** The host's IANA time zone (from the manifest) for sources that write local time; undefined if unknown. */
+  hostTimeZone?: string
+  /** Original path on the source (`C:\Users\...`), when known. */
+  originalPath?: string
+  /** Sibling files (e.g. Session.db-wal next to Session.db): member path → absolute temp path to read. */
+  siblings?: Record<string, string>
+  /** Absolute path of a private, read-only-by-convention copy of the file, for parsers that need random access. */
+  localPath: string
+  /** Set when the evidence failed verification and the analyst chose --allow-unverified. */
+  unverified: boolean
+}
+
+export interface ParseOutput {
+  events: AsyncIterable<NormalizedEvent> | Iterable<NormalizedEvent>
+  /** Filled while `events` is consumed; read it after iteration. */
+  diagnostics: Diagnostic[]
+}
+
+export interface ArtefactParserPlugin {
+  /** Parser name as used in artefact definitions' `parsers:` lists (e.g. `anydesk.trace`). */
+  name: string
+  /** Bumped when output changes; recorded in analysis.json. */
+  version: string
+  /**
+   * Whether this plugin reads the file at `member` (forward-slash path, case preserved). Used for mounted
+   * images and extracted collections alike, so match on file names / folder shapes, case-insensitively.
+   */
+  accepts(member: string): boolean
+  /** Files this plugin needs beside the main one (e.g. `-wal`, `-shm`); the driver provides them. */
+  siblings?(member: string): string[]
+  parse(input: Readable, ctx: ParseContext): ParseOutput
+}
