@@ -1,0 +1,124 @@
+import type {TemplateElement, TemplateInstance, TemplateText} from './binxml.js'
+import {ValueType, v, valueTypeByte, type EvtxValue} from './values.js'
+
+/** The body of an event after `<System>`. */
+export type EvtxEventBody =
+  /** Manifest events: `<EventData><Data Name="…">value</Data>…</EventData>`. */
+  | {kind: 'named'; data: Array<[name: string, value: EvtxValue]>}
+  /** Classic (ReportEvent) events: `<EventData><Data>value</Data>…[<Binary>…</Binary>]</EventData>`. */
+  | {kind: 'unnamed'; data: EvtxValue[]; binary?: Uint8Array}
+  /** `<UserData><element xmlns="…"><field>value</field>…</element></UserData>` (1102, 104, RDP 21/24/25/1149). */
+  | {kind: 'user'; element: string; xmlns: string; fields: Array<[name: string, value: EvtxValue]>}
+  | {kind: 'none'}
+
+export interface EvtxEventSpec {
+  provider: string
+  /** Provider GUID; omitted for classic event sources. */
+  providerGuid?: string
+  /** Classic event sources also carry EventSourceName. */
+  eventSourceName?: string
+  eventId: number
+  qualifiers?: number
+  version?: number
+  level?: number
+  task?: number
+  opcode?: number
+  keywords?: bigint
+  /** TimeCreated/@SystemTime as a FILETIME (100 ns since 1601, UTC). */
+  timeCreated: bigint
+  /** Record header written time; defaults to timeCreated. */
+  writtenTime?: bigint
+  activityId?: string
+  processId?: number
+  threadId?: number
+  channel: string
+  computer: string
+  /** Security/@UserID SID; omitted → `<Security/>`. */
+  userId?: string
+  body: EvtxEventBody
+}
+
+const EVENT_NS = 'http://schemas.microsoft.com/win/2004/08/events/event'
+
+const text = (t: string): TemplateText => ({kind: 'text', text: t})
+const el = (
+  name: string,
+  attrs: Array<{name: string; value: TemplateText}> = [],
+  children: Array<TemplateElement | TemplateText> = [],
+): TemplateElement => ({kind: 'element', name, attrs, children})
+
+/**
+ * Builds the template and its values for one event. The System substitution numbering follows the layout
+ * Windows uses (0 Level, 1 Opcode, 2 Task, 3 EventID, 4 Qualifiers, 5 Keywords, 6 TimeCreated, 7 ActivityID,
+ * 8 ProcessID, 9 ThreadID, 10 EventRecordID, 11 Version, 12 UserID), all optional substitutions so that absent
+ * values (Qualifiers, ActivityID, UserID) disappear as they do in real logs; body values follow from 13 as
+ * normal substitutions. Provider, Channel and Computer are literal text in the template, as in Windows, so a
+ * template is shared by all events of one provider/channel/computer/body shape.
+ */
+export function buildEventTemplate(spec: EvtxEventSpec, recordId: bigint): TemplateInstance {
+  const values: EvtxValue[] = []
+  const sub = (index: number, valueType: number, val: EvtxValue, optional = true): TemplateText => {
+    values[index] = val
+    return {kind: 'sub', index, valueType, optional}
+  }
+
+  const providerAttrs: Array<{name: string; value: TemplateText}> = [{name: 'Name', value: text(spec.provider)}]
+  if (spec.providerGuid) providerAttrs.push({name: 'Guid', value: text(normaliseGuidText(spec.providerGuid))})
+  if (spec.eventSourceName) providerAttrs.push({name: 'EventSourceName', value: text(spec.eventSourceName)})
+
+  const system = el('System', [], [
+    el('Provider', providerAttrs),
+    el(
+      'EventID',
+      [{name: 'Qualifiers', value: sub(4, ValueType.UInt16, spec.qualifiers === undefined ? v.null() : v.u16(spec.qualifiers))}],
+      [sub(3, ValueType.UInt16, v.u16(spec.eventId))],
+    ),
+    el('Version', [], [sub(11, ValueType.UInt8, v.u8(spec.version ?? 0))]),
+    el('Level', [], [sub(0, ValueType.UInt8, v.u8(spec.level ?? 4))]),
+    el('Task', [], [sub(2, ValueType.UInt16, v.u16(spec.task ?? 0))]),
+    el('Opcode', [], [sub(1, ValueType.UInt8, v.u8(spec.opcode ?? 0))]),
+    el('Keywords', [], [sub(5, ValueType.HexInt64, v.hex64(spec.keywords ?? 0x8000000000000000n))]),
+    el('TimeCreated', [{name: 'SystemTime', value: sub(6, ValueType.FileTime, v.filetime(spec.timeCreated))}]),
+    el('EventRecordID', [], [sub(10, ValueType.UInt64, v.u64(recordId))]),
+    el('Correlation', [{name: 'ActivityID', value: sub(7, ValueType.Guid, spec.activityId ? v.guid(spec.activityId) : v.null())}]),
+    el('Execution', [
+      {name: 'ProcessID', value: sub(8, ValueType.UInt32, v.u32(spec.processId ?? 0))},
+      {name: 'ThreadID', value: sub(9, ValueType.UInt32, v.u32(spec.threadId ?? 0))},
+    ]),
+    el('Channel', [], [text(spec.channel)]),
+    el('Computer', [], [text(spec.computer)]),
+    el('Security', [{name: 'UserID', value: sub(12, ValueType.Sid, spec.userId ? v.sid(spec.userId) : v.null())}]),
+  ])
+
+  let next = 13
+  const dataSub = (val: EvtxValue): TemplateText => sub(next++, valueTypeOf(val), val, false)
+  const children: TemplateElement[] = [system]
+  const body = spec.body
+  if (body.kind === 'named') {
+    children.push(el('EventData', [], body.data.map(([name, val]) => el('Data', [{name: 'Name', value: text(name)}], [dataSub(val)]))))
+  } else if (body.kind === 'unnamed') {
+    const items = body.data.map((val) => el('Data', [], [dataSub(val)]))
+    if (body.binary) items.push(el('Binary', [], [dataSub(v.binary(body.binary))]))
+    children.push(el('EventData', [], items))
+  } else if (body.kind === 'user') {
+    const inner = el(
+      body.element,
+      [{name: 'xmlns', value: text(body.xmlns)}],
+      body.fields.map(([name, val]) => el(name, [], [dataSub(val)])),
+    )
+    children.push(el('UserData', [], [inner]))
+  }
+  const root = el('Event', [{name: 'xmlns', value: text(EVENT_NS)}], children)
+  return {root, values}
+}
+
+/** Declared type of a body substitution; a null body value still declares a string slot. */
+function valueTypeOf(val: EvtxValue): number {
+  return val.type === 'null' ? ValueType.String : valueTypeByte(val)
+}
+
+/** Windows renders provider GUIDs upper case in braces. */
+function normaliseGuidText(g: string): string {
+  const bare = g.replace(/[{}]/g, '').toUpperCase()
+  return `{${bare}}`
+}

@@ -1,0 +1,299 @@
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, describe, expect, it} from 'vitest'
+import {CHUNK_SIZE, EvtxWriter, FILE_HEADER_SIZE, filetimeFromIso, nameHash, v, type EvtxEventSpec} from '../../../src/writers/evtx/index.js'
+import {evtxDumpEvents, evtxexportEvents, hasEvtxDump, hasEvtxexport, pythonEvtxChecksums} from './oracles.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'ratchet-evtxw-'))
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+// 100-ns precision must survive the round trip.
+const T0 = filetimeFromIso('2023-11-01T12:00:00.1234567Z')
+const SEC = 10_000_000n
+const SECURITY_GUID = '{54849625-5478-4994-A5BA-3E3B0328C30D}'
+
+function security4720(i: number): EvtxEventSpec {
+  return {
+    provider: 'Microsoft-Windows-Security-Auditing',
+    providerGuid: SECURITY_GUID,
+    eventId: 4720,
+    task: 13824,
+    level: 0,
+    keywords: 0x8020000000000000n,
+    timeCreated: T0 + BigInt(i) * SEC,
+    processId: 644,
+    threadId: 1200 + i,
+    channel: 'Security',
+    computer: 'PHARM-SRV01.corp.local',
+    body: {
+      kind: 'named',
+      data: [
+        ['TargetUserName', v.str(`user${i}`)],
+        ['TargetDomainName', v.str('PHARM-SRV01')],
+        ['TargetSid', v.sid(`S-1-5-21-3623811015-3361044348-30300820-${1000 + i}`)],
+        ['SubjectLogonId', v.hex64(0x3e7n)],
+        ['UserAccountControl', v.str('%%2080')],
+        ['PrivilegeList', v.str('-')],
+      ],
+    },
+  }
+}
+
+const allTypes: EvtxEventSpec = {
+  provider: 'Ratchet-Test',
+  providerGuid: '{0f0e0d0c-0b0a-0908-0706-050403020100}',
+  eventId: 9,
+  qualifiers: 16384,
+  version: 2,
+  level: 3,
+  task: 5,
+  opcode: 1,
+  keywords: 0x4000000000000001n,
+  timeCreated: T0,
+  activityId: '{A1B2C3D4-E5F6-4711-8899-AABBCCDDEEFF}',
+  processId: 4,
+  threadId: 8,
+  channel: 'Application',
+  computer: 'PHARM-SRV01.corp.local',
+  userId: 'S-1-5-18',
+  body: {
+    kind: 'named',
+    data: [
+      ['Str', v.str('a<b & "c"')],
+      ['U8', v.u8(200)],
+      ['U16', v.u16(65000)],
+      ['U32', v.u32(4000000000)],
+      ['U64', v.u64(18000000000000000000n)],
+      ['I32', v.i32(123456)],
+      ['H32', v.hex32(0x1f)],
+      ['H64', v.hex64(0xdeadbeefn)],
+      ['FT', v.filetime(T0)],
+      ['ST', v.systemtime(new Date(Date.UTC(2023, 10, 1, 12, 0, 0, 250)))],
+      ['Sid', v.sid('S-1-5-32-544')],
+      ['Guid', v.guid('{12345678-9ABC-DEF0-1234-56789ABCDEF0}')],
+      ['Bool', v.bool(true)],
+      ['Bin', v.binary(Uint8Array.from([0x00, 0x7f, 0xff]))],
+    ],
+  },
+}
+
+const classic: EvtxEventSpec = {
+  provider: 'ScreenConnect Client (3a8b4c5d6e7f8091)',
+  eventSourceName: 'ScreenConnect Client (3a8b4c5d6e7f8091)',
+  eventId: 0,
+  qualifiers: 0,
+  keywords: 0x80000000000000n,
+  timeCreated: T0 + 5n * SEC,
+  channel: 'Application',
+  computer: 'PHARM-SRV01.corp.local',
+  body: {kind: 'unnamed', data: [v.str("Transferred files with action 'Transfer':\ntext.xml\n\nVersion: 19.2.24707.7131\n")], binary: Uint8Array.from([1, 2])},
+}
+
+const cleared: EvtxEventSpec = {
+  provider: 'Microsoft-Windows-Eventlog',
+  providerGuid: '{fc65ddd8-d6ef-4962-83d5-6e5cfe9ce148}',
+  eventId: 1102,
+  task: 104,
+  level: 4,
+  keywords: 0x4020000000000000n,
+  timeCreated: T0 + 9n * SEC,
+  processId: 1100,
+  threadId: 3000,
+  channel: 'Security',
+  computer: 'PHARM-SRV01.corp.local',
+  body: {
+    kind: 'user',
+    element: 'LogFileCleared',
+    xmlns: 'http://manifests.microsoft.com/win/2004/08/windows/eventlog',
+    fields: [
+      ['SubjectUserSid', v.sid('S-1-5-21-3623811015-3361044348-30300820-1013')],
+      ['SubjectUserName', v.str('svc_update')],
+      ['SubjectDomainName', v.str('PHARM-SRV01')],
+      ['SubjectLogonId', v.hex64(0x5a3f1n)],
+    ],
+  },
+}
+
+function writeLog(name: string, specs: EvtxEventSpec[]): string {
+  const w = new EvtxWriter()
+  for (const s of specs) w.add(s)
+  const file = join(dir, name)
+  writeFileSync(file, w.toBuffer())
+  return file
+}
+
+describe('EVTX writer: structure', () => {
+  it('writes a file header and 64 KiB chunks with records split across chunks', () => {
+    const specs = Array.from({length: 600}, (_, i) => security4720(i))
+    const w = new EvtxWriter()
+    specs.forEach((s, i) => expect(w.add(s)).toBe(BigInt(i + 1)))
+    const buf = w.toBuffer()
+    const chunks = (buf.length - FILE_HEADER_SIZE) / CHUNK_SIZE
+    expect(Number.isInteger(chunks)).toBe(true)
+    expect(chunks).toBeGreaterThan(1)
+    expect(buf.subarray(0, 8).toString('latin1')).toBe('ElfFile\0')
+    expect(buf.readUInt16LE(42)).toBe(chunks)
+    expect(buf.readBigUInt64LE(24)).toBe(601n) // next record identifier
+    // Chunk record ranges are contiguous and cover 1..600.
+    let expectFirst = 1n
+    for (let c = 0; c < chunks; c++) {
+      const at = FILE_HEADER_SIZE + c * CHUNK_SIZE
+      expect(buf.subarray(at, at + 8).toString('latin1')).toBe('ElfChnk\0')
+      expect(buf.readBigUInt64LE(at + 24)).toBe(expectFirst)
+      expectFirst = buf.readBigUInt64LE(at + 32) + 1n
+      const free = buf.readUInt32LE(at + 48)
+      expect(free).toBeLessThanOrEqual(CHUNK_SIZE)
+      // The last-record offset points at a record whose end is the free-space offset.
+      const last = buf.readUInt32LE(at + 44)
+      expect(buf.readUInt32LE(at + last)).toBe(0x2a2a)
+      expect(last + buf.readUInt32LE(at + last + 4)).toBe(free)
+    }
+    expect(expectFirst).toBe(601n)
+  })
+
+  it('defines a template once per chunk and references it afterwards', () => {
+    const w = new EvtxWriter()
+    for (let i = 0; i < 3; i++) w.add(security4720(i))
+    const buf = w.toBuffer()
+    const chunk = buf.subarray(FILE_HEADER_SIZE, FILE_HEADER_SIZE + CHUNK_SIZE)
+    const r1 = chunk.readUInt32LE(512 + 4)
+    const r2 = chunk.readUInt32LE(512 + r1 + 4)
+    expect(r2).toBeLessThan(r1 / 2)
+    // Record 2's template instance points back into record 1 (fragment header 4 bytes, then 0x0c, 0x01, id).
+    const inst2 = 512 + r1 + 24 + 4
+    expect(chunk[inst2]).toBe(0x0c)
+    const defOffset = chunk.readUInt32LE(inst2 + 6)
+    expect(defOffset).toBeGreaterThan(512)
+    expect(defOffset).toBeLessThan(512 + r1)
+    // The template pointer table and the common-string table are populated.
+    const templatePtrs = Array.from({length: 32}, (_, i) => chunk.readUInt32LE(384 + i * 4)).filter((o) => o !== 0)
+    expect(templatePtrs).toEqual([defOffset])
+    const strings = Array.from({length: 64}, (_, i) => chunk.readUInt32LE(128 + i * 4)).filter((o) => o !== 0)
+    expect(strings.length).toBeGreaterThan(10)
+    // Each string-table entry carries the MS-EVEN6 hash of its name and sits in bucket hash % 64.
+    for (let b = 0; b < 64; b++) {
+      let off = chunk.readUInt32LE(128 + b * 4)
+      while (off !== 0) {
+        const n = chunk.readUInt16LE(off + 6)
+        const name = chunk.subarray(off + 8, off + 8 + n * 2).toString('utf16le')
+        expect(chunk.readUInt16LE(off + 4)).toBe(nameHash(name))
+        expect(nameHash(name) % 64).toBe(b)
+        off = chunk.readUInt32LE(off)
+      }
+    }
+  })
+
+  it('is deterministic', () => {
+    const a = new EvtxWriter()
+    const b = new EvtxWriter()
+    for (const s of [allTypes, classic, cleared]) {
+      a.add(s)
+      b.add(s)
+    }
+    expect(a.toBuffer().equals(b.toBuffer())).toBe(true)
+  })
+})
+
+describe.skipIf(!hasEvtxexport)('EVTX writer: libyal evtxexport renders the output', () => {
+  it('renders System, typed values, unnamed Data and UserData', () => {
+    const file = writeLog('types.evtx', [allTypes, classic, cleared, security4720(1)])
+    const events = evtxexportEvents(file)!
+    expect(events.map((e) => [e.recordId, e.eventId])).toEqual([
+      [1, 9],
+      [2, 0],
+      [3, 1102],
+      [4, 4720],
+    ])
+    const [t, c, x, u] = events
+    expect(t.timeCreated).toBe('2023-11-01T12:00:00.123456700Z')
+    expect(t.xml).toContain('<EventID Qualifiers="16384">9</EventID>')
+    expect(t.xml).toContain('<Provider Name="Ratchet-Test" Guid="{0F0E0D0C-0B0A-0908-0706-050403020100}"/>')
+    expect(t.xml).toContain('<Version>2</Version>')
+    expect(t.xml).toContain('<Level>3</Level>')
+    expect(t.xml).toContain('<Task>5</Task>')
+    expect(t.xml).toContain('<Opcode>1</Opcode>')
+    expect(t.xml).toContain('<Keywords>0x4000000000000001</Keywords>')
+    expect(t.xml).toContain('<Correlation ActivityID="{A1B2C3D4-E5F6-4711-8899-AABBCCDDEEFF}"/>')
+    expect(t.xml).toContain('<Execution ProcessID="4" ThreadID="8"/>')
+    expect(t.xml).toContain('<Security UserID="S-1-5-18"/>')
+    expect(t.data).toMatchObject({
+      Str: 'a<b & "c"',
+      U8: '200',
+      U16: '65000',
+      U32: '4000000000',
+      U64: '18000000000000000000',
+      I32: '123456',
+      H32: '0x0000001f',
+      H64: '0x00000000deadbeef',
+      FT: '2023-11-01T12:00:00.123456700Z',
+      ST: '2023-11-01T12:00:00.250Z',
+      Sid: 'S-1-5-32-544',
+      Guid: '{12345678-9ABC-DEF0-1234-56789ABCDEF0}',
+      Bool: 'true',
+      Bin: '007FFF',
+    })
+    expect(c.provider).toBe('ScreenConnect Client (3a8b4c5d6e7f8091)')
+    expect(c.xml).toContain('<EventID Qualifiers="0">0</EventID>')
+    expect(c.data['#0']).toBe("Transferred files with action 'Transfer':\ntext.xml\n\nVersion: 19.2.24707.7131\n")
+    expect(c.xml).toContain('<Binary>0102</Binary>')
+    expect(x.xml).toContain('<LogFileCleared xmlns="http://manifests.microsoft.com/win/2004/08/windows/eventlog">')
+    expect(x.data).toEqual({SubjectUserSid: 'S-1-5-21-3623811015-3361044348-30300820-1013', SubjectUserName: 'svc_update', SubjectDomainName: 'PHARM-SRV01', SubjectLogonId: '0x000000000005a3f1'})
+    // Absent optional substitutions disappear, as in Windows' own logs.
+    expect(u.xml).toContain('<EventID>4720</EventID>')
+    expect(u.xml).toContain('<Correlation/>')
+    expect(u.xml).toContain('<Security/>')
+  })
+
+  it('reads every record of a multi-chunk log in order', () => {
+    const file = writeLog('many.evtx', Array.from({length: 600}, (_, i) => security4720(i)))
+    const events = evtxexportEvents(file)!
+    expect(events).toHaveLength(600)
+    expect(events.map((e) => e.recordId)).toEqual(Array.from({length: 600}, (_, i) => i + 1))
+    expect(events[599].data.TargetUserName).toBe('user599')
+    expect(events[599].timeCreated).toBe('2023-11-01T12:09:59.123456700Z')
+  })
+})
+
+describe.skipIf(!hasEvtxDump)('EVTX writer: python-evtx reads the output and verifies its checksums', () => {
+  it('has correct file-header, chunk-header and records CRC32s', () => {
+    const file = writeLog('crc.evtx', Array.from({length: 600}, (_, i) => security4720(i)))
+    const result = pythonEvtxChecksums(file)!.split(' ')
+    expect(result[0]).toBe('True')
+    expect(result.length).toBeGreaterThan(2)
+    for (const chunk of result.slice(1)) expect(chunk).toBe('True/True')
+  })
+
+  it('renders the same records as evtxexport', () => {
+    const file = writeLog('dump.evtx', [allTypes, classic, cleared, security4720(2)])
+    const events = evtxDumpEvents(file)!
+    expect(events.map((e) => [e.recordId, e.eventId])).toEqual([
+      [1, 9],
+      [2, 0],
+      [3, 1102],
+      [4, 4720],
+    ])
+    expect(events[3].data.TargetUserName).toBe('user2')
+    expect(events[3].data.TargetSid).toBe('S-1-5-21-3623811015-3361044348-30300820-1002')
+    expect(events[0].data.I32).toBe('123456')
+    expect(events[1].data['#0']).toContain('text.xml')
+    expect(events[2].data.SubjectUserName).toBe('svc_update')
+    // python-evtx prints microseconds through a float, so only the second is compared.
+    expect(events[3].timeCreated.slice(0, 19)).toBe('2023-11-01 12:00:02')
+  })
+})
+
+describe('EVTX writer: bad input', () => {
+  it('rejects malformed SIDs and GUIDs with a clear error', () => {
+    const w = new EvtxWriter()
+    expect(() => w.add({...classic, userId: 'not-a-sid'})).toThrow(/not a SID/)
+    expect(() => w.add({...classic, activityId: 'xyz'})).toThrow(/not a GUID/)
+    // A rejected event consumes no record id.
+    expect(w.add(classic)).toBe(1n)
+  })
+
+  it('rejects an event too large for one chunk', () => {
+    const w = new EvtxWriter()
+    expect(() => w.add({...classic, body: {kind: 'unnamed', data: [v.str('x'.repeat(30000)), v.str('y'.repeat(30000)), v.str('z'.repeat(30000))]}})).toThrow(/does not fit/)
+  })
+})
