@@ -3,8 +3,8 @@ import {ValueType, v, valueTypeByte, type EvtxValue} from './values.js'
 
 /** The body of an event after `<System>`. */
 export type EvtxEventBody =
-  /** Manifest events: `<EventData><Data Name="…">value</Data>…</EventData>`. */
-  | {kind: 'named'; data: Array<[name: string, value: EvtxValue]>}
+  /** Manifest events: `<EventData><Data Name="…">value</Data>…[<Binary>…</Binary>]</EventData>` (7036 carries Binary). */
+  | {kind: 'named'; data: Array<[name: string, value: EvtxValue]>; binary?: Uint8Array}
   /** Classic (ReportEvent) events: `<EventData><Data>value</Data>…[<Binary>…</Binary>]</EventData>`. */
   | {kind: 'unnamed'; data: EvtxValue[]; binary?: Uint8Array}
   /** `<UserData><element xmlns="…"><field>value</field>…</element></UserData>` (1102, 104, RDP 21/24/25/1149). */
@@ -95,7 +95,9 @@ export function buildEventTemplate(spec: EvtxEventSpec, recordId: bigint): Templ
   const children: TemplateElement[] = [system]
   const body = spec.body
   if (body.kind === 'named') {
-    children.push(el('EventData', [], body.data.map(([name, val]) => el('Data', [{name: 'Name', value: text(name)}], [dataSub(val)]))))
+    const items = body.data.map(([name, val]) => el('Data', [{name: 'Name', value: text(name)}], [dataSub(val)]))
+    if (body.binary) items.push(el('Binary', [], [dataSub(v.binary(body.binary))]))
+    children.push(el('EventData', [], items))
   } else if (body.kind === 'unnamed') {
     const items = body.data.map((val) => el('Data', [], [dataSub(val)]))
     if (body.binary) items.push(el('Binary', [], [dataSub(v.binary(body.binary))]))
