@@ -459,8 +459,20 @@ export function instantiate(nodes: TNode[], values: Value[] | null, out: XNode[]
           }
           attrs.push(a.name, s)
         }
+        const kids = n.children
+        if (kids.length === 1 && kids[0]!.k === K_SUB) {
+          const sub = kids[0]!
+          const v = values ? values[sub.idx] : undefined
+          // Windows omits an element whose only content is an empty optional substitution…
+          if (sub.opt && (v === null || v === undefined || v === '')) break
+          // …and repeats the element once per item of an array substitution.
+          if (v instanceof ValueArray) {
+            for (const item of v.items) out.push(new XElement(n.name, attrs, item === '' ? [] : [item]))
+            break
+          }
+        }
         const children: XNode[] = []
-        if (n.children.length) instantiate(n.children, values, children)
+        if (kids.length) instantiate(kids, values, children)
         out.push(new XElement(n.name, attrs, children))
         break
       }

@@ -30,7 +30,10 @@ function elementValue(el: XElement): EvtxDataValue {
   }
   let hasElement = false
   for (const c of ch) if (c instanceof XElement) hasElement = true
-  if (!hasElement) return text(el)
+  // `Name` on <Data> is the key the value is filed under, not content.
+  let attrs = el.attrs.length
+  if (el.name === 'Data' && attr(el, 'Name') !== undefined) attrs -= 2
+  if (!hasElement && attrs === 0) return text(el)
   return elementObject(el)
 }
 
@@ -39,7 +42,7 @@ function elementObject(el: XElement): {[k: string]: EvtxDataValue} {
   const o: {[k: string]: EvtxDataValue} = {}
   const multi = new Set<string>()
   const a = el.attrs
-  for (let i = 0; i < a.length; i += 2) o['@' + a[i]] = a[i + 1]!
+  for (let i = 0; i < a.length; i += 2) if (!(el.name === 'Data' && a[i] === 'Name')) o['@' + a[i]] = a[i + 1]!
   for (const c of el.children) {
     if (!(c instanceof XElement)) continue
     const v = elementValue(c)
