@@ -66,7 +66,12 @@ export function parseChunk(
   const where = {chunk: index, offset: fileOffset}
   if (!hasAscii(slot, 0, CHUNK_MAGIC)) {
     if (allZero(slot, 0, slot.length)) return // an unused slot
-    diags.push(diag('EVTX_CHUNK_BAD_MAGIC', 'error', `chunk ${index}: slot is not empty but has no ElfChnk signature`, where))
+    // Record signatures in the slot mean records were lost with the chunk header (an error; --carve
+    // recovers them); without any, it is leftover disk content in a preallocated file (a warning).
+    const lost = nextSignature(slot, 0, slot.length) >= 0
+    diags.push(
+      diag('EVTX_CHUNK_BAD_MAGIC', lost ? 'error' : 'warning', `chunk ${index}: slot is not empty but has no ElfChnk signature${lost ? '; it holds record signatures (use --carve to recover them)' : ''}`, where),
+    )
     if (opts.carve) carve(slot, new ChunkContext(slot), index, fileOffset, 0, opts, out, diags)
     return
   }

@@ -1,4 +1,6 @@
 import type {FileHandle} from 'node:fs/promises'
+import {createRequire} from 'node:module'
+import {pathToFileURL} from 'node:url'
 import {Worker} from 'node:worker_threads'
 import type {Diagnostic} from '../../core/diagnostics.js'
 import {CHUNK_SIZE, FILE_HEADER_SIZE} from './header.js'
@@ -14,11 +16,12 @@ export interface ChunkBatch {
 
 function spawn(): Worker {
   const self = import.meta.url
-  // Built code runs worker.js; sources under tsx/vitest run worker.ts through tsx's loader.
-  if (self.endsWith('.ts')) {
-    return new Worker(new URL('./worker.ts', self), {execArgv: ['--import', 'tsx']})
-  }
-  return new Worker(new URL('./worker.js', self))
+  if (!self.endsWith('.ts')) return new Worker(new URL('./worker.js', self))
+  // Running from sources (tsx, vitest): register tsx's loader inside the worker, then load worker.ts.
+  const tsxApi = pathToFileURL(createRequire(self).resolve('tsx/esm/api')).href
+  const workerUrl = new URL('./worker.ts', self).href
+  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl)}) })`
+  return new Worker(code, {eval: true})
 }
 
 interface Slot {
