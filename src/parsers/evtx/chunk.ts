@@ -187,6 +187,6 @@ function carve(
     }
   }
   if (found || failed) {
-    diags.push(diag('EVTX_CARVED', 'info', `chunk ${index}: carved ${found} record(s) from unallocated space; ${failed} signature(s) did not validate`, {chunk: index, offset: fileOffset + from}))
+    diags.push(diag('EVTX_CARVED', 'info', `chunk ${index}: carved ${found} record(s) from unallocated space; ${failed} signature(s) did not validate or could not be rendered (template gone)`, {chunk: index, offset: fileOffset + from}))
   }
 }
