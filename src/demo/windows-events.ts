@@ -321,7 +321,7 @@ export function screenConnectApp(at: string, o: {thumbprint: string; message: st
     threadId: 0,
     channel: CHANNELS.application,
     computer: HOST.fqdn,
-    body: {kind: 'unnamed', data: [v.str(text)]},
+    body: {kind: 'unnamed', data: [text]},
   }
 }
 
@@ -343,7 +343,7 @@ export function sppRestartScheduled(at: string, restartAt: string): EvtxEventSpe
     threadId: 0,
     channel: CHANNELS.application,
     computer: HOST.fqdn,
-    body: {kind: 'unnamed', data: [v.str(restartAt), v.str('RulesEngine')]},
+    body: {kind: 'unnamed', data: [restartAt, 'RulesEngine']},
   }
 }
 

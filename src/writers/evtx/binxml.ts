@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
 import {ByteSink} from './bytes.js'
-import {encodeValue, valueTypeByte, type EvtxValue} from './values.js'
+import {ValueType, encodeValue, valueTypeByte, type EvtxValue} from './values.js'
 
 /**
  * BinXML encoding as Windows writes event records: every record is a fragment holding one template
@@ -40,8 +40,11 @@ export interface TemplateElement {
 /** A template tree plus the values of one instance (index i fills substitution i). */
 export interface TemplateInstance {
   root: TemplateElement
-  values: EvtxValue[]
+  values: TemplateValue[]
 }
+
+/** A substitution value: a typed scalar, or a nested BinXML fragment holding another template instance. */
+export type TemplateValue = EvtxValue | {type: 'binxml'; instance: TemplateInstance}
 
 /** Per-chunk tables: names and template definitions already written, and the 64/32 hash bucket heads. */
 export interface ChunkTables {
@@ -158,18 +161,14 @@ function countSubstitutions(el: TemplateElement): number {
   return max + 1
 }
 
-/**
- * Writes a record's BinXML (fragment header + template instance + its values + EOF) into `out`, whose base is the
- * chunk offset where the event data starts. Updates `tables` with any name or template written inline.
- */
-export function writeEventBinXml(out: ByteSink, tables: ChunkTables, inst: TemplateInstance): void {
+/** Writes a template instance: token, template reference (or inline definition), value descriptors, values. */
+function writeTemplateInstance(out: ByteSink, tables: ChunkTables, inst: TemplateInstance): void {
   const key = JSON.stringify(inst.root)
   const guid = templateGuid(key)
   const count = countSubstitutions(inst.root)
   if (inst.values.length !== count) {
     throw new RangeError(`template has ${count} substitutions but ${inst.values.length} values were given`)
   }
-  writeFragmentHeader(out)
   out.u8(Token.TemplateInstance)
   out.u8(0x01)
   out.bytes(guid.subarray(0, 4)) // template identifier = first 32 bits of the template GUID
@@ -191,15 +190,48 @@ export function writeEventBinXml(out: ByteSink, tables: ChunkTables, inst: Templ
     tables.templates.set(key, at)
     tables.templateBuckets[bucket] = at
   }
-  const encoded = inst.values.map(encodeValue)
   out.u32(count)
-  inst.values.forEach((val, i) => {
-    if (encoded[i].length > 0xffff) throw new RangeError(`substitution ${i} is longer than 65535 bytes`)
-    out.u16(encoded[i].length)
-    out.u8(valueTypeByte(val))
+  // Values are encoded before their descriptors are written because a nested BinXML value needs to know the
+  // chunk offset it will land at (its names and template definition are referenced by chunk offset).
+  let at = out.chunkOffset() + 4 * count
+  const encoded: Buffer[] = []
+  const types: number[] = []
+  for (const val of inst.values) {
+    let bytes: Buffer
+    if (val.type === 'binxml') {
+      const nested = new ByteSink(at, 512)
+      writeFragment(nested, tables, val.instance)
+      bytes = nested.toBuffer()
+      types.push(ValueType.BinXml)
+    } else {
+      bytes = encodeValue(val)
+      types.push(valueTypeByte(val))
+    }
+    if (bytes.length > 0xffff) throw new RangeError(`substitution ${encoded.length} is longer than 65535 bytes`)
+    encoded.push(bytes)
+    at += bytes.length
+  }
+  encoded.forEach((bytes, i) => {
+    out.u16(bytes.length)
+    out.u8(types[i])
     out.u8(0)
   })
   for (const e of encoded) out.bytes(e)
-  // The document ends with its own end-of-file token after the fragment (MS-EVEN6 BinXMLDocument).
+}
+
+/** A BinXML document: fragment header, template instance, end-of-file token (MS-EVEN6 BinXMLDocument). */
+function writeFragment(out: ByteSink, tables: ChunkTables, inst: TemplateInstance): void {
+  writeFragmentHeader(out)
+  writeTemplateInstance(out, tables, inst)
   out.u8(Token.EOF)
+}
+
+/**
+ * Writes a record's event data into `out`, whose base is the chunk offset where it starts. Windows writes
+ * the System part as one template and the EventData/UserData part as a second template instance carried in
+ * a BinXML-typed substitution value of the first; this does the same. Updates `tables` with every name and
+ * template definition written inline.
+ */
+export function writeEventBinXml(out: ByteSink, tables: ChunkTables, inst: TemplateInstance): void {
+  writeFragment(out, tables, inst)
 }

@@ -1,12 +1,12 @@
-import type {TemplateElement, TemplateInstance, TemplateText} from './binxml.js'
+import type {TemplateElement, TemplateInstance, TemplateText, TemplateValue} from './binxml.js'
 import {ValueType, v, valueTypeByte, type EvtxValue} from './values.js'
 
 /** The body of an event after `<System>`. */
 export type EvtxEventBody =
   /** Manifest events: `<EventData><Data Name="…">value</Data>…[<Binary>…</Binary>]</EventData>` (7036 carries Binary). */
   | {kind: 'named'; data: Array<[name: string, value: EvtxValue]>; binary?: Uint8Array}
-  /** Classic (ReportEvent) events: `<EventData><Data>value</Data>…[<Binary>…</Binary>]</EventData>`. */
-  | {kind: 'unnamed'; data: EvtxValue[]; binary?: Uint8Array}
+  /** Classic (ReportEvent) events: insertion strings, `<EventData><Data>s1</Data><Data>s2</Data>…[<Binary>…</Binary>]</EventData>`. */
+  | {kind: 'unnamed'; data: string[]; binary?: Uint8Array}
   /** `<UserData><element xmlns="…"><field>value</field>…</element></UserData>` (1102, 104, RDP 21/24/25/1149). */
   | {kind: 'user'; element: string; xmlns: string; fields: Array<[name: string, value: EvtxValue]>}
   | {kind: 'none'}
@@ -48,16 +48,17 @@ const el = (
 ): TemplateElement => ({kind: 'element', name, attrs, children})
 
 /**
- * Builds the template and its values for one event. The System substitution numbering follows the layout
- * Windows uses (0 Level, 1 Opcode, 2 Task, 3 EventID, 4 Qualifiers, 5 Keywords, 6 TimeCreated, 7 ActivityID,
- * 8 ProcessID, 9 ThreadID, 10 EventRecordID, 11 Version, 12 UserID), all optional substitutions so that absent
- * values (Qualifiers, ActivityID, UserID) disappear as they do in real logs; body values follow from 13 as
- * normal substitutions. Provider, Channel and Computer are literal text in the template, as in Windows, so a
- * template is shared by all events of one provider/channel/computer/body shape.
+ * Builds the templates and values for one event, in the layout Windows Server 2016+ writes (checked against
+ * real logs): an outer template with the System element, whose substitutions are 0 Level, 1 Opcode, 2 Task,
+ * 3 EventID, 4 Qualifiers, 5 Keywords, 6 TimeCreated, 7 ActivityID, 8 ProcessID, 9 ThreadID,
+ * 10 EventRecordID, 11 Version, 12 UserID, 18 RelatedActivityID (13–17 unused, null) — all optional, so absent
+ * values (Qualifiers, ActivityID, UserID) disappear — and 19, a BinXML value carrying a second template
+ * instance for the EventData (or, inside `<UserData>`, the user element). Provider, Channel and Computer are
+ * literal text in the outer template, so it is shared by all events of one provider/channel/computer.
  */
 export function buildEventTemplate(spec: EvtxEventSpec, recordId: bigint): TemplateInstance {
-  const values: EvtxValue[] = []
-  const sub = (index: number, valueType: number, val: EvtxValue, optional = true): TemplateText => {
+  const values: TemplateValue[] = new Array(20).fill(v.null())
+  const sub = (index: number, valueType: number, val: TemplateValue, optional = true): TemplateText => {
     values[index] = val
     return {kind: 'sub', index, valueType, optional}
   }
@@ -80,7 +81,10 @@ export function buildEventTemplate(spec: EvtxEventSpec, recordId: bigint): Templ
     el('Keywords', [], [sub(5, ValueType.HexInt64, v.hex64(spec.keywords ?? 0x8000000000000000n))]),
     el('TimeCreated', [{name: 'SystemTime', value: sub(6, ValueType.FileTime, v.filetime(spec.timeCreated))}]),
     el('EventRecordID', [], [sub(10, ValueType.UInt64, v.u64(recordId))]),
-    el('Correlation', [{name: 'ActivityID', value: sub(7, ValueType.Guid, spec.activityId ? v.guid(spec.activityId) : v.null())}]),
+    el('Correlation', [
+      {name: 'ActivityID', value: sub(7, ValueType.Guid, spec.activityId ? v.guid(spec.activityId) : v.null())},
+      {name: 'RelatedActivityID', value: sub(18, ValueType.Guid, v.null())},
+    ]),
     el('Execution', [
       {name: 'ProcessID', value: sub(8, ValueType.UInt32, v.u32(spec.processId ?? 0))},
       {name: 'ThreadID', value: sub(9, ValueType.UInt32, v.u32(spec.threadId ?? 0))},
@@ -90,28 +94,48 @@ export function buildEventTemplate(spec: EvtxEventSpec, recordId: bigint): Templ
     el('Security', [{name: 'UserID', value: sub(12, ValueType.Sid, spec.userId ? v.sid(spec.userId) : v.null())}]),
   ])
 
-  let next = 13
-  const dataSub = (val: EvtxValue): TemplateText => sub(next++, valueTypeOf(val), val, false)
-  const children: TemplateElement[] = [system]
   const body = spec.body
-  if (body.kind === 'named') {
-    const items = body.data.map(([name, val]) => el('Data', [{name: 'Name', value: text(name)}], [dataSub(val)]))
-    if (body.binary) items.push(el('Binary', [], [dataSub(v.binary(body.binary))]))
-    children.push(el('EventData', [], items))
-  } else if (body.kind === 'unnamed') {
-    const items = body.data.map((val) => el('Data', [], [dataSub(val)]))
-    if (body.binary) items.push(el('Binary', [], [dataSub(v.binary(body.binary))]))
-    children.push(el('EventData', [], items))
-  } else if (body.kind === 'user') {
-    const inner = el(
-      body.element,
-      [{name: 'xmlns', value: text(body.xmlns)}],
-      body.fields.map(([name, val]) => el(name, [], [dataSub(val)])),
-    )
-    children.push(el('UserData', [], [inner]))
-  }
+  const children: Array<TemplateElement | TemplateText> = [system]
+  const nested = bodyTemplate(body)
+  const bodySub = sub(19, ValueType.BinXml, nested ? {type: 'binxml', instance: nested} : v.null())
+  if (body.kind === 'user') children.push(el('UserData', [], [bodySub]))
+  else children.push(bodySub)
   const root = el('Event', [{name: 'xmlns', value: text(EVENT_NS)}], children)
   return {root, values}
+}
+
+/** The inner template: named Data (normal substitutions), classic Data (one string array, as ReportEvent writes), or a UserData element. */
+function bodyTemplate(body: EvtxEventBody): TemplateInstance | null {
+  const values: TemplateValue[] = []
+  const sub = (val: EvtxValue, optional = false, declared = valueTypeOf(val)): TemplateText => {
+    values.push(val)
+    return {kind: 'sub', index: values.length - 1, valueType: declared, optional}
+  }
+  switch (body.kind) {
+    case 'none':
+      return null
+    case 'named': {
+      const items = body.data.map(([name, val]) => el('Data', [{name: 'Name', value: text(name)}], [sub(val)]))
+      if (body.binary) items.push(el('Binary', [], [sub(v.binary(body.binary))]))
+      return {root: el('EventData', [], items), values}
+    }
+    case 'unnamed': {
+      const items = [
+        el('Data', [], [sub(body.data.length > 0 ? v.strings(body.data) : v.null(), true, ValueType.StringArray)]),
+        el('Binary', [], [sub(body.binary ? v.binary(body.binary) : v.null(), true, ValueType.Binary)]),
+      ]
+      return {root: el('EventData', [], items), values}
+    }
+    case 'user':
+      return {
+        root: el(
+          body.element,
+          [{name: 'xmlns', value: text(body.xmlns)}],
+          body.fields.map(([name, val]) => el(name, [], [sub(val)])),
+        ),
+        values,
+      }
+  }
 }
 
 /** Declared type of a body substitution; a null body value still declares a string slot. */

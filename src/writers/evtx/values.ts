@@ -21,6 +21,8 @@ export const ValueType = {
   Sid: 0x13,
   HexInt32: 0x14,
   HexInt64: 0x15,
+  BinXml: 0x21,
+  StringArray: 0x81,
 } as const
 
 export type EvtxValue =
@@ -36,6 +38,8 @@ export type EvtxValue =
   | {type: 'guid'; value: string}
   | {type: 'bool'; value: boolean}
   | {type: 'binary'; value: Uint8Array}
+  /** Array of strings (0x81): each UTF-16 with its terminator; the element holding it repeats per item. */
+  | {type: 'strings'; value: string[]}
 
 /** Value constructors, so event builders read like the XML they produce. */
 export const v = {
@@ -54,6 +58,7 @@ export const v = {
   guid: (value: string): EvtxValue => ({type: 'guid', value}),
   bool: (value: boolean): EvtxValue => ({type: 'bool', value}),
   binary: (value: Uint8Array): EvtxValue => ({type: 'binary', value}),
+  strings: (value: string[]): EvtxValue => ({type: 'strings', value}),
 }
 
 export function valueTypeByte(val: EvtxValue): number {
@@ -88,6 +93,8 @@ export function valueTypeByte(val: EvtxValue): number {
       return ValueType.Bool
     case 'binary':
       return ValueType.Binary
+    case 'strings':
+      return ValueType.StringArray
   }
 }
 
@@ -179,6 +186,8 @@ export function encodeValue(val: EvtxValue): Buffer {
       return encodeGuid(val.value)
     case 'binary':
       return Buffer.from(val.value)
+    case 'strings':
+      return Buffer.from(val.value.map((x) => `${x}\0`).join(''), 'utf16le')
   }
 }
 

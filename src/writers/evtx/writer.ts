@@ -39,6 +39,8 @@ function encodeRecord(tables: ChunkTables, base: number, recordId: bigint, spec:
   out.u64(recordId)
   out.u64(spec.writtenTime ?? spec.timeCreated)
   writeEventBinXml(out, tables, buildEventTemplate(spec, recordId))
+  // Windows keeps records 8-byte aligned: zero padding before the size copy.
+  while ((out.length + 4) % 8 !== 0) out.u8(0)
   const size = out.length + 4
   out.u32(size) // copy of the size closes the record
   out.patchU32(sizeAt, size)
@@ -56,6 +58,7 @@ function closeChunk(c: ChunkState): Buffer {
   b.writeUInt32LE(128, 40) // header size
   b.writeUInt32LE(c.lastRecordOffset, 44)
   b.writeUInt32LE(c.pos, 48) // free space offset
+  b.writeUInt32LE(1, 120) // flags: Windows sets 1 in closed chunks (meaning undocumented)
   b.writeUInt32LE(crc32(b.subarray(CHUNK_HEADER_SIZE, c.pos)), 52)
   c.tables.stringBuckets.forEach((off, i) => b.writeUInt32LE(off, 128 + i * 4))
   c.tables.templateBuckets.forEach((off, i) => b.writeUInt32LE(off, 384 + i * 4))

@@ -81,7 +81,7 @@ export const classic: EvtxEventSpec = {
   timeCreated: T0 + 5n * SEC,
   channel: 'Application',
   computer: 'PHARM-SRV01.corp.local',
-  body: {kind: 'unnamed', data: [v.str("Transferred files with action 'Transfer':\ntext.xml\n\nVersion: 19.2.24707.7131\n")], binary: Uint8Array.from([1, 2])},
+  body: {kind: 'unnamed', data: ["Transferred files with action 'Transfer':\ntext.xml\n\nVersion: 19.2.24707.7131\n"], binary: Uint8Array.from([1, 2])},
 }
 
 export const cleared: EvtxEventSpec = {

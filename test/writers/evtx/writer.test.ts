@@ -61,8 +61,14 @@ describe('EVTX writer: structure', () => {
     expect(defOffset).toBeGreaterThan(512)
     expect(defOffset).toBeLessThan(512 + r1)
     // The template pointer table and the common-string table are populated.
+    // Two definitions, both inline in record 1: the System template and the EventData template nested in it.
     const templatePtrs = Array.from({length: 32}, (_, i) => chunk.readUInt32LE(384 + i * 4)).filter((o) => o !== 0)
-    expect(templatePtrs).toEqual([defOffset])
+    expect(templatePtrs).toHaveLength(2)
+    expect(templatePtrs).toContain(defOffset)
+    for (const p of templatePtrs) expect(p > 512 && p < 512 + r1).toBe(true)
+    // Windows keeps records 8-byte aligned.
+    expect(r1 % 8).toBe(0)
+    expect(r2 % 8).toBe(0)
     const strings = Array.from({length: 64}, (_, i) => chunk.readUInt32LE(128 + i * 4)).filter((o) => o !== 0)
     expect(strings.length).toBeGreaterThan(10)
     // Each string-table entry carries the MS-EVEN6 hash of its name and sits in bucket hash % 64.
@@ -188,6 +194,6 @@ describe('EVTX writer: bad input', () => {
 
   it('rejects an event too large for one chunk', () => {
     const w = new EvtxWriter()
-    expect(() => w.add({...classic, body: {kind: 'unnamed', data: [v.str('x'.repeat(30000)), v.str('y'.repeat(30000)), v.str('z'.repeat(30000))]}})).toThrow(/does not fit/)
+    expect(() => w.add({...classic, body: {kind: 'named', data: [['A', v.str('x'.repeat(16100))], ['B', v.str('y'.repeat(16100))]]}})).toThrow(/does not fit/)
   })
 })
