@@ -112,6 +112,13 @@ export function buildDemoLogs(rng: Rng): DemoLog[] {
       )
       const sess = isoPlus(logonAt, 1)
       lsm.add(sess, ev.rdpSession(sess, {eventId: 21, user: `${HOST.name}\\${USERS.jmiller.name}`, sessionId: 2, address: HOST.lanClient, threadId: tid()}))
+      // Thursdays: away for the afternoon meeting, the session is disconnected and later reconnected.
+      if (dow === 4) {
+        const away = jitter(day, 17, 30)
+        lsm.add(away, ev.rdpSession(away, {eventId: 24, user: `${HOST.name}\\${USERS.jmiller.name}`, sessionId: 2, address: HOST.lanClient, threadId: tid()}))
+        const back = jitter(day, 19, 30)
+        lsm.add(back, ev.rdpSession(back, {eventId: 25, user: `${HOST.name}\\${USERS.jmiller.name}`, sessionId: 2, address: HOST.lanClient, threadId: tid()}))
+      }
       const end = jitter(day, 22, 50)
       lsm.add(end, ev.rdpSession(end, {eventId: 24, user: `${HOST.name}\\${USERS.jmiller.name}`, sessionId: 2, address: HOST.lanClient, threadId: tid()}))
     }

@@ -176,6 +176,8 @@ describe.skipIf(!hasEvtxexport)('demo host: event logs read by libyal evtxexport
     const lsm = evtxexportEvents(vol(`${LOGS}/Microsoft-Windows-TerminalServices-LocalSessionManager%4Operational.evtx`))!
     expect(lsm[0].xml).toContain('<EventXML xmlns="Event_NS">')
     expect(lsm[0].data.Address).toMatch(/^10\.20\.30\.\d+$/)
+    expect(new Set(lsm.map((e) => e.eventId))).toEqual(new Set([21, 24, 25]))
+    expect(lsm.find((e) => e.eventId === 25)!.data.User).toBe('RXSRV01\\jmiller')
     const rcm = evtxexportEvents(vol(`${LOGS}/Microsoft-Windows-TerminalServices-RemoteConnectionManager%4Operational.evtx`))!
     expect(rcm.every((e) => e.eventId === 1149 && e.data.Param2 === 'RXSRV01')).toBe(true)
   })
