@@ -41,6 +41,11 @@ export interface TemplateElement {
 export interface TemplateInstance {
   root: TemplateElement
   values: TemplateValue[]
+  /**
+   * Identity of the template's shape, when the builder can name it more cheaply than by serialising the
+   * tree. Two instances with the same key must have identical trees.
+   */
+  key?: string
 }
 
 /** A substitution value: a typed scalar, or a nested BinXML fragment holding another template instance. */
@@ -143,9 +148,17 @@ function writeFragmentHeader(out: ByteSink): void {
   out.u8(0) // flags
 }
 
+const guidCache = new Map<string, Buffer>()
+
 /** Deterministic template GUID derived from the template's shape (same shape → same GUID). */
 function templateGuid(key: string): Buffer {
-  return createHash('md5').update(key).digest()
+  let g = guidCache.get(key)
+  if (!g) {
+    g = createHash('md5').update(key).digest()
+    if (guidCache.size >= 4096) guidCache.clear() // bounded: a long-running writer of many shapes stays small
+    guidCache.set(key, g)
+  }
+  return g
 }
 
 function countSubstitutions(el: TemplateElement): number {
@@ -163,11 +176,11 @@ function countSubstitutions(el: TemplateElement): number {
 
 /** Writes a template instance: token, template reference (or inline definition), value descriptors, values. */
 function writeTemplateInstance(out: ByteSink, tables: ChunkTables, inst: TemplateInstance): void {
-  const key = JSON.stringify(inst.root)
+  const key = inst.key ?? JSON.stringify(inst.root)
   const guid = templateGuid(key)
-  const count = countSubstitutions(inst.root)
-  if (inst.values.length !== count) {
-    throw new RangeError(`template has ${count} substitutions but ${inst.values.length} values were given`)
+  const count = inst.values.length
+  if (inst.key === undefined && countSubstitutions(inst.root) !== count) {
+    throw new RangeError(`template has ${countSubstitutions(inst.root)} substitutions but ${count} values were given`)
   }
   out.u8(Token.TemplateInstance)
   out.u8(0x01)

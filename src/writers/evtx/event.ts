@@ -101,7 +101,8 @@ export function buildEventTemplate(spec: EvtxEventSpec, recordId: bigint): Templ
   if (body.kind === 'user') children.push(el('UserData', [], [bodySub]))
   else children.push(bodySub)
   const root = el('Event', [{name: 'xmlns', value: text(EVENT_NS)}], children)
-  return {root, values}
+  const key = ['system', spec.provider, spec.providerGuid ?? '', spec.eventSourceName ?? '', spec.channel, spec.computer, body.kind === 'user' ? 'user' : 'event'].join('\u0001')
+  return {root, values, key}
 }
 
 /** The inner template: named Data (normal substitutions), classic Data (one string array, as ReportEvent writes), or a UserData element. */
@@ -117,14 +118,15 @@ function bodyTemplate(body: EvtxEventBody): TemplateInstance | null {
     case 'named': {
       const items = body.data.map(([name, val]) => el('Data', [{name: 'Name', value: text(name)}], [sub(val)]))
       if (body.binary) items.push(el('Binary', [], [sub(v.binary(body.binary))]))
-      return {root: el('EventData', [], items), values}
+      const key = ['named', ...body.data.map(([name, val]) => `${name}\u0002${valueTypeOf(val)}`), body.binary ? 'binary' : ''].join('\u0001')
+      return {root: el('EventData', [], items), values, key}
     }
     case 'unnamed': {
       const items = [
         el('Data', [], [sub(body.data.length > 0 ? v.strings(body.data) : v.null(), true, ValueType.StringArray)]),
         el('Binary', [], [sub(body.binary ? v.binary(body.binary) : v.null(), true, ValueType.Binary)]),
       ]
-      return {root: el('EventData', [], items), values}
+      return {root: el('EventData', [], items), values, key: 'classic'}
     }
     case 'user':
       return {
@@ -134,6 +136,7 @@ function bodyTemplate(body: EvtxEventBody): TemplateInstance | null {
           body.fields.map(([name, val]) => el(name, [], [sub(val)])),
         ),
         values,
+        key: ['user', body.element, body.xmlns, ...body.fields.map(([name, val]) => `${name}\u0002${valueTypeOf(val)}`)].join('\u0001'),
       }
   }
 }
