@@ -1,0 +1,2 @@
+export {generateDemoHost, demoIocs, demoStory, DEFAULT_DEMO_SEED, type DemoHostResult, type DemoFile, type DemoLogSummary} from './generate.js'
+export * as demoScenario from './scenario.js'
