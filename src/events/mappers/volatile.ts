@@ -3,6 +3,7 @@ import {isoToMicros, normaliseIso} from '../../core/time.js'
 import {remoteToolOf} from '../../collect/volatile/executables.js'
 import type {ParsedVolatileFile, RegistryKeyRecord, VolatileRecord} from '../../parsers/volatile/records.js'
 import {EventTypes, makeEventId, type EvidenceRef, type NormalizedEvent} from '../types.js'
+import {redactScreenConnectKey, screenConnectParams} from './screenconnect-params.js'
 
 /**
  * volatile/<artefact>/parsed.json → normalized events (source `Volatile`). A snapshot record is dated at the
@@ -47,6 +48,14 @@ export function mapVolatileParsed(parsed: ParsedVolatileFile, ctx: VolatileMapCo
     const ownIso = own?.iso ? normaliseIso(own.iso) : undefined
     const datetime = ownIso ?? captured
     const evidence: EvidenceRef = {member: ctx.member, sha256: ctx.sha256, record: i}
+    // A ScreenConnect key in a command line or image path is replaced by its hash (and its launch
+    // parameters become attributes), whichever record carried it.
+    const sc = screenConnectParams(fields.command_line) ?? screenConnectParams(fields.process)
+    if (fields.command_line) fields.command_line = redactScreenConnectKey(fields.command_line)
+    if (fields.process) fields.process = redactScreenConnectKey(fields.process)
+    const attrs = clean(fields.attributes ?? {})
+    for (const [k, v] of Object.entries(attrs)) if (typeof v === 'string' && /[?&]k=/.test(v)) attrs[k] = redactScreenConnectKey(v)
+    if (sc) Object.assign(attrs, clean({...sc}), {tool: 'ScreenConnect'})
     const ev: NormalizedEvent = {
       id: makeEventId(evidence, type, datetime, disc),
       datetime,
@@ -58,9 +67,16 @@ export function mapVolatileParsed(parsed: ParsedVolatileFile, ctx: VolatileMapCo
       ...(ctx.host ? {host: ctx.host} : {}),
       ...fields,
       evidence,
-      attributes: {captured_utc: captured, command: parsed.command, ...(parsed.fallback_used ? {fallback_used: true} : {}), ...clean(fields.attributes ?? {})},
+      attributes: {captured_utc: captured, command: parsed.command, ...(parsed.fallback_used ? {fallback_used: true} : {}), ...attrs},
     }
     events.push(ev)
+    // The relay a running or installed ScreenConnect client points at, as its own pivot for hunting.
+    if (sc?.relay_host && type !== EventTypes.REMOTE_RELAY) {
+      const relay = {...ev, event_type: EventTypes.REMOTE_RELAY, message: `ScreenConnect relay ${sc.relay_host}${sc.relay_port ? `:${sc.relay_port}` : ''} in ${type === EventTypes.SERVICE_EXISTS ? 'a service image path' : 'a process command line'}`}
+      relay.id = makeEventId(evidence, EventTypes.REMOTE_RELAY, datetime, disc)
+      relay.attributes = {...ev.attributes, seen_in: type}
+      events.push(relay)
+    }
   }
 
   records.forEach((r, i) => {

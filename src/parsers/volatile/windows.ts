@@ -89,11 +89,11 @@ export function parseTasklistCsv(text: string, file?: string): ParseResult {
     const sess = int(fields[3])
     if (sess !== undefined) r.session_id = sess
     const extra: Record<string, string> = {}
-    const names = ['session_name', '', '', 'mem_usage', 'status', '', 'cpu_time', 'window_title']
-    names.forEach((n, i) => {
-      const v = fields[i + 2]
-      if (n && v !== undefined && v !== '') extra[n] = v
-    })
+    const columns: [string, number][] = [['session_name', 2], ['mem_usage', 4], ['status', 5], ['cpu_time', 7], ['window_title', 8]]
+    for (const [n, i] of columns) {
+      const v = fields[i]
+      if (v !== undefined && v !== '') extra[n] = v
+    }
     r.extra = extra
     records.push(r)
   }
@@ -109,14 +109,21 @@ const TCP_STATES: Record<number, string> = {
   8: 'CloseWait', 9: 'Closing', 10: 'LastAck', 11: 'TimeWait', 12: 'DeleteTCB', 100: 'Bound',
 }
 
-/** netstat's state words, English and German (the common non-English server locale), → CIM names. */
-const NETSTAT_STATES: Record<string, string> = {
-  LISTENING: 'Listen', ESTABLISHED: 'Established', TIME_WAIT: 'TimeWait', CLOSE_WAIT: 'CloseWait',
-  SYN_SENT: 'SynSent', SYN_RECEIVED: 'SynReceived', FIN_WAIT_1: 'FinWait1', FIN_WAIT_2: 'FinWait2',
-  LAST_ACK: 'LastAck', CLOSING: 'Closing', CLOSED: 'Closed', BOUND: 'Bound',
-  'ABHÖREN': 'Listen', HERGESTELLT: 'Established', WARTEND: 'TimeWait', SCHLIESSEN_WARTEN: 'CloseWait',
-  GESCHLOSSEN: 'Closed', 'SCHLIEẞEN_WARTEN': 'CloseWait',
-}
+/**
+ * netstat's state words, English and German (the common non-English server locale), → CIM names. Keys are
+ * compared with non-ASCII letters blanked, because the console prints them in the OEM code page (CP850
+ * `ABH\x99REN`) and the decoder may have fallen back to latin1.
+ */
+const stateKey = (s: string): string => s.toUpperCase().replace(/[^A-Z0-9_]/g, '?')
+const NETSTAT_STATES: Map<string, string> = new Map(
+  Object.entries({
+    LISTENING: 'Listen', ESTABLISHED: 'Established', TIME_WAIT: 'TimeWait', CLOSE_WAIT: 'CloseWait',
+    SYN_SENT: 'SynSent', SYN_RECEIVED: 'SynReceived', FIN_WAIT_1: 'FinWait1', FIN_WAIT_2: 'FinWait2',
+    LAST_ACK: 'LastAck', CLOSING: 'Closing', CLOSED: 'Closed', BOUND: 'Bound',
+    ABHOEREN: 'Listen', 'ABHÖREN': 'Listen', HERGESTELLT: 'Established', WARTEND: 'TimeWait', SCHLIESSEN_WARTEN: 'CloseWait',
+    GESCHLOSSEN: 'Closed',
+  }).map(([k, v]) => [stateKey(k), v]),
+)
 
 /** Our script's `Get-NetTCPConnection` + `Get-NetUDPEndpoint` JSON (items carry `Protocol`). */
 export function parseWinNetJson(text: string, file?: string): ParseResult {
@@ -160,7 +167,7 @@ export function parseNetstatAno(text: string, file?: string): ParseResult {
     if (local.port !== undefined) r.local_port = local.port
     if (remote.address !== '*') r.remote_address = remote.address
     if (remote.port !== undefined) r.remote_port = remote.port
-    if (isTcp) r.state = NETSTAT_STATES[t[3]!.toUpperCase()] ?? t[3]!
+    if (isTcp) r.state = NETSTAT_STATES.get(stateKey(t[3]!)) ?? t[3]!
     const pid = int(t[t.length - 1])
     if (pid !== undefined) r.pid = pid
     records.push(r)
@@ -350,7 +357,8 @@ export function parseSchtasksCsv(text: string, file?: string): ParseResult {
       continue
     }
     const name = fields[1]!
-    const schedule = [fields[18], fields[17], fields[19], fields[20]].filter((x) => x && !/^N\/A$/i.test(x)).join(' ')
+    // Schedule Type, Start Time, Start Date, Days ("Schedule" itself only says the data is not available).
+    const schedule = [fields[18], fields[19], fields[20], fields[22]].map((x) => (x ?? '').trim()).filter((x) => x && !/^N\/A$/i.test(x)).join(' ')
     const prev = byName.get(name)
     if (prev) {
       if (schedule && !prev.schedules.includes(schedule)) prev.schedules.push(schedule)
@@ -416,32 +424,49 @@ export function parseIpconfigDisplayDns(text: string, file?: string): ParseResul
   const records: VolatileRecord[] = []
   const diagnostics: Diagnostic[] = []
   const lines = splitLines(text)
-  for (let i = 1; i < lines.length; i++) {
-    if (!/^\s*-{10,}\s*$/.test(lines[i]!)) continue
-    const entry = lines[i - 1]!.trim()
-    const vals: string[] = []
-    let sentence: string | undefined
-    let j = i + 1
-    for (; j < lines.length; j++) {
-      const l = lines[j]!
-      if (!l.trim()) break
-      const k = l.indexOf(' : ')
-      if (k >= 0) vals.push(l.slice(k + 3).trim())
-      else sentence = l.trim()
-    }
-    if (vals.length >= 6) {
-      const r: DnsEntryRecord = {kind: 'dns_entry', entry, name: vals[0]!, type: dnsType(vals[1]), data: vals[5]}
-      const ttl = int(vals[2])
+  const isRule = (l: string | undefined): boolean => l !== undefined && /^\s*-{10,}\s*$/.test(l)
+  let entry: string | undefined
+  let group: string[] = []
+  let groupLine = 0
+  let afterRule = false
+  // A CNAME chain prints further records of the same entry after blank lines, without repeating the
+  // entry name and rule, so records are value groups separated by blank lines.
+  const flush = (): void => {
+    if (!group.length) return
+    if (group.length >= 6) {
+      const r: DnsEntryRecord = {kind: 'dns_entry', name: group[0]!, type: dnsType(group[1]), data: group[5], section: group[4]}
+      if (entry) r.entry = entry
+      const ttl = int(group[2])
       if (ttl !== undefined) r.ttl = ttl
-      r.section = vals[4]
       records.push(r)
-    } else if (sentence && vals.length === 0) {
-      records.push({kind: 'dns_entry', entry, name: entry, type: '', status: sentence})
     } else {
-      diagnostics.push(diag('WIN_DISPLAYDNS_BAD_BLOCK', 'warning', `record block for ${entry} has ${vals.length} values`, {file, line: i + 1}))
+      diagnostics.push(diag('WIN_DISPLAYDNS_BAD_BLOCK', 'warning', `record of ${entry ?? '?'} has ${group.length} values, expected 6`, {file, line: groupLine}))
     }
-    i = j
+    group = []
   }
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!
+    if (isRule(lines[i + 1])) {
+      flush()
+      entry = l.trim()
+      afterRule = true
+      i++
+      continue
+    }
+    if (!l.trim()) {
+      flush()
+      continue
+    }
+    const k = l.indexOf(' : ')
+    if (k >= 0 && entry !== undefined) {
+      if (!group.length) groupLine = i + 1
+      group.push(l.slice(k + 3).trim())
+    } else if (afterRule && entry !== undefined) {
+      records.push({kind: 'dns_entry', entry, name: entry, type: '', status: l.trim()})
+    }
+    afterRule = false
+  }
+  flush()
   return {records, diagnostics}
 }
 
