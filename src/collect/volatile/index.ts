@@ -233,7 +233,8 @@ async function runJob(
     const level = status === 'ok' ? 'info' : 'warn'
     sink.log({level, event: 'volatile.command', message: `${artefact.id}: ${attempt.command} ${status}${result.timedOut ? ` (killed after ${source.timeout_seconds} s)` : ''}`, artefact: artefact.id, argv, exit_code: result.exitCode, timed_out: result.timedOut, started_utc: started, ended_utc: ended})
     if (status !== 'ok') {
-      const why = status === 'timed-out' ? `timed out after ${source.timeout_seconds} s and was killed` : `exited with code ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}`
+      const said = decodeOutput(result.stderr).text.split(/\r?\n/).find((l) => l.trim())?.trim().slice(0, 200)
+      const why = (status === 'timed-out' ? `timed out after ${source.timeout_seconds} s and was killed` : `exited with code ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}`) + (said ? `: ${said}` : '')
       chainDiagnostics.push(diag(status === 'timed-out' ? 'VOLATILE_TIMEOUT' : 'VOLATILE_COMMAND_FAILED', 'warning', `${attempt.command} ${why}${i + 1 < chain.length ? '; trying the fallback' : ''}`, {artefact: artefact.id, file: paths.stdout}))
     }
     chosen = {attempt, result, started, ended, stdoutPath: paths.stdout, index: i}

@@ -82,8 +82,11 @@ export function parseSs(text: string, ctx: ParserContext): ParseResult {
     const v6 = local.address.includes(':')
     const r: ConnectionRecord = {kind: 'connection', protocol: t[0]! + (v6 ? '6' : ''), local_address: local.address === '*' ? (v6 ? '::' : '0.0.0.0') : local.address}
     if (local.port !== undefined) r.local_port = local.port
-    if (peer.address !== '*' || peer.port !== undefined) r.remote_address = peer.address
-    if (peer.port !== undefined) r.remote_port = peer.port
+    // A listener's peer is `0.0.0.0:*` / `[::]:*` / `*:*`: no remote end.
+    if (peer.port !== undefined) {
+      r.remote_address = peer.address
+      r.remote_port = peer.port
+    }
     r.state = SS_STATES[t[1]!] ?? t[1]!
     const users = t.slice(6).join(' ')
     const u = /\("((?:[^"\\]|\\.)*)",pid=(\d+)/.exec(users)
