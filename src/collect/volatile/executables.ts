@@ -102,7 +102,7 @@ export async function hashExecutables(
     const opened = await runner.openExecutable({pid: c.pid, path: c.path})
     const original = opened.path ?? c.path ?? `pid ${c.pid}`
     if (!opened.ok) {
-      results.push({...base, path: original, status: 'error', reason: opened.reason})
+      results.push({...base, path: opened.path ?? c.path, status: 'error', reason: opened.reason})
       sink.record({original_path: original, artefact, kind: 'file', read_method: 'not-read', status: 'error', reason: opened.reason, note})
       sink.log({level: 'warn', event: 'volatile.executable', message: `could not read executable of process ${c.pid}: ${opened.reason}`, pid: c.pid})
       continue

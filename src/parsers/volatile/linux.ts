@@ -160,7 +160,7 @@ export function parseLastF(text: string, ctx: ParserContext): ParseResult {
       if (off) r.logoff_utc = off
     }
     const rest = m[4]!.trim()
-    if (rest) r.state = rest.replace(/^-\s*/, '').replace(/^\((.*)\)$/, '$1')
+    if (rest) r.state = rest.replace(/^-\s*/, '').replace(/\s+/g, ' ').replace(/^\((.*)\)$/, '$1')
     records.push(r)
   })
   return {records, diagnostics}
