@@ -17,10 +17,12 @@ export type {ExecutableResult} from './executables.js'
 export const MAX_OUTPUT_BYTES = 64 * 1024 * 1024
 
 /**
- * Linux commands run in the C locale (stable column layouts, English month names) and with TZ=UTC so that
- * the times they print (`ps lstart`, `last -F`, `who`) are UTC and need no zone guess.
+ * Linux commands run in the C.UTF-8 locale (stable column layouts, English month names, non-ASCII user
+ * names and command lines kept as UTF-8; where C.UTF-8 is not installed glibc falls back to plain C, which
+ * the parsers read too) and with TZ=UTC so that the times they print (`ps lstart`, `last -F`, `who`) are UTC
+ * and need no zone guess. C.UTF-8 rather than C also makes `who` print the year (`%Y-%m-%d %H:%M`).
  */
-export const LINUX_ENV: Readonly<Record<string, string>> = {LC_ALL: 'C', LANG: 'C', TZ: 'UTC'}
+export const LINUX_ENV: Readonly<Record<string, string>> = {LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8', TZ: 'UTC'}
 
 export type AttemptStatus = 'ok' | 'failed' | 'timed-out' | 'missing' | 'spawn-error'
 

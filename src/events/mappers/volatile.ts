@@ -53,6 +53,7 @@ export function mapVolatileParsed(parsed: ParsedVolatileFile, ctx: VolatileMapCo
     const sc = screenConnectParams(fields.command_line) ?? screenConnectParams(fields.process)
     if (fields.command_line) fields.command_line = redactScreenConnectKey(fields.command_line)
     if (fields.process) fields.process = redactScreenConnectKey(fields.process)
+    fields.message = redactScreenConnectKey(fields.message)
     const attrs = clean(fields.attributes ?? {})
     for (const [k, v] of Object.entries(attrs)) if (typeof v === 'string' && /[?&]k=/.test(v)) attrs[k] = redactScreenConnectKey(v)
     if (sc) Object.assign(attrs, clean({...sc}), {tool: 'ScreenConnect'})

@@ -14,7 +14,7 @@ import type {
 import {int, splitHostPort, splitLines} from './text.js'
 
 /**
- * Parsers for Linux command output. The runner starts every Linux command with LC_ALL=C and TZ=UTC, so
+ * Parsers for Linux command output. The runner starts every Linux command with LC_ALL=C.UTF-8 and TZ=UTC, so
  * numbers, month names and column layouts are the C locale's and printed times are UTC; `ctx.utcTimes`
  * says so explicitly, and without it times are only kept as text.
  */
