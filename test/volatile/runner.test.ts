@@ -61,6 +61,7 @@ describe.skipIf(!posix)('host runner', () => {
       ['volatile/linux.volatile.hang/parsed.json', 'partial', true, 'parsed'],
     ])
     expect(hang[0]!.reason).toMatch(/^TIMEOUT: killed the process tree after 1 s/)
+    expect(hang[2]!.reason).toBe('TIMEOUT: sleep was killed after 1 s; records are from its output up to then')
     expect(hang[0]!.command!.argv).toEqual(['sleep', '30'])
     const parsed = sink.json<ParsedVolatileFile>('volatile/linux.volatile.hang/parsed.json')
     expect(parsed).toMatchObject({timed_out: true, exit_code: null, argv: ['sleep', '30']})

@@ -113,6 +113,12 @@ describe('Windows branch of the volatile stage (injected runner)', () => {
     // query user exits 1 when nobody is logged on: recorded, not fatal.
     const sessions = summary.sources.find((s) => s.artefact === 'windows.volatile.sessions')!
     expect(sessions).toMatchObject({ok: false, records: 0})
+    expect(sink.items.filter((i) => i.artefact === 'windows.volatile.sessions').map((i) => [i.archive_path, i.status, i.command?.exit_code])).toEqual([
+      ['volatile/windows.volatile.sessions/query.stdout.txt', 'collected', 1],
+      ['volatile/windows.volatile.sessions/query.stderr.txt', 'collected', 1],
+      ['volatile/windows.volatile.sessions/parsed.json', 'collected', 1],
+    ])
+    expect(sink.json<ParsedVolatileFile>('volatile/windows.volatile.sessions/parsed.json').diagnostics[0]!.message).toBe('query.exe exited with code 1: No User exists for *')
 
     // Executables: AnyDesk once (second process points at the first copy), the temp-folder tool, and the
     // unreadable one recorded; svchost in System32 is not selected.
@@ -145,7 +151,7 @@ describe('Windows branch of the volatile stage (injected runner)', () => {
     expect(by('windows.volatile.services').attempts).toEqual([{command: 'powershell.exe', argv: expect.arrayContaining(['powershell.exe', '-Command']), status: 'missing', exit_code: null, timed_out: false}])
     const svc = sink.items.filter((i) => i.artefact === 'windows.volatile.services')
     expect(svc[0]).toMatchObject({status: 'error', reason: 'TOOL_MISSING: powershell.exe was not found on this host'})
-    expect(svc[1]).toMatchObject({archive_path: 'volatile/windows.volatile.services/parsed.json', status: 'partial'})
+    expect(svc[1]).toMatchObject({archive_path: 'volatile/windows.volatile.services/parsed.json', status: 'partial', reason: 'NO_OUTPUT: no command of this artefact could be started; see diagnostics'})
     // tasklist gives no paths: AnyDesk is selected by name and recorded as unreadable, not silently dropped.
     expect(summary.executables).toEqual([{pid: 4312, name: 'AnyDesk.exe', path: undefined, why: 'remote-access tool AnyDesk', status: 'error', reason: 'NO_PATH: the process list gives no executable path'}])
     expect(summary.totals.missing).toBe(9)

@@ -281,11 +281,21 @@ async function runJob(
     diagnostics,
   }
   const okAttempt = attempts.some((a) => a.status === 'ok')
+  // The rendering is partial when what it renders is: no output at all, output cut by the timeout or the cap.
+  // A non-zero exit alone is not (`query user` exits 1 when nobody is logged on): the exit code and stderr
+  // are in the manifest and the diagnostics.
+  const incomplete = !chosen
+    ? 'NO_OUTPUT: no command of this artefact could be started; see diagnostics'
+    : chosen.result.timedOut
+      ? `TIMEOUT: ${chosen.attempt.command} was killed after ${source.timeout_seconds} s; records are from its output up to then`
+      : chosen.result.stdoutTruncated
+        ? `OUTPUT_CAP: records are from the first ${MAX_OUTPUT_BYTES} bytes only`
+        : undefined
   try {
     const {hashes, size} = await sink.addBuffer(parsedPath, Buffer.from(JSON.stringify(parsed, null, 2) + '\n', 'utf8'))
     sink.record({
       original_path: argv.join(' '), archive_path: parsedPath, artefact: artefact.id, kind: 'command-output', size, hashes, read_method: 'derived',
-      status: okAttempt ? 'collected' : 'partial', ...(okAttempt ? {} : {reason: 'NO_CLEAN_RUN: no command of this artefact exited cleanly; see diagnostics'}),
+      status: incomplete ? 'partial' : 'collected', ...(incomplete ? {reason: incomplete} : {}),
       command: {argv, exit_code: parsed.exit_code, started_utc: parsed.started_utc, ended_utc: parsed.ended_utc, timed_out: parsed.timed_out, stream: 'parsed'},
       note: `structured rendering by parser ${parserName ?? '(none)'}: ${records.length} records`,
     })
