@@ -2,7 +2,6 @@ import {spawn, type ChildProcess} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {copyFileSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {createServer, type Server} from 'node:net'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Readable} from 'node:stream'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -33,7 +32,8 @@ describe.skipIf(!linux)('live Linux capture', () => {
     server = createServer()
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     port = (server.address() as {port: number}).port
-    dir = mkdtempSync(join(tmpdir(), 'ratchet-volatile-'))
+    // /tmp itself (not $TMPDIR): the selection rule is about the system's world-writable temp folders.
+    dir = mkdtempSync('/tmp/ratchet-volatile-')
     const exe = join(dir, 'dropped-agent')
     copyFileSync('/bin/sleep', exe)
     plantedBytes = readFileSync(exe)
