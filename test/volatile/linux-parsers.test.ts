@@ -100,3 +100,33 @@ describe('Linux parsers (C locale, TZ=UTC output)', () => {
     expect(L.parseIpAddrJson('Object "-j" is unknown', {}).diagnostics.map((d) => d.code)).toEqual(['LINUX_IP_ADDR_BAD_JSON'])
   })
 })
+
+describe('Linux fallbacks where iproute2 is missing', () => {
+  it('netstat -tunap: states, UDP without state, "-" program, program names with spaces', () => {
+    const text = [
+      'Active Internet connections (servers and established)',
+      'Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name    ',
+      'tcp        0      0 0.0.0.0:22              0.0.0.0:*               LISTEN      800/sshd: /usr/sbin',
+      'tcp        0      0 10.0.0.8:41822          203.0.113.50:443        ESTABLISHED 4312/anydesk        ',
+      'tcp6       0      0 :::80                   :::*                    LISTEN      -                   ',
+      'udp        0      0 0.0.0.0:68              0.0.0.0:*                           612/dhclient        ',
+      '',
+    ].join('\n')
+    const {records, diagnostics} = L.parseNetstatLinux(text, {})
+    expect(diagnostics).toEqual([])
+    expect(records).toEqual([
+      {kind: 'connection', protocol: 'tcp', local_address: '0.0.0.0', local_port: 22, state: 'Listen', pid: 800, process: 'sshd: /usr/sbin'},
+      {kind: 'connection', protocol: 'tcp', local_address: '10.0.0.8', local_port: 41822, remote_address: '203.0.113.50', remote_port: 443, state: 'Established', pid: 4312, process: 'anydesk'},
+      {kind: 'connection', protocol: 'tcp6', local_address: '::', local_port: 80, state: 'Listen'},
+      {kind: 'connection', protocol: 'udp', local_address: '0.0.0.0', local_port: 68, pid: 612, process: 'dhclient'},
+    ])
+  })
+
+  it('arp -an: complete and incomplete entries', () => {
+    const text = '? (192.0.2.1) at 02:fc:00:00:00:05 [ether] on eth0\n? (10.0.0.9) at <incomplete> on eth0\n'
+    expect(L.parseArpAn(text, {}).records).toEqual([
+      {kind: 'arp_entry', ip: '192.0.2.1', interface: 'eth0', mac: '02:fc:00:00:00:05', type: 'ether'},
+      {kind: 'arp_entry', ip: '10.0.0.9', interface: 'eth0', state: '<incomplete>'},
+    ])
+  })
+})

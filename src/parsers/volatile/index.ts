@@ -32,6 +32,8 @@ export const VOLATILE_PARSERS: Readonly<Record<string, VolatileParser>> = {
   'text.key-value': (t) => W.parseKeyValueLines(t),
   'linux.ps': L.parsePs,
   'linux.ss': L.parseSs,
+  'linux.netstat': L.parseNetstatLinux,
+  'linux.arp-an': L.parseArpAn,
   'linux.who': L.parseWho,
   'linux.last': L.parseLastF,
   'linux.getent-passwd': L.parseGetentPasswd,

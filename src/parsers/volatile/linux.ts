@@ -276,3 +276,66 @@ export function parseDateUtc(text: string, ctx: ParserContext): ParseResult {
   if (!iso) return {records: [], diagnostics: [diag('LINUX_DATE_BAD', 'warning', `not an ISO time: ${v.slice(0, 60)}`, {file: ctx.file})]}
   return {records: [{kind: 'time_status', name: 'utc_now', value: v, value_utc: iso}], diagnostics: []}
 }
+
+const NETSTAT_STATES: Record<string, string> = {
+  LISTEN: 'Listen', ESTABLISHED: 'Established', TIME_WAIT: 'TimeWait', CLOSE_WAIT: 'CloseWait', SYN_SENT: 'SynSent',
+  SYN_RECV: 'SynReceived', FIN_WAIT1: 'FinWait1', FIN_WAIT2: 'FinWait2', LAST_ACK: 'LastAck', CLOSING: 'Closing', CLOSE: 'Closed',
+}
+
+/**
+ * `netstat -tunap` (net-tools, the fallback where `ss` is missing): Proto Recv-Q Send-Q Local Foreign
+ * [State] PID/Program. UDP rows usually have no state; the program column is `-` for other users' sockets
+ * when not run as root.
+ */
+export function parseNetstatLinux(text: string, ctx: ParserContext): ParseResult {
+  const records: VolatileRecord[] = []
+  const diagnostics: Diagnostic[] = []
+  splitLines(text).forEach((l, i) => {
+    const t = l.trim().split(/\s+/)
+    if (!/^(tcp|udp)6?$/.test(t[0] ?? '')) return
+    if (t.length < 6) {
+      diagnostics.push(diag('LINUX_NETSTAT_BAD_LINE', 'warning', `unrecognised netstat line: ${l.slice(0, 120)}`, {file: ctx.file, line: i + 1}))
+      return
+    }
+    const local = splitHostPort(t[3]!)
+    const peer = splitHostPort(t[4]!)
+    const hasState = t.length >= 7 || (t.length === 6 && !/^(\d+\/|-$)/.test(t[5]!))
+    const state = hasState ? t[5] : undefined
+    const prog = t[hasState ? 6 : 5]
+    const r: ConnectionRecord = {kind: 'connection', protocol: t[0]!, local_address: local.address}
+    if (local.port !== undefined) r.local_port = local.port
+    if (peer.port !== undefined) {
+      r.remote_address = peer.address
+      r.remote_port = peer.port
+    }
+    if (state) r.state = NETSTAT_STATES[state] ?? state
+    const pm = prog ? /^(\d+)\/(.*)$/.exec(prog) : null
+    if (pm) {
+      r.pid = Number(pm[1])
+      // the program name may contain spaces: it runs to the end of the line
+      r.process = [pm[2]!, ...t.slice(hasState ? 7 : 6)].join(' ').trim()
+    }
+    records.push(r)
+  })
+  return {records, diagnostics}
+}
+
+/** `arp -an` (net-tools/busybox, the fallback where `ip` is missing): `? (<ip>) at <mac> [ether] on <if>`. */
+export function parseArpAn(text: string, ctx: ParserContext): ParseResult {
+  const records: VolatileRecord[] = []
+  const diagnostics: Diagnostic[] = []
+  splitLines(text).forEach((l, i) => {
+    if (!l.trim()) return
+    const m = /^\S+ \(([^)]+)\) at (\S+)(?: \[(\w+)\])?(?: \S+)* on (\S+)/.exec(l.trim())
+    if (!m) {
+      diagnostics.push(diag('LINUX_ARP_BAD_LINE', 'warning', `unrecognised arp line: ${l.slice(0, 120)}`, {file: ctx.file, line: i + 1}))
+      return
+    }
+    const r: ArpEntryRecord = {kind: 'arp_entry', ip: m[1]!, interface: m[4]!}
+    if (/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(m[2]!)) r.mac = m[2]!.toLowerCase()
+    else r.state = m[2]!
+    if (m[3]) r.type = m[3]
+    records.push(r)
+  })
+  return {records, diagnostics}
+}
