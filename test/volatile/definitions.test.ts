@@ -8,6 +8,25 @@ import {loadVolatileDefinitions, repoRoot} from './defs.js'
 
 const root = repoRoot
 
+/**
+ * PowerShell cannot run here, so at least check what a folding or escaping slip in the YAML would break:
+ * single-quoted strings ('' escapes a quote) close, and (), {}, [] nest properly outside them.
+ */
+function balanced(script: string): boolean {
+  const stack: string[] = []
+  const pairs: Record<string, string> = {')': '(', '}': '{', ']': '['}
+  for (let i = 0; i < script.length; i++) {
+    const c = script[i]!
+    if (c === "'") {
+      i++
+      while (i < script.length && !(script[i] === "'" && script[i + 1] !== "'")) i += script[i] === "'" ? 2 : 1
+      if (i >= script.length) return false
+    } else if (c === '(' || c === '{' || c === '[') stack.push(c)
+    else if (c in pairs && stack.pop() !== pairs[c]) return false
+  }
+  return stack.length === 0
+}
+
 describe('volatile artefact definitions', () => {
   for (const os of ['windows', 'linux'] as const) {
     it(`${os}: every file validates, its id matches its path, and every parser exists`, () => {
@@ -38,6 +57,7 @@ describe('volatile artefact definitions', () => {
         for (const c of [s.command, ...s.fallbacks.map((f) => f.command)]) expect(builtins.has(c), `${def.id}: ${c}`).toBe(true)
         if (s.command === 'powershell.exe') {
           const script = s.args[s.args.indexOf('-Command') + 1]!
+          expect(balanced(script), `${def.id}: brackets and quotes balance`).toBe(true)
           expect(script).toMatch(/ConvertTo-Json -Depth 3 -Compress/)
           expect(script).toMatch(/OutputEncoding = \[Text\.Encoding\]::UTF8/)
           // a DateTime left to ConvertTo-Json becomes 5.1's \/Date(ms)\/: every date is converted explicitly
