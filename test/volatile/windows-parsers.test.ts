@@ -67,6 +67,21 @@ describe('Windows network parsers', () => {
     const dec = decodeOutput(cp850)
     expect(dec.encoding).toBe('latin1')
     expect(W.parseNetstatAno(dec.text).records[0]).toMatchObject({state: 'Listen', pid: 1008})
+    const oem = decodeOutput(cp850, 'cp850')
+    expect(oem.encoding).toBe('cp850')
+    expect(oem.text).toContain('ABHÖREN')
+    expect(W.parseNetstatAno(oem.text).records[0]).toMatchObject({state: 'Listen', pid: 1008})
+  })
+
+  it('net localgroup from a German console in CP850: umlauts in group and member names decode', () => {
+    const text = 'Aliasname     G\u00e4ste\r\nBeschreibung  G\u00e4ste haben standardm\u00e4\u00dfig dieselben Rechte wie Benutzer\r\n\r\nMitglieder\r\n\r\n' +
+      '-------------------------------------------------------------------------------\r\nGast\r\nJ\u00fcrgen\r\nDer Befehl wurde erfolgreich ausgef\u00fchrt.\r\n\r\n'
+    const bytes = Buffer.from([...text].map((ch) => ({'\u00e4': 0x84, '\u00fc': 0x81, '\u00df': 0xe1} as Record<string, number>)[ch] ?? ch.charCodeAt(0)))
+    const dec = decodeOutput(bytes, 'cp850')
+    expect(W.parseNetLocalGroup(dec.text).records).toEqual([
+      {kind: 'group_member', group: 'G\u00e4ste', member: 'Gast'},
+      {kind: 'group_member', group: 'G\u00e4ste', member: 'J\u00fcrgen'},
+    ])
   })
 })
 

@@ -235,7 +235,7 @@ async function runJob(
     const level = status === 'ok' ? 'info' : 'warn'
     sink.log({level, event: 'volatile.command', message: `${artefact.id}: ${attempt.command} ${status}${result.timedOut ? ` (killed after ${source.timeout_seconds} s)` : ''}`, artefact: artefact.id, argv, exit_code: result.exitCode, timed_out: result.timedOut, started_utc: started, ended_utc: ended})
     if (status !== 'ok') {
-      const said = decodeOutput(result.stderr).text.split(/\r?\n/).find((l) => l.trim())?.trim().slice(0, 200)
+      const said = decodeOutput(result.stderr, os === 'windows' ? 'cp850' : 'latin1').text.split(/\r?\n/).find((l) => l.trim())?.trim().slice(0, 200)
       const why = (status === 'timed-out' ? `timed out after ${source.timeout_seconds} s and was killed` : `exited with code ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}`) + (said ? `: ${said}` : '')
       chainDiagnostics.push(diag(status === 'timed-out' ? 'VOLATILE_TIMEOUT' : 'VOLATILE_COMMAND_FAILED', 'warning', `${attempt.command} ${why}${i + 1 < chain.length ? '; trying the fallback' : ''}`, {artefact: artefact.id, file: paths.stdout}))
     }
@@ -252,8 +252,10 @@ async function runJob(
     if (!parser) {
       diagnostics.push(diag('VOLATILE_PARSER_UNKNOWN', 'error', `no volatile parser named ${parserName}`, {artefact: artefact.id}))
     } else {
-      const {text, encoding} = decodeOutput(chosen.result.stdout)
-      if (encoding === 'latin1') diagnostics.push(diag('VOLATILE_NOT_UTF8', 'info', 'output was not UTF-8; decoded as latin1 (raw bytes are in the archive)', {file: chosen.stdoutPath}))
+      const {text, encoding} = decodeOutput(chosen.result.stdout, os === 'windows' ? 'cp850' : 'latin1')
+      if (encoding === 'latin1' || encoding === 'cp850') {
+        diagnostics.push(diag('VOLATILE_NOT_UTF8', 'info', `output was not UTF-8; decoded as ${encoding === 'cp850' ? 'the OEM code page 850' : 'latin1'} (raw bytes are in the archive)`, {file: chosen.stdoutPath}))
+      }
       try {
         const out = parser(text, {file: chosen.stdoutPath, utcTimes: os === 'linux'})
         records.push(...out.records)

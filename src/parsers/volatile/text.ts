@@ -5,18 +5,29 @@ import {dateToIso7, normaliseIso} from '../../core/time.js'
  */
 
 /**
- * Decodes captured bytes. Windows console tools print in the OEM code page, PowerShell (as we launch it) in
- * UTF-8, a few tools in UTF-16LE. UTF-16 is recognised by its BOM or by NULs in every other byte; invalid
- * UTF-8 falls back to latin1 so that no byte is lost (the raw bytes are in the archive anyway).
+ * Upper half of code page 850, the OEM code page of Western European Windows consoles. Its letters sit where
+ * code page 437 (US English) has them too, so it decodes `net`, `schtasks` and `netstat` output of English,
+ * German, French, Spanish… hosts correctly.
  */
-export function decodeOutput(buf: Buffer): {text: string; encoding: 'utf-8' | 'utf-16le' | 'latin1'} {
+const CP850_HIGH = "\u00c7\u00fc\u00e9\u00e2\u00e4\u00e0\u00e5\u00e7\u00ea\u00eb\u00e8\u00ef\u00ee\u00ec\u00c4\u00c5\u00c9\u00e6\u00c6\u00f4\u00f6\u00f2\u00fb\u00f9\u00ff\u00d6\u00dc\u00f8\u00a3\u00d8\u00d7\u0192\u00e1\u00ed\u00f3\u00fa\u00f1\u00d1\u00aa\u00ba\u00bf\u00ae\u00ac\u00bd\u00bc\u00a1\u00ab\u00bb\u2591\u2592\u2593\u2502\u2524\u00c1\u00c2\u00c0\u00a9\u2563\u2551\u2557\u255d\u00a2\u00a5\u2510\u2514\u2534\u252c\u251c\u2500\u253c\u00e3\u00c3\u255a\u2554\u2569\u2566\u2560\u2550\u256c\u00a4\u00f0\u00d0\u00ca\u00cb\u00c8\u0131\u00cd\u00ce\u00cf\u2518\u250c\u2588\u2584\u00a6\u00cc\u2580\u00d3\u00df\u00d4\u00d2\u00f5\u00d5\u00b5\u00fe\u00de\u00da\u00db\u00d9\u00fd\u00dd\u00af\u00b4\u00ad\u00b1\u2017\u00be\u00b6\u00a7\u00f7\u00b8\u00b0\u00a8\u00b7\u00b9\u00b3\u00b2\u25a0\u00a0"
+
+/**
+ * Decodes captured bytes. Windows console tools print in the OEM code page, PowerShell (as we launch it) in
+ * UTF-8, a few tools in UTF-16LE. UTF-16 is recognised by its BOM or by NULs in every other byte. Output that
+ * is not valid UTF-8 is decoded with `fallback`: CP850 for Windows tools, latin1 otherwise (no byte is lost
+ * either way, and the raw bytes are in the archive).
+ */
+export function decodeOutput(buf: Buffer, fallback: 'latin1' | 'cp850' = 'latin1'): {text: string; encoding: 'utf-8' | 'utf-16le' | 'latin1' | 'cp850'} {
   if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return {text: buf.subarray(2).toString('utf16le'), encoding: 'utf-16le'}
   if (looksUtf16le(buf)) return {text: buf.toString('utf16le'), encoding: 'utf-16le'}
   const start = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0
   try {
     return {text: new TextDecoder('utf-8', {fatal: true}).decode(buf.subarray(start)), encoding: 'utf-8'}
   } catch {
-    return {text: buf.toString('latin1'), encoding: 'latin1'}
+    if (fallback === 'latin1') return {text: buf.toString('latin1'), encoding: 'latin1'}
+    let text = ''
+    for (const b of buf) text += b < 0x80 ? String.fromCharCode(b) : CP850_HIGH[b - 0x80]
+    return {text, encoding: 'cp850'}
   }
 }
 
