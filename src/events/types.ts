@@ -108,6 +108,8 @@ export const EventTypes = {
   LOGON_RDP_DISCONNECT: 'logon.rdp_disconnect',
   LOGON_RDP_RECONNECT: 'logon.rdp_reconnect',
   LOGOFF: 'logon.logoff',
+  /** A logon session seen in a volatile snapshot (query user, who) or login record (last): datetime = logon time when known. */
+  LOGON_SESSION: 'logon.session',
   // services, processes, logs
   SERVICE_INSTALLED: 'service.installed',
   SERVICE_STATE: 'service.state_changed',
@@ -118,6 +120,8 @@ export const EventTypes = {
   NETWORK_CONNECTION: 'network.connection',
   DNS_QUERY: 'network.dns_query',
   DNS_CACHE: 'network.dns_cache',
+  /** ARP / neighbour-table entry in a volatile snapshot. */
+  NETWORK_NEIGHBOR: 'network.neighbor',
   FILE_CREATED: 'file.created',
   SCRIPT_BLOCK: 'powershell.script_block',
   LOG_CLEARED: 'log.cleared',
