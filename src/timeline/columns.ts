@@ -61,7 +61,6 @@ export function flatCell(v: unknown): string | number | undefined {
   if (v === undefined || v === null) return undefined
   if (typeof v === 'number') return Number.isFinite(v) ? v : String(v)
   const s = typeof v === 'string' ? v : typeof v === 'boolean' ? String(v) : JSON.stringify(v)
-  // eslint-disable-next-line no-control-regex
   return s.replace(/\r\n|[\u0000-\u0008\u000a-\u001f\u007f\u0085\u2028\u2029]/g, (c) => {
     if (c === '\r\n') return '\\r\\n'
     if (c === '\n') return '\\n'

@@ -122,16 +122,19 @@ export function buildFixtureCase(dir: string, opts: FixtureOptions = {}): Fixtur
   const start = Date.parse('2023-10-20T00:00:00Z')
   for (let i = 0; i < noise; i++) {
     const t = new Date(start + i * 4 * 3600_000 + (i % 7) * 60_000).toISOString()
-    const hostile = i % 10 === 3 ? FORMULAS[((i / 10) | 0) % FORMULAS.length] : undefined
     all.push(
       event(
         i % 3 === 0
           ? {t, type: EventTypes.EVTX_GENERIC, msg: i === 6 ? MULTILINE : `Service Control Manager 7036 Windows Update state ${i}`, member: MEMBERS.sys, record: 7000 + i, attrs: {event_id: 7036, provider: 'Service Control Manager'}}
-          : {t, type: EventTypes.LOGON_SUCCESS, msg: `Successful logon svc_sql (${i})`, member: MEMBERS.sec, record: 50000 + i, fields: {user: hostile ?? 'svc_sql', src_ip: '10.0.0.12', command_line: hostile}, attrs: i === 5 ? (JSON.parse('{"event_id":4624,"__proto__":{"polluted":true}}') as Record<string, unknown>) : {event_id: 4624, logon_type: 3, logon_type_name: 'Network', note: i === 4 ? MULTILINE : undefined}},
+          : {t, type: EventTypes.LOGON_SUCCESS, msg: `Successful logon svc_sql (${i})`, member: MEMBERS.sec, record: 50000 + i, fields: {user: 'svc_sql', src_ip: '10.0.0.12'}, attrs: i === 5 ? (JSON.parse('{"event_id":4624,"__proto__":{"polluted":true}}') as Record<string, unknown>) : {event_id: 4624, logon_type: 3, logon_type_name: 'Network', note: i === 4 ? MULTILINE : undefined}},
         unv,
       ),
     )
   }
+  // Formula-injection values in pivots (CSV must neutralise them), one failed logon each.
+  FORMULAS.forEach((formula, k) => {
+    all.push(event({t: new Date(Date.parse('2023-10-25T03:00:00Z') + k * 60_000).toISOString(), type: EventTypes.LOGON_FAILED, msg: `Failed logon ${k}`, member: MEMBERS.sec, record: 49000 + k, fields: {user: formula, command_line: formula, src_ip: '10.0.0.99'}, attrs: {event_id: 4625, logon_type: 3}}, unv))
+  })
   all.sort(compareEvents)
 
   const ids = (...k: string[]): string[] => k.map((x) => byKey[x]!.id)
