@@ -12,7 +12,7 @@ import type {ArchiveFacts, CaseData, EventScan, TimelineFileFacts, VerifySummary
 /** Bounds on what the report inlines (the full timeline is the CSV/JSONL file). */
 export const KEY_LIMITS = {
   /** A case with at most this many events shows all of them as the key timeline. */
-  inlineAll: 150,
+  inlineAll: 60,
   /** Events shown before and after each cited event. */
   neighbours: 2,
   /** Hard cap on key timeline rows. Cited events are kept first; neighbours stop at the cap. */

@@ -70,6 +70,28 @@ function environment(t: TemplateSet): typeof Handlebars {
   return hb
 }
 
+/**
+ * CSS string literal for text ratchet did not write (the classification and title given on the command
+ * line): every character but letters, digits and spaces becomes a CSS hex escape, so no quote, backslash,
+ * newline or `</style>` can leave the string.
+ */
+export function cssString(text: string): string {
+  let out = '"'
+  for (const ch of text.slice(0, 300)) out += /[A-Za-z0-9 ]/.test(ch) ? ch : `\\${ch.codePointAt(0)!.toString(16)} `
+  return `${out}"`
+}
+
+/** Print margin boxes: the classification on every page, page numbers, the title in the footer. */
+function pageCss(vm: ReportViewModel): string {
+  const mark = cssString(vm.meta.classification.toUpperCase())
+  const title = cssString(vm.meta.title)
+  return (
+    `@page { @top-center { content: ${mark}; font: 600 8pt sans-serif; letter-spacing: .12em; color: #14284b; } ` +
+    `@bottom-left { content: ${title}; font: 8pt sans-serif; color: #6b7483; } ` +
+    `@bottom-right { content: "Page " counter(page) " of " counter(pages); font: 8pt sans-serif; color: #6b7483; } }`
+  )
+}
+
 const cspHash = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`
 
 export interface RenderedReport {
@@ -81,10 +103,11 @@ export interface RenderedReport {
 export function renderReport(vm: ReportViewModel, t: TemplateSet = loadTemplates()): RenderedReport {
   const hb = environment(t)
   const template = hb.compile(t.main, {strict: false, noEscape: false})
-  const csp = `default-src 'none'; style-src ${cspHash(t.css)}; script-src ${cspHash(t.script)}; img-src data:; base-uri 'none'; form-action 'none'`
+  const page = pageCss(vm)
+  const csp = `default-src 'none'; style-src ${cspHash(t.css)} ${cspHash(page)}; script-src ${cspHash(t.script)}; img-src data:; base-uri 'none'; form-action 'none'`
   // Plain objects only (Handlebars 4.7's prototype-access guard then never has to decide anything).
   const data = JSON.parse(JSON.stringify({vm})) as {vm: ReportViewModel}
-  const html = template({...data, css: t.css, script: t.script, csp, reportHash: HASH_PLACEHOLDER}, {allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false})
+  const html = template({...data, css: t.css, pageCss: page, script: t.script, csp, reportHash: HASH_PLACEHOLDER}, {allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false})
   const b = html.indexOf(HASH_BEGIN)
   const e = html.indexOf(HASH_END, b)
   if (b < 0 || e < 0) throw new RatchetError('E_INTERNAL', 'report template lacks the hash markers')
