@@ -17,7 +17,7 @@ Set SOURCE_DATE_EPOCH to fix the recorded generation time (reproducible output).
   ]
 
   static override args = {
-    caseDir: Args.directory({description: 'case folder (events.jsonl, analysis.json, findings.json, sessions.json)', required: true, exists: true}),
+    caseDir: Args.string({description: 'case folder (events.jsonl, analysis.json, findings.json, sessions.json)', required: true}),
   }
 
   static override flags = {

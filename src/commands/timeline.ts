@@ -19,7 +19,7 @@ Reruns on the same input give byte-identical files.`
   ]
 
   static override args = {
-    caseDir: Args.directory({description: 'case folder (holds events.jsonl)', required: true, exists: true}),
+    caseDir: Args.string({description: 'case folder (holds events.jsonl)', required: true}),
   }
 
   static override flags = {

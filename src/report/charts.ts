@@ -30,7 +30,7 @@ function ticks(start: number, end: number, x0: number, plotW: number, n = 6): Ti
   const out: Tick[] = []
   for (let i = 0; i <= n; i++) {
     const t = start + (span * i) / n
-    out.push({x: r1(x0 + (plotW * i) / n), label: tickLabel(t, span)})
+    out.push({x: r1(x0 + (plotW * i) / n), label: tickLabel(t, span), anchor: i === 0 ? 'start' : i === n ? 'end' : 'middle'})
   }
   return out
 }

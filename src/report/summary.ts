@@ -1,5 +1,5 @@
 import {EventTypes} from '../events/types.js'
-import {accountFacts, eventRefs, findingRef, sessionRef, storyFindings, toolFacts, transferFacts, uniq} from './facts.js'
+import {accountFacts, eventRefs, findingRef, listText, sessionRef, storyFindings, toolFacts, transferFacts, uniq} from './facts.js'
 import {timeView} from './time-format.js'
 import type {FindingCtx, Ref, RuleContext, Segment, Sentence} from './vm-types.js'
 
@@ -109,7 +109,7 @@ export function buildSummary(ctx: RuleContext): Sentence[] {
     if (accounts.length > 0) {
       const ab = new SentenceBuilder('accounts')
       accounts.slice(0, 4).forEach((a, i) => {
-        ab.t(i === 0 ? 'The account ' : ' The account ').v(a.name).t(a.what.length > 0 ? ` was ${a.what.join(', ')}.` : ' was involved.')
+        ab.t(i === 0 ? 'The account ' : ' The account ').v(a.name).t(a.what.length > 0 ? ` was ${listText(a.what, 6)}.` : ' was involved.')
         ab.ref(...a.findings.map(findingRef), ...eventRefs(a.events, ctx, 2))
       })
       if (accounts.length > 4) ab.t(` ${accounts.length - 4} more accounts are listed in the findings.`)

@@ -135,6 +135,7 @@ export interface SessionView {
 export interface Tick {
   x: number
   label: string
+  anchor: 'start' | 'middle' | 'end'
 }
 
 export interface HistogramView {
