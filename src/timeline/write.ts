@@ -2,13 +2,11 @@ import {createHash} from 'node:crypto'
 import {createWriteStream} from 'node:fs'
 import {rename, rm, stat} from 'node:fs/promises'
 import {basename, dirname, extname, isAbsolute, join, resolve} from 'node:path'
-import {Readable, Transform} from 'node:stream'
-import {pipeline} from 'node:stream/promises'
-import {stringify} from 'csv-stringify'
+import {once} from 'node:events'
+import {stringify as stringifySync} from 'csv-stringify/sync'
 import {casePath} from '../core/case-layout.js'
 import {diag, type Diagnostic} from '../core/diagnostics.js'
 import {errorMessage, osErrorCode, RatchetError} from '../core/errors.js'
-import type {NormalizedEvent} from '../events/types.js'
 import {csvColumns, csvRow, defaultFileName, extensionFor, nativeJsonLine, timesketchObject, type TimelineFormat} from './columns.js'
 import {buildFilter, matchesFilter} from './filter.js'
 import {localTimeFormatter} from './local-time.js'
@@ -42,6 +40,7 @@ export interface TimelineResult {
 }
 
 const MAX_DIAGNOSTICS = 100
+const BATCH = 2000
 
 /**
  * Streams `<case>/events.jsonl` (sorted by analyze) through the filter into one timeline file. Memory stays
@@ -78,7 +77,51 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
     if (result.diagnostics.length < MAX_DIAGNOSTICS) result.diagnostics.push(d)
   }
 
-  async function* selected(): AsyncGenerator<NormalizedEvent> {
+  const hash = createHash('sha256')
+  const partial = `${out}.partial`
+  const sink = createWriteStream(partial)
+  let sinkError: Error | undefined
+  sink.on('error', (e) => {
+    sinkError = e
+  })
+  const emit = async (text: string): Promise<void> => {
+    if (sinkError) throw sinkError
+    hash.update(text, 'utf8')
+    result.bytes += Buffer.byteLength(text, 'utf8')
+    if (!sink.write(text)) {
+      await new Promise<void>((resolveDrain, rejectDrain) => {
+        const ok = (): void => {
+          sink.off('error', bad)
+          resolveDrain()
+        }
+        const bad = (err: Error): void => {
+          sink.off('drain', ok)
+          rejectDrain(err)
+        }
+        sink.once('drain', ok)
+        sink.once('error', bad)
+      })
+    }
+  }
+
+  // Rows are rendered in batches: one csv-stringify call per batch costs far less than a stream hop per row,
+  // and a batch bounds memory (BATCH rows) whatever the number of events.
+  const csv = opts.format === 'csv' || opts.format === 'timesketch-csv' ? opts.format : undefined
+  const columns = csv ? csvColumns(csv, local !== undefined) : []
+  let headerDone = false
+  let batch: unknown[] = []
+  const flush = async (): Promise<void> => {
+    if (csv) {
+      if (batch.length === 0 && headerDone) return
+      await emit(stringifySync(batch as (string | number | undefined)[][], {header: !headerDone, columns, escape_formulas: true, record_delimiter: 'unix', eof: true}))
+      headerDone = true
+    } else if (batch.length > 0) {
+      await emit((batch as string[]).join(''))
+    }
+    batch = []
+  }
+
+  try {
     let prev: string | undefined
     for await (const item of readEventLines(eventsPath, 'events.jsonl')) {
       if ('diagnostic' in item) {
@@ -98,45 +141,18 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
         continue
       }
       result.events_written++
-      yield e
+      const lt = local?.(e.datetime)
+      if (csv) batch.push(csvRow(e, csv, lt))
+      else batch.push((opts.format === 'jsonl' ? nativeJsonLine(e, lt) : JSON.stringify(timesketchObject(e, lt))) + '\n')
+      if (batch.length >= BATCH) await flush()
     }
-  }
-
-  const hash = createHash('sha256')
-  const tap = new Transform({
-    transform(chunk: Buffer | string, _enc, cb) {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
-      hash.update(b)
-      result.bytes += b.length
-      cb(null, b)
-    },
-  })
-
-  const partial = `${out}.partial`
-  try {
-    if (opts.format === 'csv' || opts.format === 'timesketch-csv') {
-      const f = opts.format
-      const rows = Readable.from(
-        (async function* () {
-          for await (const e of selected()) yield csvRow(e, f, local?.(e.datetime))
-        })(),
-      )
-      const csv = stringify({header: true, columns: csvColumns(f, local !== undefined), escape_formulas: true, record_delimiter: 'unix', eof: true})
-      await pipeline(rows, csv, tap, createWriteStream(partial))
-    } else {
-      const f = opts.format
-      const lines = Readable.from(
-        (async function* () {
-          for await (const e of selected()) {
-            const lt = local?.(e.datetime)
-            yield (f === 'jsonl' ? nativeJsonLine(e, lt) : JSON.stringify(timesketchObject(e, lt))) + '\n'
-          }
-        })(),
-      )
-      await pipeline(lines, tap, createWriteStream(partial))
-    }
+    await flush()
+    sink.end()
+    await once(sink, 'finish')
+    if (sinkError) throw sinkError
     await rename(partial, out)
   } catch (e) {
+    sink.destroy()
     await rm(partial, {force: true})
     if (e instanceof RatchetError) throw e
     throw new RatchetError('E_OUTPUT_WRITE', `could not write ${out}: ${errorMessage(e)}`, {file: out, os_error: osErrorCode(e)})
