@@ -1,4 +1,4 @@
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -147,6 +147,20 @@ describe('case variants', () => {
     expect(r.findings).toBe(0)
     expect(h).toContain('hunt has not been run')
     expect(sentences(h)[0]!.topic).toBe('what')
+  })
+
+  it('a hunted case with no findings says nothing was found and why that is not proof', async () => {
+    const c = buildFixtureCase(join(root, 'clean'), {noise: 30})
+    writeFileSync(join(c.dir, 'findings.json'), JSON.stringify({...c.findings, findings: [], ioc_hits: []}))
+    writeFileSync(join(c.dir, 'sessions.json'), JSON.stringify({format: 'ratchet-sessions/1', sessions: []}))
+    const r = await generateReport({caseDir: c.dir, commandLine: ['ratchet', 'report'], now: NOW})
+    const h = readFileSync(r.file, 'utf8')
+    expect(h).toContain('No intrusion evidence found')
+    const what = sentences(h).find((s) => s.topic === 'what')!.body
+    expect(what).toContain('found no sign of intrusion')
+    expect(what).toContain('does not prove')
+    expect(h).toContain('No remote-access sessions were rebuilt')
+    expect(h).not.toContain('<svg class="swimlane"')
   })
 
   it('refuses a folder without events.jsonl', async () => {
