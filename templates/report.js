@@ -1,3 +1,5 @@
+/* global document */
+// Optional: filters the key timeline. The report reads completely without it.
 (function () {
   var box = document.getElementById('tl-tools');
   var input = document.getElementById('tl-filter');
