@@ -9,6 +9,8 @@ export interface VerifySummary {
   problems: string[]
   signature: string | null
   checked_utc: string | null
+  /** Per-check states and counts when verify.json has them (`SHA256SUMS: ok`, `members: 12 ok, 0 mismatch`). */
+  checks: string[]
 }
 
 export interface ArchiveFacts {

@@ -43,7 +43,7 @@ export function summariseVerify(raw: unknown): VerifySummary | null {
   const o = raw as Record<string, unknown>
   let status: VerifySummary['status'] = 'unknown'
   const word = typeof o.status === 'string' ? o.status.toLowerCase() : typeof o.result === 'string' ? o.result.toLowerCase() : undefined
-  if (word) status = /^(verified|ok|pass|passed|valid|success)$/.test(word) ? 'verified' : /fail|mismatch|invalid|error/.test(word) ? 'failed' : 'unknown'
+  if (word) status = /^(verified|ok|pass|passed|valid|success)$/.test(word) ? 'verified' : /fail|mismatch|invalid|error|incomplete/.test(word) ? 'failed' : 'unknown'
   else if (typeof o.ok === 'boolean') status = o.ok ? 'verified' : 'failed'
   else if (typeof o.verified === 'boolean') status = o.verified ? 'verified' : 'failed'
   const problems: string[] = []
@@ -53,9 +53,29 @@ export function summariseVerify(raw: unknown): VerifySummary | null {
     for (const p of v.slice(0, 200)) problems.push(typeof p === 'string' ? p : JSON.stringify(p))
   }
   const sig = o.signature
-  const signature = typeof sig === 'string' ? sig : sig && typeof sig === 'object' && typeof (sig as {status?: unknown}).status === 'string' ? (sig as {status: string}).status : null
+  const stateOf = (v: unknown): string | null => {
+    if (typeof v === 'string') return v
+    if (v && typeof v === 'object') {
+      const x = v as {state?: unknown; status?: unknown}
+      if (typeof x.state === 'string') return x.state
+      if (typeof x.status === 'string') return x.status
+    }
+    return null
+  }
+  const signature = stateOf(sig)
+  // ratchet verify's report: one state per check and member counts.
+  const checks: string[] = []
+  for (const [key, label] of [['manifest', 'manifest'], ['sha256sums', 'SHA256SUMS'], ['sidecar', '.sha256 sidecar'], ['signature', 'signature']] as const) {
+    const st = stateOf(o[key])
+    if (st) checks.push(`${label}: ${st}`)
+  }
+  const c = o.counts
+  if (c && typeof c === 'object') {
+    const parts = Object.entries(c as Record<string, unknown>).filter(([, n]) => typeof n === 'number').map(([k, n]) => `${n as number} ${k}`)
+    if (parts.length > 0) checks.push(`members: ${parts.join(', ')}`)
+  }
   const when = [o.checked_utc, o.verified_utc, o.ended_utc, o.time].find((v) => typeof v === 'string') as string | undefined
-  return {status, problems, signature, checked_utc: when ?? null}
+  return {status, problems, signature, checked_utc: when ?? null, checks}
 }
 
 const SHA_LINE = /^([0-9a-fA-F]{64})\s+\*?(.+?)\s*$/m

@@ -65,7 +65,11 @@ export function buildSummary(ctx: RuleContext): Sentence[] {
   } else {
     // What happened: the story in the order it happened, strongest findings named.
     const counts = ['critical', 'high', 'medium', 'low'].map((s) => [s, story.filter((f) => f.f.severity === s).length] as const).filter(([, n]) => n > 0)
-    const b = new SentenceBuilder('what').t('Evidence from ').list(hostsText).t(` shows ${story.length === 1 ? 'one sign' : `${story.length} connected signs`} of an intrusion (`).t(counts.map(([s, n]) => `${n} ${s}`).join(', ')).t('): ')
+    const linked = story.some((fc) => fc.f.correlated)
+    const b = new SentenceBuilder('what').t('Evidence from ').list(hostsText)
+    if (linked) b.t(` shows ${story.length === 1 ? 'one sign' : `${story.length} connected signs`} of an intrusion (`)
+    else b.t(` shows ${story.length === 1 ? 'one suspicious observation' : `${story.length} suspicious observations`} that ratchet could not tie to a remote session or a known indicator (`)
+    b.t(counts.map(([s, n]) => `${n} ${s}`).join(', ')).t('): ')
     const ordered = story.slice(0, 6)
     ordered.forEach((fc, i) => {
       if (i > 0) b.t(i === ordered.length - 1 && story.length <= 6 ? '; then ' : '; ')

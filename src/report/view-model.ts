@@ -1,3 +1,4 @@
+import type {Diagnostic} from '../core/diagnostics.js'
 import type {Finding, RemoteSession} from '../detect/types.js'
 import type {NormalizedEvent} from '../events/types.js'
 import {attackView} from './attack.js'
@@ -85,8 +86,9 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
   for (const fc of findings) for (const id of fc.f.event_ids) findingsOfEvent.set(id, [...(findingsOfEvent.get(id) ?? []), fc])
 
   const verification = a?.verification?.status ?? (data.verify?.status === 'verified' ? 'verified' : data.verify?.status === 'failed' ? 'failed' : 'unknown')
-  const unverified = Boolean(a?.unverified || data.findings?.unverified || data.events.unverified_events > 0 || verification === 'failed')
-  const allDiagnostics = [...(a?.artefacts ?? []).flatMap((x) => x.diagnostics ?? []), ...data.events.diagnostics]
+  const unverified = Boolean(a?.unverified || data.findings?.unverified || data.events.unverified_events > 0 || verification === 'failed' || data.verify?.status === 'failed')
+  const huntDiagnostics = (data.findings as {diagnostics?: Diagnostic[]} | null)?.diagnostics ?? []
+  const allDiagnostics = [...(a?.artefacts ?? []).flatMap((x) => x.diagnostics ?? []), ...data.events.diagnostics, ...(Array.isArray(huntDiagnostics) ? huntDiagnostics : [])]
   const unreadableFiles = new Set((a?.artefacts ?? []).flatMap((x) => (x.diagnostics ?? []).filter((d) => d.severity === 'error').map((d) => d.file ?? x.id))).size
   const hosts = [...new Set([...(a?.host?.hostname ? [a.host.hostname] : []), ...data.events.hosts])].sort()
 
@@ -213,7 +215,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
 
   return {
     meta: {
-      title: run.title ?? `Incident report${coll?.case_id ? ` — ${coll.case_id}` : hosts.length ? ` — ${hosts.join(', ')}` : ''}`,
+      title: run.title ?? `Incident report${coll?.case_id ? ` — ${coll.case_id}` : hosts.length ? ` — ${hosts.slice(0, 2).join(', ')}${hosts.length > 2 ? ` and ${hosts.length - 2} more` : ''}` : ''}`,
       classification: run.classification ?? 'Confidential',
       generated: tv(run.generated_utc),
       generatedUtc: run.generated_utc,
@@ -252,7 +254,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
       notParsed: (a?.not_parsed ?? []).slice(0, LIMITS.notParsed),
       notParsedMore: Math.max(0, (a?.not_parsed?.length ?? 0) - LIMITS.notParsed),
       loadNotes: data.loadNotes,
-      verifyFile: data.verify ? {status: data.verify.status, checked: ts(data.verify.checked_utc), problems: data.verify.problems} : null,
+      verifyFile: data.verify ? {status: data.verify.status, checked: ts(data.verify.checked_utc), problems: data.verify.problems, checks: data.verify.checks} : null,
     },
     headline: {
       severityCounts: counts,

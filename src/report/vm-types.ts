@@ -203,7 +203,7 @@ export interface ReportViewModel {
     notParsed: {member: string; artefact: string; reason: string}[]
     notParsedMore: number
     loadNotes: string[]
-    verifyFile: {status: string; checked: string; problems: string[]} | null
+    verifyFile: {status: string; checked: string; problems: string[]; checks: string[]} | null
   }
   headline: {
     severityCounts: {severity: string; label: string; count: number}[]

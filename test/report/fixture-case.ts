@@ -193,6 +193,10 @@ export function buildFixtureCase(dir: string, opts: FixtureOptions = {}): Fixtur
   const archive = `${HOST}_20231109T1500Z.zip`
   writeFileSync(join(dir, 'evidence', archive), 'PK\u0003\u0004 not a real archive')
   writeFileSync(join(dir, 'evidence', `${archive}.sha256`), `${sha256Hex('archive')}  ${archive}\n`)
-  writeFileSync(join(dir, 'verify.json'), JSON.stringify({status: unv ? 'failed' : 'verified', checked_utc: '2023-11-10T09:00:00.0000000Z', problems: unv ? [`${MEMBERS.sec}: hash mismatch`] : []}))
+  // The shape `ratchet verify --report` writes (collect branch: VerifyReport + exit_code).
+  writeFileSync(
+    join(dir, 'verify.json'),
+    JSON.stringify({archive, format: 'zip', status: unv ? 'failed' : 'verified', members: [], manifest: {state: 'ok'}, sha256sums: {state: 'ok'}, sidecar: {state: 'ok'}, signature: {state: 'absent'}, problems: unv ? [`${MEMBERS.sec}: hash mismatch`] : [], counts: {ok: 7, mismatch: unv ? 1 : 0, missing: 0, extra: 0, unreadable: 0}, case_id: 'IR-2023-0417', exit_code: unv ? 5 : 0, files_written: []}),
+  )
   return {dir, events: all, byKey, findings: findingsFile, sessions: sessionsFile, analysis}
 }

@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {generateReport} from '../../src/report/generate.js'
-import {loadCase} from '../../src/report/load-case.js'
+import {loadCase, summariseVerify} from '../../src/report/load-case.js'
 import {reportContentHash, safeHref} from '../../src/report/render.js'
 import {buildViewModel} from '../../src/report/view-model.js'
 import {buildFixtureCase, HOSTILE_IMG, HOSTILE_SCRIPT, type FixtureCase} from './fixture-case.js'
@@ -161,6 +161,20 @@ describe('case variants', () => {
     expect(what).toContain('does not prove')
     expect(h).toContain('No remote-access sessions were rebuilt')
     expect(h).not.toContain('<svg class="swimlane"')
+  })
+
+  it('reads verify.json as ratchet verify writes it, and tolerates other shapes', () => {
+    expect(summariseVerify({status: 'incomplete', problems: ['x: missing'], signature: {state: 'failed'}, sidecar: {state: 'ok'}, counts: {ok: 3, missing: 1}})).toEqual({
+      status: 'failed',
+      problems: ['x: missing'],
+      signature: 'failed',
+      checked_utc: null,
+      checks: ['.sha256 sidecar: ok', 'signature: failed', 'members: 3 ok, 1 missing'],
+    })
+    expect(summariseVerify({ok: true})?.status).toBe('verified')
+    expect(summariseVerify({whatever: 1})?.status).toBe('unknown')
+    expect(summariseVerify('nonsense')).toBeNull()
+    expect(html).toContain('SHA256SUMS: ok')
   })
 
   it('refuses a folder without events.jsonl', async () => {
