@@ -94,6 +94,19 @@ export function buildRecommendations(ctx: RuleContext): Recommendation[] {
     refs: [...story.filter((f) => f.f.ioc_hits.length > 0).slice(0, 4).map(findingRef), {href: '#method', label: 'method', title: 'Rules and indicator lists'}],
   })
 
+  if (tf.tools.length > 0) {
+    out.push({
+      priority: 'Ongoing',
+      action: 'Control remote-access software and vendor access',
+      detail: [
+        seg('Allow only approved remote-access tools and instances, alert on new installations and services, review which vendors can reach this host and how, and brief staff on unexpected remote sessions. Tools seen here: '),
+        ...listSegs(tf.tools),
+        seg('.'),
+      ],
+      refs: tf.findings.slice(0, 3).map(findingRef),
+    })
+  }
+
   const archive = ctx.archiveNames[0]
   out.push({
     priority: 'Ongoing',
