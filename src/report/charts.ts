@@ -5,6 +5,8 @@ import type {FindingCtx, HistogramView, SessionCtx, SwimlaneView, Tick} from './
 /** Chart geometry for the inline SVGs. Pure numbers and label strings; the templates draw them. */
 
 const HOUR = 3_600_000
+/** Lanes beyond this are left out of the chart (the table lists every shown session). */
+const MAX_LANES = 24
 const BIN_SIZES = [HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR, 48 * HOUR, 7 * 24 * HOUR, 30 * 24 * HOUR, 91 * 24 * HOUR, 365 * 24 * HOUR]
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 
@@ -104,6 +106,7 @@ export function swimlane(sessions: SessionCtx[], findings: FindingCtx[]): Swimla
     const k = `${sc.s.tool}\u0000${party}`
     let i = laneKeys.indexOf(k)
     if (i < 0) {
+      if (laneKeys.length >= MAX_LANES) continue
       i = laneKeys.push(k) - 1
       laneInfo.push({label: `${sc.s.tool}`, sub: truncate(party, 30)})
     }
@@ -114,7 +117,7 @@ export function swimlane(sessions: SessionCtx[], findings: FindingCtx[]): Swimla
     ...(top ? [{y: 0, h: laneH, label: 'Findings', sub: `${findings.length} by first sighting`}] : []),
     ...laneInfo.map((l, i) => ({y: (i + top) * laneH, h: laneH, label: l.label, sub: l.sub})),
   ]
-  const bars = sessions.flatMap((sc) => {
+  const bars = sessions.filter((sc) => laneOf.has(sc)).flatMap((sc) => {
     const s = isoToMs(sc.s.start)
     const e = isoToMs(sc.s.end)
     const a = s ?? e

@@ -16,7 +16,7 @@ import {resolveHostZone} from './zones.js'
  * `run.generated_utc`, passed in). Templates only present this model.
  */
 
-export const LIMITS = {evidencePerFinding: 25, activityPerSession: 15, files: 400, diagnostics: 200, notParsed: 200, iocSkipped: 100} as const
+export const LIMITS = {evidencePerFinding: 25, activityPerSession: 15, files: 400, diagnostics: 200, notParsed: 200, iocSkipped: 100, suspiciousSessions: 300, routineSessions: 50} as const
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const
 const SEV_LABEL: Record<string, string> = {critical: 'Critical', high: 'High', medium: 'Medium', low: 'Low', info: 'Info'}
@@ -80,7 +80,12 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
   }))
   const rawSessions: RemoteSession[] = [...(data.sessions?.sessions ?? [])].sort((x, y) => cmp(x.start ?? x.end ?? '', y.start ?? y.end ?? '') || cmp(x.id, y.id))
   const sessions: SessionCtx[] = rawSessions.map((s, i) => ({s: {...s, event_ids: s.event_ids ?? [], activity: s.activity ?? [], reasons: s.reasons ?? []}, no: i + 1, label: `S${i + 1}`, anchor: safeAnchor('session-', i + 1)}))
-  const sessionById = new Map(sessions.map((s) => [s.s.id, s]))
+  // Every suspicious session is shown (up to a cap); routine ones (an admin's daily RDP) only the first few.
+  let routineLeft: number = LIMITS.routineSessions
+  let suspiciousLeft: number = LIMITS.suspiciousSessions
+  const shownSessions = sessions.filter((sc) => (sc.s.suspicious ? suspiciousLeft-- > 0 : routineLeft-- > 0))
+  // Links may only point at sessions that are in the document.
+  const sessionById = new Map(shownSessions.map((s) => [s.s.id, s]))
 
   const findingsOfEvent = new Map<string, FindingCtx[]>()
   for (const fc of findings) for (const id of fc.f.event_ids) findingsOfEvent.set(id, [...(findingsOfEvent.get(id) ?? []), fc])
@@ -94,7 +99,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
 
   const ctx: RuleContext = {
     findings,
-    sessions,
+    sessions: shownSessions,
     eventsById,
     zone,
     hosts,
@@ -157,7 +162,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
     }
   })
 
-  const sessionViews: SessionView[] = sessions.map((sc) => {
+  const sessionViews: SessionView[] = shownSessions.map((sc) => {
     const s = sc.s
     const inst = s.instance
     return {
@@ -270,7 +275,8 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
     findings: findingViews,
     noFindingsText: data.findings ? 'No findings: the rules and indicator lists listed under Method matched nothing in this evidence.' : 'ratchet hunt has not been run on this case, so there are no findings yet.',
     sessions: sessionViews,
-    swimlane: swimlane(sessions, findings),
+    sessionsHidden: sessions.length - shownSessions.length,
+    swimlane: swimlane(shownSessions, findings),
     histogram: histogram(data.events),
     keyTimeline: {
       rows: keyRows,

@@ -219,6 +219,8 @@ export interface ReportViewModel {
   findings: FindingView[]
   noFindingsText: string
   sessions: SessionView[]
+  /** Routine sessions left out of the table and chart (all are in sessions.json). */
+  sessionsHidden: number
   swimlane: SwimlaneView
   histogram: HistogramView
   keyTimeline: {

@@ -177,6 +177,18 @@ describe('case variants', () => {
     expect(html).toContain('SHA256SUMS: ok')
   })
 
+  it('lists every suspicious session but only the first routine ones, and caps swim lanes', async () => {
+    const c = buildFixtureCase(join(root, 'many-sessions'), {noise: 10})
+    const routine = Array.from({length: 120}, (_, i) => ({...c.sessions.sessions[2]!, id: `RDP:${String(i).padStart(16, '0')}`, remote_address: `10.0.${i >> 8}.${i & 255}`}))
+    writeFileSync(join(c.dir, 'sessions.json'), JSON.stringify({format: 'ratchet-sessions/1', sessions: [...c.sessions.sessions, ...routine]}))
+    const vm = buildViewModel(await loadCase(c.dir), run)
+    expect(vm.sessions.filter((s) => s.suspicious)).toHaveLength(2)
+    expect(vm.sessions.filter((s) => !s.suspicious)).toHaveLength(50)
+    expect(vm.sessionsHidden).toBe(71)
+    expect(vm.swimlane.lanes.length).toBeLessThanOrEqual(25)
+    expect(vm.headline.sessions).toBe(123)
+  })
+
   it('refuses a folder without events.jsonl', async () => {
     await expect(generateReport({caseDir: root, commandLine: [], now: NOW})).rejects.toMatchObject({code: 'E_CASE_MISSING'})
     await expect(generateReport({caseDir: fx.dir, out: join(root, 'x.txt'), commandLine: [], now: NOW})).rejects.toMatchObject({code: 'E_USAGE'})
