@@ -1,0 +1,166 @@
+import {EventTypes, type NormalizedEvent} from '../events/types.js'
+import type {FindingCtx, Ref, RuleContext, SessionCtx} from './vm-types.js'
+
+/**
+ * Facts the summary and recommendations are written from, drawn from findings (and the events they cite).
+ * Each fact keeps the findings and events that prove it, so every sentence can link to them.
+ */
+
+export const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
+
+export function uniq(values: Iterable<string | undefined>): string[] {
+  const out: string[] = []
+  for (const v of values) if (v && !out.includes(v)) out.push(v)
+  return out
+}
+
+export function findingRef(fc: FindingCtx): Ref {
+  return {href: `#${fc.anchor}`, label: fc.label, title: fc.f.title}
+}
+
+export function sessionRef(sc: SessionCtx): Ref {
+  return {href: `#${sc.anchor}`, label: sc.label, title: `${sc.s.tool} session`}
+}
+
+export function eventAnchor(id: string): string {
+  return `ev-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`
+}
+
+/** A link to the first event(s) proving a claim, present in the key timeline. */
+export function eventRefs(events: NormalizedEvent[], ctx: RuleContext, max = 2): Ref[] {
+  const present = events.filter((e) => ctx.eventsById.has(e.id))
+  return present.slice(0, max).map((e, i) => ({
+    href: `#${eventAnchor(e.id)}`,
+    label: present.length > 1 ? `event ${i + 1}/${present.length}` : 'event',
+    title: `${e.event_type} at ${e.datetime}`,
+  }))
+}
+
+/** The findings that tell the intrusion story: the correlated ones, or all of them when none is. */
+export function storyFindings(ctx: RuleContext): FindingCtx[] {
+  const c = ctx.findings.filter((f) => f.f.correlated)
+  const base = c.length > 0 ? c : ctx.findings.filter((f) => f.f.severity !== 'info')
+  return [...base].sort((a, b) => (a.f.first_seen < b.f.first_seen ? -1 : a.f.first_seen > b.f.first_seen ? 1 : a.no - b.no))
+}
+
+export interface AccountFact {
+  name: string
+  what: string[]
+  findings: FindingCtx[]
+  events: NormalizedEvent[]
+}
+
+const ACCOUNT_VERBS: Record<string, string> = {
+  [EventTypes.ACCOUNT_CREATED]: 'created',
+  [EventTypes.ACCOUNT_CHANGED]: 'changed',
+  [EventTypes.ACCOUNT_ENABLED]: 'enabled',
+  [EventTypes.ACCOUNT_DISABLED]: 'disabled',
+  [EventTypes.ACCOUNT_DELETED]: 'deleted',
+  [EventTypes.ACCOUNT_PASSWORD_RESET]: 'had its password reset',
+  [EventTypes.REMOTE_PASSWORD_SET]: 'had a remote-access password set',
+}
+
+export function accountFacts(findings: FindingCtx[]): AccountFact[] {
+  const map = new Map<string, AccountFact>()
+  const touch = (name: string, fc: FindingCtx, what?: string, e?: NormalizedEvent): void => {
+    const a = map.get(name) ?? {name, what: [], findings: [], events: []}
+    if (what && !a.what.includes(what)) a.what.push(what)
+    if (!a.findings.includes(fc)) a.findings.push(fc)
+    if (e && !a.events.includes(e)) a.events.push(e)
+    map.set(name, a)
+  }
+  for (const fc of findings) {
+    let fromEvents = false
+    for (const e of fc.events) {
+      const user = e.user ?? str(e.attributes.member_name)
+      if (!user) continue
+      if (e.event_type === EventTypes.ACCOUNT_GROUP_MEMBER_ADDED) {
+        const g = str(e.attributes.group_name)
+        touch(user, fc, g ? `added to the ${g} group` : 'added to a group', e)
+        fromEvents = true
+      } else if (ACCOUNT_VERBS[e.event_type] && e.event_type.startsWith('account.')) {
+        touch(user, fc, ACCOUNT_VERBS[e.event_type], e)
+        fromEvents = true
+      }
+    }
+    if (!fromEvents && fc.events.some((e) => e.event_type.startsWith('account.'))) {
+      for (const name of fc.f.entities.accounts ?? []) touch(name, fc, undefined, fc.events.find((e) => e.event_type.startsWith('account.')))
+    }
+  }
+  return [...map.values()]
+}
+
+export interface ToolFact {
+  tools: string[]
+  instances: string[]
+  addresses: string[]
+  services: string[]
+  findings: FindingCtx[]
+  sessions: SessionCtx[]
+  events: NormalizedEvent[]
+}
+
+const REMOTE_TOOLS = ['ScreenConnect', 'AnyDesk', 'RDP', 'TeamViewer']
+
+export function toolFacts(findings: FindingCtx[], ctx: RuleContext): ToolFact {
+  const fact: ToolFact = {tools: [], instances: [], addresses: [], services: [], findings: [], sessions: [], events: []}
+  for (const fc of findings) {
+    const tools = fc.f.entities.tools ?? []
+    const addrs = fc.f.entities.addresses ?? []
+    const inst = fc.f.entities.instances ?? []
+    if (tools.length + addrs.length + inst.length === 0) continue
+    fact.findings.push(fc)
+    fact.tools = uniq([...fact.tools, ...tools])
+    fact.addresses = uniq([...fact.addresses, ...addrs])
+    fact.instances = uniq([...fact.instances, ...inst])
+    if (tools.some((t) => REMOTE_TOOLS.includes(t))) fact.services = uniq([...fact.services, ...(fc.f.entities.services ?? [])])
+    const ev = fc.events.find((e) => e.event_type.startsWith('remote_access.') || e.event_type === EventTypes.SERVICE_INSTALLED) ?? fc.events[0]
+    if (ev) fact.events.push(ev)
+  }
+  for (const sc of ctx.sessions.filter((s) => s.s.suspicious)) {
+    fact.sessions.push(sc)
+    fact.tools = uniq([...fact.tools, sc.s.tool === 'Other' ? undefined : sc.s.tool])
+    fact.addresses = uniq([...fact.addresses, sc.s.remote_address, sc.s.instance?.relay_host])
+  }
+  return fact
+}
+
+export interface TransferFact {
+  files: string[]
+  directions: string[]
+  events: NormalizedEvent[]
+  findings: FindingCtx[]
+  sessions: SessionCtx[]
+}
+
+export function transferFacts(ctx: RuleContext): TransferFact {
+  const fact: TransferFact = {files: [], directions: [], events: [], findings: [], sessions: []}
+  const add = (e: NormalizedEvent): void => {
+    if (fact.events.some((x) => x.id === e.id)) return
+    fact.events.push(e)
+    fact.files = uniq([...fact.files, e.file_name])
+    fact.directions = uniq([...fact.directions, str(e.attributes.direction), str(e.attributes.action)])
+  }
+  for (const fc of ctx.findings) {
+    const t = fc.events.filter((e) => e.event_type === EventTypes.REMOTE_FILE_TRANSFER)
+    if (t.length === 0) continue
+    fact.findings.push(fc)
+    t.forEach(add)
+  }
+  for (const sc of ctx.sessions) {
+    const ids = sc.s.activity.filter((a) => a.event_type === EventTypes.REMOTE_FILE_TRANSFER).map((a) => a.event_id)
+    if (ids.length === 0) continue
+    fact.sessions.push(sc)
+    for (const id of ids) {
+      const e = ctx.eventsById.get(id)
+      if (e) add(e)
+    }
+  }
+  fact.events.sort((a, b) => (a.datetime < b.datetime ? -1 : a.datetime > b.datetime ? 1 : 0))
+  return fact
+}
+
+export function listText(values: string[], max = 4): string {
+  if (values.length <= max) return values.length <= 1 ? (values[0] ?? '') : `${values.slice(0, -1).join(', ')} and ${values[values.length - 1]}`
+  return `${values.slice(0, max).join(', ')} and ${values.length - max} more`
+}

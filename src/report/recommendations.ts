@@ -1,0 +1,123 @@
+import {EventTypes} from '../events/types.js'
+import {accountFacts, eventRefs, findingRef, sessionRef, storyFindings, toolFacts, transferFacts, uniq} from './facts.js'
+import type {Recommendation, Ref, RuleContext, Segment} from './vm-types.js'
+
+/**
+ * Recommended actions, by rule from the findings, following the sector alert's advice for this kind of
+ * intrusion: remove unauthorised remote-access tools, review accounts, reset credentials, block the
+ * addresses, check other systems for the same indicators, preserve evidence.
+ */
+
+const seg = (text: string, value = false): Segment => (value ? {text, value: true} : {text})
+
+function listSegs(values: string[], max = 6): Segment[] {
+  const out: Segment[] = []
+  const shown = values.slice(0, max)
+  shown.forEach((v, i) => {
+    if (i > 0) out.push(seg(', '))
+    out.push(seg(v, true))
+  })
+  if (values.length > max) out.push(seg(` and ${values.length - max} more`))
+  return out
+}
+
+export function buildRecommendations(ctx: RuleContext): Recommendation[] {
+  const out: Recommendation[] = []
+  const story = storyFindings(ctx)
+  const integrity: Ref = {href: '#integrity', label: 'integrity', title: 'Evidence and integrity'}
+
+  const tf = toolFacts(story, ctx)
+  if (tf.tools.length > 0 || tf.instances.length > 0) {
+    const detail = [seg('Uninstall or disable remote-access software nobody authorised, and its services: '), ...listSegs(uniq([...tf.instances.map((i) => `instance ${i}`), ...tf.services, ...tf.tools]))]
+    detail.push(seg('. Keep a copy of its configuration and logs first (they are in the evidence archive).'))
+    out.push({priority: 'Immediately', action: 'Remove unauthorised remote-access tools', detail, refs: [...tf.findings.slice(0, 6).map(findingRef), ...eventRefs(tf.events, ctx, 1)]})
+  }
+
+  const accounts = accountFacts(story)
+  if (accounts.length > 0) {
+    out.push({
+      priority: 'Immediately',
+      action: 'Disable and investigate created or changed accounts',
+      detail: [seg('Disable '), ...listSegs(accounts.map((a) => a.name)), seg(', review where they were used, and check the membership of privileged groups (Administrators, Remote Desktop Users).')],
+      refs: [...uniq(accounts.flatMap((a) => a.findings.map((f) => f.anchor))).map((anchor) => findingRef(story.find((f) => f.anchor === anchor)!)), ...eventRefs(accounts.flatMap((a) => a.events), ctx, 1)],
+    })
+  }
+
+  if (story.length > 0) {
+    const users = uniq([...story.flatMap((f) => f.f.entities.accounts ?? []), ...ctx.sessions.filter((s) => s.s.suspicious).map((s) => s.s.operator)])
+    const detail: Segment[] = [seg('Assume credentials used on this host during the intrusion are known to the intruder: reset local and domain passwords used here, the remote-access tool\'s own accounts and any service accounts.')]
+    if (users.length > 0) detail.push(seg(' Accounts named in the findings: '), ...listSegs(users), seg('.'))
+    out.push({priority: 'Immediately', action: 'Reset credentials', detail, refs: story.slice(0, 3).map(findingRef)})
+  }
+
+  const addrs = uniq([...tf.addresses, ...story.flatMap((f) => f.f.ioc_hits.filter((h) => ['ipv4', 'ipv6', 'cidr', 'domain', 'url', 'screenconnect_relay'].includes(h.type)).map((h) => h.value))])
+  if (addrs.length > 0) {
+    out.push({
+      priority: 'Immediately',
+      action: 'Block the addresses involved',
+      detail: [seg('Block at the firewall and web proxy, and search network logs for earlier contact with: '), ...listSegs(addrs, 10), seg('.')],
+      refs: [...tf.findings.slice(0, 4).map(findingRef), ...tf.sessions.slice(0, 3).map(sessionRef)],
+    })
+  }
+
+  const xf = transferFacts(ctx)
+  if (xf.events.length > 0) {
+    out.push({
+      priority: 'Next',
+      action: 'Establish what the transferred files contained',
+      detail: [seg('Recover or identify '), ...listSegs(xf.files), seg(' and decide with counsel whether the data involved triggers notification duties.')],
+      refs: [...xf.findings.map(findingRef), ...eventRefs(xf.events, ctx, 1)],
+    })
+  }
+
+  if (story.some((f) => f.events.some((e) => e.event_type === EventTypes.LOG_CLEARED))) {
+    out.push({
+      priority: 'Next',
+      action: 'Recover the cleared logs',
+      detail: [seg('Obtain the same period from central logging (SIEM, log forwarding) or backups to fill the gap.')],
+      refs: story.filter((f) => f.events.some((e) => e.event_type === EventTypes.LOG_CLEARED)).map(findingRef),
+    })
+  }
+
+  const hitIndicators = uniq(story.flatMap((f) => f.f.ioc_hits.map((h) => h.indicator)))
+  const hosts = ctx.hosts.length > 0 ? ctx.hosts : ['this host']
+  out.push({
+    priority: story.length > 0 ? 'Next' : 'Ongoing',
+    action: 'Check other hosts for the same indicators',
+    detail: [
+      seg('Collect from the other systems that share accounts, networks or the remote-access tool with '),
+      ...listSegs(hosts),
+      seg(' (ratchet triage on each) and hunt them with the same rules and indicator lists'),
+      ...(hitIndicators.length > 0 ? [seg('; the indicators that matched here: '), ...listSegs(hitIndicators, 8)] : []),
+      seg('. Monitor endpoints for new remote-access installations.'),
+    ],
+    refs: [...story.filter((f) => f.f.ioc_hits.length > 0).slice(0, 4).map(findingRef), {href: '#method', label: 'method', title: 'Rules and indicator lists'}],
+  })
+
+  if (tf.tools.length > 0) {
+    out.push({
+      priority: 'Ongoing',
+      action: 'Control remote-access software and vendor access',
+      detail: [
+        seg('Allow only approved remote-access tools and instances, alert on new installations and services, review which vendors can reach this host and how, and brief staff on unexpected remote sessions. Tools seen here: '),
+        ...listSegs(tf.tools),
+        seg('.'),
+      ],
+      refs: tf.findings.slice(0, 3).map(findingRef),
+    })
+  }
+
+  const archive = ctx.archiveNames[0]
+  out.push({
+    priority: 'Ongoing',
+    action: 'Preserve the evidence',
+    detail: [
+      seg('Keep the evidence archive '),
+      ...(archive ? [seg(archive.name, true), ...(archive.sha256 ? [seg(' (SHA-256 '), seg(archive.sha256, true), seg(')')] : [])] : [seg('and its hash file')]),
+      seg(' unchanged on write-protected storage with a second copy, and record every hand-over in the chain of custody.'),
+      ...(ctx.unverified ? [seg(' This archive failed verification: collect again, or establish why it changed, before relying on it.')] : []),
+    ],
+    refs: [integrity],
+  })
+  return out
+}

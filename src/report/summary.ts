@@ -1,0 +1,219 @@
+import {EventTypes} from '../events/types.js'
+import {accountFacts, eventRefs, findingRef, listText, sessionRef, storyFindings, toolFacts, transferFacts, uniq} from './facts.js'
+import {timeView} from './time-format.js'
+import type {FindingCtx, Ref, RuleContext, Segment, Sentence} from './vm-types.js'
+
+/**
+ * The executive summary, written by rules from findings: each sentence names what it rests on (refs to
+ * findings and the events that prove them). Plain language for counsel and leadership: no event ids, no
+ * jargon beyond the tool names.
+ */
+
+const TOPICS: Record<string, string> = {
+  what: 'What happened',
+  when: 'When',
+  entry: 'How they got in',
+  accounts: 'Accounts',
+  tools: 'Remote tools and addresses',
+  data: 'Data leaving',
+  unknown: 'Still unknown',
+  confidence: 'Confidence',
+}
+
+class SentenceBuilder {
+  readonly segments: Segment[] = []
+  readonly refs: Ref[] = []
+  constructor(readonly topic: string) {}
+  t(text: string): this {
+    this.segments.push({text})
+    return this
+  }
+  v(text: string): this {
+    this.segments.push({text, value: true})
+    return this
+  }
+  /** A list of evidence values: `a, b and c` with each value styled. */
+  list(values: string[], max = 5): this {
+    const shown = values.slice(0, max)
+    shown.forEach((val, i) => {
+      if (i > 0) this.t(i === shown.length - 1 && values.length <= max ? ' and ' : ', ')
+      this.v(val)
+    })
+    if (values.length > max) this.t(` and ${values.length - max} more`)
+    return this
+  }
+  ref(...refs: Ref[]): this {
+    for (const r of refs) if (!this.refs.some((x) => x.href === r.href)) this.refs.push(r)
+    return this
+  }
+  build(): Sentence {
+    return {topic: this.topic, topicLabel: TOPICS[this.topic] ?? this.topic, segments: this.segments, refs: this.refs}
+  }
+}
+
+const sev = (fc: FindingCtx): number => ['critical', 'high', 'medium', 'low', 'info'].indexOf(fc.f.severity)
+
+export function buildSummary(ctx: RuleContext): Sentence[] {
+  const out: Sentence[] = []
+  const story = storyFindings(ctx)
+  const hostsText = ctx.hosts.length > 0 ? ctx.hosts : ['the examined host']
+
+  if (!ctx.hasFindingsFile) {
+    out.push(new SentenceBuilder('what').t('The hunt stage has not been run on this case, so no findings have been drawn from the ').v(String(ctx.eventsTotal)).t(' recorded events yet; this report shows the evidence and its integrity only.').ref({href: '#integrity', label: 'evidence', title: 'Evidence and integrity'}).build())
+  } else if (story.length === 0) {
+    out.push(new SentenceBuilder('what').t('ratchet examined ').v(String(ctx.eventsTotal)).t(' events from ').list(hostsText).t(' and found no sign of intrusion by remote-access tools with the rules and indicator lists it had; this does not prove that none took place.').ref({href: '#method', label: 'method', title: 'Rules and indicator lists used'}).build())
+  } else {
+    // What happened: the story in the order it happened, strongest findings named.
+    const counts = ['critical', 'high', 'medium', 'low'].map((s) => [s, story.filter((f) => f.f.severity === s).length] as const).filter(([, n]) => n > 0)
+    const linked = story.some((fc) => fc.f.correlated)
+    const b = new SentenceBuilder('what').t('Evidence from ').list(hostsText)
+    if (linked) b.t(` shows ${story.length === 1 ? 'one sign' : `${story.length} connected signs`} of an intrusion (`)
+    else b.t(` shows ${story.length === 1 ? 'one suspicious observation' : `${story.length} suspicious observations`} that ratchet could not tie to a remote session or a known indicator (`)
+    b.t(counts.map(([s, n]) => `${n} ${s}`).join(', ')).t('): ')
+    const ordered = story.slice(0, 6)
+    ordered.forEach((fc, i) => {
+      if (i > 0) b.t(i === ordered.length - 1 && story.length <= 6 ? '; then ' : '; ')
+      b.v(lowerFirst(fc.f.title))
+    })
+    if (story.length > 6) b.t(`; and ${story.length - 6} more`)
+    b.t('.')
+    for (const fc of story.slice(0, 8)) b.ref(findingRef(fc))
+    b.ref(...eventRefs(story.flatMap((f) => f.events.slice(0, 1)), ctx, 1))
+    out.push(b.build())
+
+    // When: first and last correlated finding, in UTC and host time.
+    const first = story[0]!
+    const last = [...story].sort((a, z) => (a.f.last_seen < z.f.last_seen ? 1 : a.f.last_seen > z.f.last_seen ? -1 : 0))[0]!
+    const t1 = timeView(first.f.first_seen, ctx.zone)
+    const t2 = timeView(last.f.last_seen, ctx.zone)
+    if (t1 && t2) {
+      const w = new SentenceBuilder('when').t('The activity began on ').v(t1.prose).t(` (${t1.proseLocal})`).t(' and the last related event was on ').v(t2.prose).t(` (${t2.proseLocal}).`)
+      w.ref(findingRef(first), findingRef(last)).ref(...eventRefs(first.events.slice(0, 1), ctx, 1), ...eventRefs(last.events.slice(-1), ctx, 1))
+      out.push(w.build())
+    }
+
+    // How they got in: the earliest step of the story, with tool, address and indicator matches.
+    const entry = story.find((fc) => (fc.f.entities.tools?.length ?? 0) > 0 || fc.events.some((e) => e.event_type.startsWith('remote_access.') || e.event_type.startsWith('logon.'))) ?? first
+    const eb = new SentenceBuilder('entry').t('The earliest recorded step is ').v(lowerFirst(entry.f.title))
+    const tools = uniq(entry.f.entities.tools ?? [])
+    const addrs = uniq(entry.f.entities.addresses ?? [])
+    if (tools.length > 0) eb.t(', through ').list(tools)
+    if (addrs.length > 0) eb.t(tools.length > 0 ? ' connected to ' : ', involving ').list(addrs)
+    eb.t('.')
+    const hits = uniq(entry.f.ioc_hits.map((h) => h.indicator))
+    if (hits.length > 0) {
+      eb.t(' ').list(hits, 3).t(` ${hits.length === 1 ? 'matches' : 'match'} a published indicator of compromise (`).v(uniq(entry.f.ioc_hits.map((h) => h.source)).join(', ')).t(').')
+    }
+    if (entry.f.severity !== 'info' && !hits.length && tools.length === 0) eb.t(' How the intruder first reached the host is not shown by the collected evidence.')
+    eb.ref(findingRef(entry), ...eventRefs(entry.events, ctx, 2))
+    out.push(eb.build())
+
+    // Accounts created or changed.
+    const accounts = accountFacts(story)
+    if (accounts.length > 0) {
+      const ab = new SentenceBuilder('accounts')
+      accounts.slice(0, 4).forEach((a, i) => {
+        ab.t(i === 0 ? 'The account ' : ' The account ').v(a.name).t(a.what.length > 0 ? ` was ${listText(a.what, 6)}.` : ' was involved.')
+        ab.ref(...a.findings.map(findingRef), ...eventRefs(a.events, ctx, 2))
+      })
+      if (accounts.length > 4) ab.t(` ${accounts.length - 4} more accounts are listed in the findings.`)
+      out.push(ab.build())
+    } else {
+      out.push(new SentenceBuilder('accounts').t('No account was created or changed in the recorded events linked to this activity.').ref(...story.slice(0, 1).map(findingRef)).build())
+    }
+
+    // Remote tools and addresses.
+    const tf = toolFacts(story, ctx)
+    if (tf.tools.length + tf.addresses.length > 0) {
+      const tb = new SentenceBuilder('tools')
+      if (tf.tools.length > 0) tb.t('Remote-access software involved: ').list(tf.tools).t('.')
+      if (tf.instances.length > 0) tb.t(` ${tf.instances.length === 1 ? 'Instance' : 'Instances'} `).list(tf.instances, 4).t(tf.instances.length === 1 ? ' was found on the host.' : ' were found on the host.')
+      if (tf.addresses.length > 0) tb.t(' Addresses and servers involved: ').list(tf.addresses, 6).t('.')
+      tb.ref(...tf.findings.slice(0, 6).map(findingRef), ...tf.sessions.slice(0, 4).map(sessionRef), ...eventRefs(tf.events, ctx, 2))
+      out.push(tb.build())
+    }
+
+    // Data leaving: file transfers.
+    const xf = transferFacts(ctx)
+    if (xf.events.length > 0) {
+      const db = new SentenceBuilder('data').t(`${xf.events.length} file ${xf.events.length === 1 ? 'transfer was' : 'transfers were'} recorded during remote sessions, so data may have left the host: `).list(xf.files, 6).t('.')
+      if (xf.directions.length > 0) db.t(' The logs record the transfer type as ').list(xf.directions).t('.')
+      db.t(' The logs name the files but do not show their contents.')
+      db.ref(...xf.findings.map(findingRef), ...xf.sessions.slice(0, 3).map(sessionRef), ...eventRefs(xf.events, ctx, 2))
+      out.push(db.build())
+    } else {
+      out.push(new SentenceBuilder('data').t('No file transfer through a remote-access tool was recorded on this host. Data could still have left by other means (for example through commands run during a session).').ref(...story.slice(0, 1).map(findingRef), ...eventRefs(story[0]!.events, ctx, 1)).build())
+    }
+  }
+
+  out.push(...unknowns(ctx, story))
+  out.push(confidence(ctx, story))
+  return out
+}
+
+function unknowns(ctx: RuleContext, story: FindingCtx[]): Sentence[] {
+  const out: Sentence[] = []
+  const u = (): SentenceBuilder => new SentenceBuilder('unknown')
+  if (ctx.unverified) {
+    out.push(u().t('The evidence archive ').v('failed integrity verification').t(' and was analysed anyway: every conclusion here must be confirmed on verified evidence before it is relied on.').ref({href: '#integrity', label: 'integrity', title: 'Evidence and integrity'}).build())
+  }
+  const cleared = story.filter((fc) => fc.events.some((e) => e.event_type === EventTypes.LOG_CLEARED))
+  if (cleared.length > 0) {
+    const e = cleared[0]!.events.find((x) => x.event_type === EventTypes.LOG_CLEARED)!
+    const ch = typeof e.attributes.cleared_channel === 'string' ? e.attributes.cleared_channel : 'an event'
+    out.push(u().t('The ').v(ch).t(' log was cleared, so what happened before ').v(timeView(e.datetime, ctx.zone)?.prose ?? e.datetime).t(' in that log is missing; a central log server may still hold it.').ref(...cleared.map(findingRef), ...eventRefs([e], ctx, 1)).build())
+  }
+  const open = ctx.sessions.filter((s) => s.s.suspicious && (s.s.start === null || s.s.end === null))
+  if (open.length > 0) {
+    out.push(u().t(`The ${open.length === 1 ? 'start or end of one remote session is' : `start or end of ${open.length} remote sessions is`} not recorded, so how long the intruder was connected is not fully known.`).ref(...open.slice(0, 4).map(sessionRef), ...open.flatMap((s) => eventRefs(s.s.event_ids.map((id) => ctx.eventsById.get(id)!).filter(Boolean), ctx, 1)).slice(0, 2)).build())
+  }
+  if (story.some((fc) => fc.events.some((e) => e.event_type === EventTypes.REMOTE_COMMAND && !e.command_line))) {
+    const cmd = story.filter((fc) => fc.events.some((e) => e.event_type === EventTypes.REMOTE_COMMAND && !e.command_line))
+    out.push(u().t('Some commands run through the remote tool were logged by length only; their text is unknown unless the server-side records are obtained.').ref(...cmd.map(findingRef), ...eventRefs(cmd.flatMap((f) => f.events.filter((e) => e.event_type === EventTypes.REMOTE_COMMAND)), ctx, 1)).build())
+  }
+  if (ctx.zone.kind === 'unknown') {
+    out.push(u().t('The host\'s time zone was not recorded, so local times are not given; all times are UTC.').ref({href: '#custody', label: 'custody', title: 'Chain of custody'}).build())
+  }
+  if (ctx.unreadableFiles > 0 || ctx.notParsed > 0) {
+    const b = u()
+    if (ctx.unreadableFiles > 0) b.v(String(ctx.unreadableFiles)).t(` collected ${ctx.unreadableFiles === 1 ? 'file was' : 'files were'} damaged or only partly readable`)
+    if (ctx.unreadableFiles > 0 && ctx.notParsed > 0) b.t(' and ')
+    if (ctx.notParsed > 0) b.v(String(ctx.notParsed)).t(` collected ${ctx.notParsed === 1 ? 'file was' : 'files were'} not analysed`)
+    b.t('; events in them are not part of this report.').ref({href: '#diagnostics', label: 'diagnostics', title: 'What could not be read'})
+    out.push(b.build())
+  }
+  if (ctx.iocSkipped > 0) {
+    out.push(u().v(String(ctx.iocSkipped)).t(` indicator ${ctx.iocSkipped === 1 ? 'entry was' : 'entries were'} skipped as malformed, so matches on ${ctx.iocSkipped === 1 ? 'it' : 'them'} cannot have been found.`).ref({href: '#method', label: 'method', title: 'Indicator lists'}).build())
+  }
+  out.push(u().t('This report covers only ').list(ctx.hosts.length > 0 ? ctx.hosts : ['the examined host']).t('; whether other systems were reached from it, or by the same actor, is not known from this evidence.').ref(...(story.length > 0 ? [findingRef(story[0]!)] : []), {href: '#recommendations', label: 'actions', title: 'Recommended actions'}).build())
+  return out
+}
+
+function confidence(ctx: RuleContext, story: FindingCtx[]): Sentence {
+  const b = new SentenceBuilder('confidence')
+  if (story.length === 0) {
+    return b.t('Confidence that no intrusion is visible in this evidence: ').v(ctx.unverified ? 'low' : 'medium').t(` — the rules and ${ctx.iocLoaded} indicators used are listed under Method.`).ref({href: '#method', label: 'method', title: 'Method'}).build()
+  }
+  const strongest = [...story].sort((a, z) => sev(a) - sev(z) || ['high', 'medium', 'low'].indexOf(a.f.confidence) - ['high', 'medium', 'low'].indexOf(z.f.confidence))[0]!
+  let level: 'high' | 'medium' | 'low' = strongest.f.confidence
+  const reasons: string[] = []
+  if (ctx.unverified) {
+    level = 'low'
+    reasons.push('the evidence failed verification')
+  } else if (ctx.verification === 'verified') {
+    reasons.push('every cited file matches the hash recorded when it was collected')
+  } else {
+    if (level === 'high') level = 'medium'
+    reasons.push('the evidence archive was not verified against its manifest')
+  }
+  if (ctx.unreadableFiles > 0) reasons.push('some files could not be fully read')
+  const cited = new Set(story.flatMap((f) => f.events.map((e) => e.evidence.member)))
+  b.t('Overall confidence: ').v(level).t(`. The conclusions rest on ${story.reduce((n, f) => n + f.f.event_ids.length, 0)} recorded events in ${cited.size} collected ${cited.size === 1 ? 'file' : 'files'}; `).t(reasons.join('; ')).t('.')
+  b.ref(findingRef(strongest), ...eventRefs(strongest.events, ctx, 1), {href: '#integrity', label: 'integrity', title: 'Evidence and integrity'})
+  return b.build()
+}
+
+function lowerFirst(s: string): string {
+  // Keep acronyms and product names (RDP, AnyDesk) as written; lower only an ordinary capitalised word.
+  return /^[A-Z][a-z]/.test(s) && !/^(AnyDesk|ScreenConnect|TeamViewer|PowerShell|Windows)/.test(s) ? s[0]!.toLowerCase() + s.slice(1) : s
+}

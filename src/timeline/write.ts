@@ -1,0 +1,177 @@
+import {createHash} from 'node:crypto'
+import {createWriteStream} from 'node:fs'
+import {rename, rm, stat} from 'node:fs/promises'
+import {basename, dirname, extname, isAbsolute, join, resolve} from 'node:path'
+import {once} from 'node:events'
+import {stringify as stringifySync} from 'csv-stringify/sync'
+import {casePath} from '../core/case-layout.js'
+import {diag, type Diagnostic} from '../core/diagnostics.js'
+import {errorMessage, osErrorCode, RatchetError} from '../core/errors.js'
+import {csvColumns, csvRow, defaultFileName, extensionFor, nativeJsonLine, timesketchObject, type TimelineFormat} from './columns.js'
+import {buildFilter, matchesFilter} from './filter.js'
+import {localTimeFormatter} from './local-time.js'
+import {readEventLines} from './read-events.js'
+
+export interface TimelineOptions {
+  caseDir: string
+  format: TimelineFormat
+  from?: string
+  to?: string
+  types?: string[]
+  /** IANA zone: adds a `local_time` column. Times stay UTC in `datetime`. */
+  tz?: string
+  /** Output file; default `<case>/<defaultFileName(format)>`. Must end with the format's extension. */
+  out?: string
+}
+
+export interface TimelineResult {
+  file: string
+  format: TimelineFormat
+  sha256: string
+  bytes: number
+  events_read: number
+  events_written: number
+  filtered_out: number
+  bad_lines: number
+  out_of_order: number
+  time_zone: string | null
+  /** First diagnostics (at most MAX_DIAGNOSTICS); the counts above are complete. */
+  diagnostics: Diagnostic[]
+}
+
+const MAX_DIAGNOSTICS = 100
+const BATCH = 2000
+
+/**
+ * Streams `<case>/events.jsonl` (sorted by analyze) through the filter into one timeline file. Memory stays
+ * flat whatever the event count: one line in, one row out, with back-pressure from the file. The file is
+ * written beside its destination as `.partial` and renamed when complete, so a reader never sees half a
+ * timeline. Input order is kept (it is the total order analyze sorted by); a line out of order is reported.
+ */
+export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResult> {
+  const eventsPath = casePath(opts.caseDir, 'events')
+  try {
+    const st = await stat(eventsPath)
+    if (!st.isFile()) throw new Error('not a file')
+  } catch {
+    throw new RatchetError('E_CASE_MISSING', `no events in ${opts.caseDir}: ${eventsPath} is missing (run ratchet analyze first)`, {file: eventsPath})
+  }
+  const filter = buildFilter({from: opts.from, to: opts.to, types: opts.types})
+  const local = opts.tz !== undefined ? localTimeFormatter(opts.tz) : undefined
+  const out = resolveOut(opts)
+
+  const result: TimelineResult = {
+    file: out,
+    format: opts.format,
+    sha256: '',
+    bytes: 0,
+    events_read: 0,
+    events_written: 0,
+    filtered_out: 0,
+    bad_lines: 0,
+    out_of_order: 0,
+    time_zone: opts.tz ?? null,
+    diagnostics: [],
+  }
+  const note = (d: Diagnostic): void => {
+    if (result.diagnostics.length < MAX_DIAGNOSTICS) result.diagnostics.push(d)
+  }
+
+  const hash = createHash('sha256')
+  const partial = `${out}.partial`
+  const sink = createWriteStream(partial)
+  let sinkError: Error | undefined
+  sink.on('error', (e) => {
+    sinkError = e
+  })
+  const emit = async (text: string): Promise<void> => {
+    if (sinkError) throw sinkError
+    hash.update(text, 'utf8')
+    result.bytes += Buffer.byteLength(text, 'utf8')
+    if (!sink.write(text)) {
+      await new Promise<void>((resolveDrain, rejectDrain) => {
+        const ok = (): void => {
+          sink.off('error', bad)
+          resolveDrain()
+        }
+        const bad = (err: Error): void => {
+          sink.off('drain', ok)
+          rejectDrain(err)
+        }
+        sink.once('drain', ok)
+        sink.once('error', bad)
+      })
+    }
+  }
+
+  // Rows are rendered in batches: one csv-stringify call per batch costs far less than a stream hop per row,
+  // and a batch bounds memory (BATCH rows) whatever the number of events.
+  const csv = opts.format === 'csv' || opts.format === 'timesketch-csv' ? opts.format : undefined
+  const columns = csv ? csvColumns(csv, local !== undefined) : []
+  let headerDone = false
+  let batch: unknown[] = []
+  const flush = async (): Promise<void> => {
+    if (csv) {
+      if (batch.length === 0 && headerDone) return
+      await emit(stringifySync(batch as (string | number | undefined)[][], {header: !headerDone, columns, escape_formulas: true, record_delimiter: 'unix', eof: true}))
+      headerDone = true
+    } else if (batch.length > 0) {
+      await emit((batch as string[]).join(''))
+    }
+    batch = []
+  }
+
+  try {
+    let prev: string | undefined
+    for await (const item of readEventLines(eventsPath, 'events.jsonl')) {
+      if ('diagnostic' in item) {
+        result.bad_lines++
+        note(item.diagnostic)
+        continue
+      }
+      const e = item.event
+      result.events_read++
+      if (prev !== undefined && e.datetime < prev) {
+        result.out_of_order++
+        note(diag('TIMELINE_OUT_OF_ORDER', 'warning', `event ${e.id} (${e.datetime}) comes after ${prev}: events.jsonl is not sorted; rows keep file order`, {file: 'events.jsonl', line: item.line}))
+      }
+      prev = e.datetime
+      if (!matchesFilter(e, filter)) {
+        result.filtered_out++
+        continue
+      }
+      result.events_written++
+      const lt = local?.(e.datetime)
+      if (csv) batch.push(csvRow(e, csv, lt))
+      else batch.push((opts.format === 'jsonl' ? nativeJsonLine(e, lt) : JSON.stringify(timesketchObject(e, lt))) + '\n')
+      if (batch.length >= BATCH) await flush()
+    }
+    await flush()
+    sink.end()
+    await once(sink, 'finish')
+    if (sinkError) throw sinkError
+    await rename(partial, out)
+  } catch (e) {
+    sink.destroy()
+    await rm(partial, {force: true})
+    if (e instanceof RatchetError) throw e
+    throw new RatchetError('E_OUTPUT_WRITE', `could not write ${out}: ${errorMessage(e)}`, {file: out, os_error: osErrorCode(e)})
+  }
+  result.sha256 = hash.digest('hex')
+  return result
+}
+
+function resolveOut(opts: TimelineOptions): string {
+  if (opts.out === undefined) return join(resolve(opts.caseDir), defaultFileName(opts.format))
+  const out = isAbsolute(opts.out) ? opts.out : resolve(opts.out)
+  const want = extensionFor(opts.format)
+  if (extname(out).toLowerCase() !== want) {
+    // Timesketch picks its importer by extension; a .txt or extension-less file would be refused there.
+    throw new RatchetError('E_USAGE', `--out for --format ${opts.format} must end with ${want} (got ${basename(out)})`, {flag: 'out', value: opts.out})
+  }
+  if (basename(out) === 'events.jsonl' && resolve(dirname(out)) === resolve(opts.caseDir)) {
+    throw new RatchetError('E_USAGE', 'refusing to overwrite the case events.jsonl with a timeline', {flag: 'out'})
+  }
+  return out
+}
+
