@@ -233,11 +233,11 @@ export function accountFindings(correlatedRule: Rule, localRule: Rule, events: N
     const account = accountOf(triggers[0]) as string
     const privileged = evs.filter(isPrivilegedAdd)
     const groupsAdded = uniqSorted(evs.filter((e) => e.event_type === T.ACCOUNT_GROUP_MEMBER_ADDED).map((e) => attr(e, 'group_name')))
-    const verbs = uniqSorted([
-      evs.some((e) => e.event_type === T.ACCOUNT_CREATED) ? 'created' : undefined,
-      evs.some((e) => e.event_type === T.ACCOUNT_ENABLED) ? 'enabled' : undefined,
-      groupsAdded.length > 0 ? `added to ${groupsAdded.join(', ')}` : undefined,
-    ])
+    const verbs = [
+      evs.some((e) => e.event_type === T.ACCOUNT_CREATED) ? 'created' : '',
+      evs.some((e) => e.event_type === T.ACCOUNT_ENABLED) ? 'enabled' : '',
+      groupsAdded.length > 0 ? `added to ${groupsAdded.join(', ')}` : '',
+    ].filter((v) => v !== '')
     const near = nearAll(c, triggers)
     const iocLinked = evs.some((e) => hitEvents.has(e.id))
     const by = uniqSorted(evs.map((e) => attr(e, 'subject_user') ?? attr(e, 'SubjectUserName')))
@@ -381,7 +381,8 @@ export function iocFindings(connRule: Rule, hitRule: Rule, hits: HitEvent[], c: 
         ev.event_type.startsWith('logon.') ||
         ev.event_type === T.REMOTE_PEER_ADDRESS ||
         ev.event_type === T.REMOTE_SESSION_START)
-    const key = `${conn ? 'c' : 'h'}\u0000${ev?.host ?? ''}\u0000${h.hit.type}\u0000${h.hit.indicator}\u0000${h.hit.source}`
+    // one case is one host; manifest hits carry no host, so the host is not part of the key
+    const key = `${conn ? 'c' : 'h'}\u0000${h.hit.type}\u0000${h.hit.indicator}\u0000${h.hit.source}`
     const g = groups.get(key)
     if (g) g.list.push(h)
     else groups.set(key, {conn, list: [h]})
@@ -403,7 +404,7 @@ export function iocFindings(connRule: Rule, hitRule: Rule, hits: HitEvent[], c: 
     out.push(
       makeFinding({
         rule,
-        key: key.split('\u0000').slice(2),
+        key: key.split('\u0000').slice(1),
         host: uniqEvs[0]?.host,
         events: uniqEvs,
         near,

@@ -346,10 +346,13 @@ function summary(ev: NormalizedEvent): string {
 }
 
 /** Can this activity event belong to that session? Tool-specific events only join their own tool/instance. */
+/** Activity a tool logs about its own sessions; everything else (config, services, accounts) is host-wide. */
+const TOOL_BOUND = new Set<string>([T.REMOTE_FILE_TRANSFER, T.REMOTE_COMMAND, T.REMOTE_COMMAND_OUTPUT])
+
 function fits(d: Draft, ev: NormalizedEvent): boolean {
   if (d.host !== ev.host) return false
   const t = tool(ev)
-  if (!ev.event_type.startsWith('remote_access.') || !t) return true
+  if (!TOOL_BOUND.has(ev.event_type) || !t) return true
   if (t !== d.tool) return false
   if (t === 'ScreenConnect') {
     const inst = scInstance(ev)

@@ -12,7 +12,7 @@ export interface EvSpec {
   source: SourceFamily
   artefact?: string
   member: string
-  record?: number
+  record?: number | string
   line?: number
   discriminator?: string
   message: string

@@ -6,7 +6,8 @@ import {canonicalUrl, isIPv4, isIPv6} from './classify.js'
  * The IOC index. Every lookup is a hash-set probe or a walk down a short tree — the cost of matching one
  * value does not grow with the number of indicators (never one regular expression per indicator):
  * - exact sets for IPs, hashes, file names, user names, AnyDesk IDs and URLs;
- * - CIDR tables: one set of network addresses per prefix length present (≤ 33 probes for IPv4);
+ * - CIDR tables: one set of network addresses per prefix length present (≤ 33 probes for IPv4), most
+ *   specific first;
  * - a domain suffix trie on reversed labels, so `rs.tdsclinical.com` also matches `x.rs.tdsclinical.com`.
  */
 
@@ -116,8 +117,8 @@ export class IocIndex {
           break
       }
     }
-    this.cidr4Lens = [...this.cidr4.keys()].sort((a, b) => a - b)
-    this.cidr6Lens = [...this.cidr6.keys()].sort((a, b) => a - b)
+    this.cidr4Lens = [...this.cidr4.keys()].sort((a, b) => b - a)
+    this.cidr6Lens = [...this.cidr6.keys()].sort((a, b) => b - a)
   }
 
   /** Indicators matching an IP (exact or inside a CIDR). `ip` must be canonical. */
