@@ -7,7 +7,7 @@ import {diag, type Diagnostic} from '../core/diagnostics.js'
 import {RatchetError} from '../core/errors.js'
 import {EventTypes as T, type NormalizedEvent} from '../events/types.js'
 import {loadRules} from './data.js'
-import {attr, scInstance, scRelay, tool} from './event-util.js'
+import {attr, micros, scInstance, scRelay, tool} from './event-util.js'
 import {accountFindings, Correlator, hiddenAccountFindings, iocFindings, matchRuleFindings, multipleInstanceFindings, sortFindings, type HitEvent, type InstanceFacts} from './findings.js'
 import {EventMatcher} from './ioc/event-match.js'
 import {loadIocs} from './ioc/load.js'
@@ -16,7 +16,7 @@ import {canonicalIp, isIPv4, isIPv6} from './ioc/classify.js'
 import {findManifest, matchManifest} from './manifest.js'
 import {compileRule, type CompiledRule} from './rule-eval.js'
 import type {BuiltinName, Rule} from './schema.js'
-import {ACTIVITY_TYPES, buildSessions, sessionToolOf} from './sessions.js'
+import {ACTIVITY_TYPES, buildSessions, finishSessions, SessionSpans, sessionToolOf} from './sessions.js'
 import type {Finding, FindingsFile, IocHit, SessionsFile} from './types.js'
 
 export interface HuntOptions {
@@ -70,6 +70,32 @@ function addFact(m: Map<string, Map<string, NormalizedEvent[]>>, host: string, k
   else if (l.length < MAX_INSTANCE_EVENTS) l.push(ev)
 }
 
+/** Streams a text file line by line (1-based numbers); the callback's exceptions abort the read. */
+function streamLines(path: string, onLine: (line: string, n: number) => void): Promise<void> {
+  return new Promise<void>((resolvePromise, reject) => {
+    const input = createReadStream(path, {encoding: 'utf8'})
+    let failed = false
+    input.on('error', (e) => reject(new RatchetError('E_INPUT_READ', `cannot read ${path}: ${e.message}`, {file: path})))
+    const rl = createInterface({input, crlfDelay: Infinity})
+    let n = 0
+    rl.on('line', (line) => {
+      if (failed) return
+      n++
+      try {
+        onLine(line, n)
+      } catch (e) {
+        failed = true
+        rl.close()
+        input.destroy()
+        reject(e)
+      }
+    })
+    rl.on('close', () => {
+      if (!failed) resolvePromise()
+    })
+  })
+}
+
 function writeJson(path: string, value: unknown): void {
   const tmp = `${path}.partial`
   try {
@@ -112,6 +138,10 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
   let diagCount = 0
   const skeleton: NormalizedEvent[] = []
   const activity: NormalizedEvent[] = []
+  // activity candidates are remembered by line, time and host only; the ones inside a session are read again
+  const candLine: number[] = []
+  const candTime: number[] = []
+  const candHost: string[] = []
   const accounts: NormalizedEvent[] = []
   const ruleEvents = new Map<string, NormalizedEvent[]>()
   const hits: HitEvent[] = []
@@ -119,9 +149,8 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
   const facts: InstanceFacts = {instances: new Map(), relays: new Map()}
   const relayOf = new Map<string, {host: string; port?: number}>()
   let events = 0
-  let lineNo = 0
 
-  const onEvent = (ev: NormalizedEvent): void => {
+  const onEvent = (ev: NormalizedEvent, line: number): void => {
     events++
     if (ev.unverified === true) unverified = true
     if (!ev.attributes || typeof ev.attributes !== 'object') ev.attributes = {}
@@ -139,7 +168,11 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
       if (l.length < MAX_RULE_EVENTS) l.push(keep())
     }
     if (sessionToolOf(ev)) skeleton.push(keep())
-    if (ACTIVITY_TYPES.has(ev.event_type)) activity.push(keep())
+    if (ACTIVITY_TYPES.has(ev.event_type)) {
+      candLine.push(line)
+      candTime.push(micros(ev))
+      candHost.push(ev.host ?? '')
+    }
     if (ev.event_type.startsWith('account.')) accounts.push(keep())
     const isSc = tool(ev) === 'ScreenConnect' || ((ev.event_type === T.SERVICE_INSTALLED || ev.event_type === T.SERVICE_EXISTS) && /screenconnect/i.test(`${attr(ev, 'service_name') ?? ''} ${attr(ev, 'image_path') ?? ''}`))
     // Server-side rows (App_Data: Session.db, security.db) describe guests, not instances installed on this host
@@ -155,35 +188,22 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
     }
   }
 
-  await new Promise<void>((resolvePromise, reject) => {
-    const input = createReadStream(eventsPath, {encoding: 'utf8'})
-    input.on('error', (e) => reject(new RatchetError('E_INPUT_READ', `cannot read ${eventsPath}: ${e.message}`, {file: eventsPath})))
-    const rl = createInterface({input, crlfDelay: Infinity})
-    rl.on('line', (line) => {
-      lineNo++
-      if (line.trim() === '') return
-      let v: unknown
-      try {
-        v = JSON.parse(line)
-      } catch (e) {
-        diagCount++
-        if (diagnostics.length < MAX_KEPT_DIAGNOSTICS) diagnostics.push(diag('HUNT_EVENT_LINE_NOT_JSON', 'error', `line is not JSON: ${(e as Error).message}`, {file: 'events.jsonl', line: lineNo}))
-        return
-      }
-      if (!isEvent(v)) {
-        diagCount++
-        if (diagnostics.length < MAX_KEPT_DIAGNOSTICS) diagnostics.push(diag('HUNT_EVENT_LINE_NOT_EVENT', 'error', 'line lacks id, datetime, event_type or evidence', {file: 'events.jsonl', line: lineNo}))
-        return
-      }
-      try {
-        onEvent(v)
-      } catch (e) {
-        rl.close()
-        input.destroy()
-        reject(e)
-      }
-    })
-    rl.on('close', () => resolvePromise())
+  await streamLines(eventsPath, (line, n) => {
+    if (line.trim() === '') return
+    let v: unknown
+    try {
+      v = JSON.parse(line)
+    } catch (e) {
+      diagCount++
+      if (diagnostics.length < MAX_KEPT_DIAGNOSTICS) diagnostics.push(diag('HUNT_EVENT_LINE_NOT_JSON', 'error', `line is not JSON: ${(e as Error).message}`, {file: 'events.jsonl', line: n}))
+      return
+    }
+    if (!isEvent(v)) {
+      diagCount++
+      if (diagnostics.length < MAX_KEPT_DIAGNOSTICS) diagnostics.push(diag('HUNT_EVENT_LINE_NOT_EVENT', 'error', 'line lacks id, datetime, event_type or evidence', {file: 'events.jsonl', line: n}))
+      return
+    }
+    onEvent(v, n)
   })
   if (diagCount > diagnostics.length) {
     diagnostics.push(diag('HUNT_DIAGNOSTICS_TRUNCATED', 'warning', `${diagCount - diagnostics.length} further bad lines not listed`, {file: 'events.jsonl'}))
@@ -196,7 +216,18 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
   for (const hit of manifestHits) if (hits.length < MAX_HITS) hits.push({hit})
 
   // sessions, with each ScreenConnect session's relay taken from its instance's launch parameters
-  const built = buildSessions(skeleton, activity)
+  const built = buildSessions(skeleton)
+  const spans = new SessionSpans(built)
+  const wanted = new Set<number>()
+  if (!spans.empty) for (let i = 0; i < candLine.length; i++) if (spans.covers(candHost[i], candTime[i])) wanted.add(candLine[i])
+  if (wanted.size > 0) {
+    await streamLines(eventsPath, (line, n) => {
+      if (!wanted.has(n)) return
+      const v: unknown = JSON.parse(line)
+      if (isEvent(v)) activity.push(slim(v))
+    })
+  }
+  finishSessions(built, activity)
   for (const b of built) {
     const s = b.session
     if (s.tool !== 'ScreenConnect' || !s.instance?.thumbprint || s.instance.relay_host) continue

@@ -363,11 +363,8 @@ function fits(d: Draft, ev: NormalizedEvent): boolean {
   return true
 }
 
-/**
- * Builds sessions from the skeleton events and places each activity event into the sessions whose span
- * contains it. Output is sorted by start (null starts last), then id.
- */
-export function buildSessions(skeleton: NormalizedEvent[], activity: NormalizedEvent[]): BuiltSession[] {
+/** Builds sessions from the skeleton events (start/stop/auth/peer), sorted by start (null last), then id. */
+export function buildSessions(skeleton: NormalizedEvent[]): BuiltSession[] {
   const byTool = {ScreenConnect: [] as NormalizedEvent[], AnyDesk: [] as NormalizedEvent[], RDP: [] as NormalizedEvent[]}
   for (const ev of skeleton.slice().sort(compareEvents)) {
     const t = sessionToolOf(ev)
@@ -377,18 +374,69 @@ export function buildSessions(skeleton: NormalizedEvent[], activity: NormalizedE
   buildScreenConnect(byTool.ScreenConnect, drafts)
   buildAnyDesk(byTool.AnyDesk, drafts)
   buildRdp(byTool.RDP, drafts)
-  const built: BuiltSession[] = drafts.map((d) => {
+  return drafts.map((d) => {
     d.events.sort(compareEvents)
     const times = d.events.map(micros)
     const startUs = d.start ? micros(d.start) : Math.min(...times)
     const endUs = d.end ? micros(d.end) : Math.max(...times)
     return {draft: d, startUs, endUs, session: undefined as unknown as RemoteSession}
   })
+}
+
+/**
+ * The time spans (µs) covered by sessions, per host, merged and sorted: a cheap test for "could this event
+ * be inside some session?" before reading it in full.
+ */
+export class SessionSpans {
+  private readonly spans = new Map<string, [number, number][]>()
+
+  constructor(built: BuiltSession[]) {
+    const raw = new Map<string, [number, number][]>()
+    for (const b of built) {
+      const h = b.draft.host ?? ''
+      const l = raw.get(h) ?? []
+      l.push([b.startUs, b.endUs])
+      raw.set(h, l)
+    }
+    for (const [h, l] of raw) {
+      l.sort((a, b) => a[0] - b[0])
+      const merged: [number, number][] = []
+      for (const [s, e] of l) {
+        const last = merged[merged.length - 1]
+        if (last && s <= last[1]) last[1] = Math.max(last[1], e)
+        else merged.push([s, e])
+      }
+      this.spans.set(h, merged)
+    }
+  }
+
+  get empty(): boolean {
+    return this.spans.size === 0
+  }
+
+  covers(host: string, t: number): boolean {
+    const l = this.spans.get(host)
+    if (!l) return false
+    let lo = 0
+    let hi = l.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      if (l[mid][1] < t) lo = mid + 1
+      else if (l[mid][0] > t) hi = mid - 1
+      else return true
+    }
+    return false
+  }
+}
+
+/** Places each activity event into the sessions whose span contains it and finalises the sessions. */
+export function finishSessions(built: BuiltSession[], activity: NormalizedEvent[]): BuiltSession[] {
   const sortedActivity = activity.slice().sort(compareEvents)
   for (const b of built) {
+    const own = new Set(b.draft.events.map((e) => e.id))
     for (const ev of sortedActivity) {
       const t = micros(ev)
-      if (t >= b.startUs && t <= b.endUs && fits(b.draft, ev) && !b.draft.events.includes(ev)) b.draft.activity.push(ev)
+      if (t >= b.startUs && t <= b.endUs && fits(b.draft, ev) && !own.has(ev.id)) b.draft.activity.push(ev)
     }
   }
   for (const b of built) b.session = toSession(b)

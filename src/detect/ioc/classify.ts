@@ -35,8 +35,12 @@ export const TYPE_ALIASES: Record<string, IocType | 'hash' | 'ip'> = {
 
 export type Classified = {ok: true; type: IocType; value: string} | {ok: false; reason: string}
 
+/** Dotted decimal without leading zeros; the cheap regex runs first, ipaddr's four-part check confirms. */
+const IPV4_DECIMAL = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
+
 export function isIPv4(v: string): boolean {
-  return ipaddr.IPv4.isValidFourPartDecimal(v)
+  // ipaddr.parse would read 010.1.2.3 as octal (8.1.2.3): never call it on an unchecked value
+  return IPV4_DECIMAL.test(v) && ipaddr.IPv4.isValidFourPartDecimal(v)
 }
 
 export function isIPv6(v: string): boolean {
@@ -45,7 +49,7 @@ export function isIPv6(v: string): boolean {
 
 /** Canonical IP: IPv4 dotted decimal, IPv6 compact lower case; IPv4-mapped IPv6 becomes IPv4. */
 export function canonicalIp(v: string): string | undefined {
-  if (isIPv4(v)) return ipaddr.IPv4.parse(v).toString()
+  if (isIPv4(v)) return v
   if (isIPv6(v)) {
     const a = ipaddr.IPv6.parse(v)
     if (a.isIPv4MappedAddress()) return a.toIPv4Address().toString()

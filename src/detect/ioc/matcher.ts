@@ -39,6 +39,8 @@ function ipv6ToBig(ip: string): bigint {
   return v
 }
 
+/** Strict dotted decimal (no leading zeros: `010.1.2.3` is not read as octal); the hot-path check. */
+const IPV4_STRICT = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
 const TOKEN_SPLIT = /[\s"'<>()[\]{},;|=&!*^`]+/
 const URL_RE = /[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/g
 const HEX = /^[0-9a-f]+$/
@@ -203,8 +205,9 @@ export class IocIndex {
         // 1.2.3.4, 1.2.3.4:443, 1.2.3.4.
         const colon = tok.indexOf(':')
         const ip = (colon >= 0 ? tok.slice(0, colon) : tok).replace(/\.$/, '')
-        if (isIPv4(ip)) {
-          this.matchIp(ipaddr.IPv4.parse(ip).toString(), out)
+        if (IPV4_STRICT.test(ip)) {
+          // already canonical: strict decimal without leading zeros is how classify writes IPv4
+          this.matchIp(ip, out)
           return
         }
       } else if (this.anydesk.size > 0 && DIGITS.test(tok)) {
