@@ -117,12 +117,14 @@ async function main(): Promise<void> {
   console.log(`generated ${N_EVENTS.toLocaleString('en')} events (${(size / 2 ** 20).toFixed(0)} MiB) and ${N_IOCS.toLocaleString('en')} indicators in ${(tGen / 1000).toFixed(1)} s`)
   let peak = 0
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100)
+  const c1 = process.cpuUsage()
   const t1 = performance.now()
   const r = await runHunt({caseDir: out, iocFiles: [iocPath], packs: [], windowMs: 30 * 60_000})
   const t = (performance.now() - t1) / 1000
+  const cpu = process.cpuUsage(c1)
   clearInterval(timer)
   peak = Math.max(peak, process.memoryUsage().rss)
-  console.log(`hunt: ${t.toFixed(2)} s total — ${Math.round(r.counts.events / t).toLocaleString('en')} events/s, ${(size / 2 ** 20 / t).toFixed(0)} MiB/s, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`)
+  console.log(`hunt: ${t.toFixed(2)} s total — ${Math.round(r.counts.events / t).toLocaleString('en')} events/s, ${(size / 2 ** 20 / t).toFixed(0)} MiB/s, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (wall > CPU means the shared cores were busy)`)
   console.log(`      ${r.counts.indicators.toLocaleString('en')} indicators, ${r.counts.ioc_hits.toLocaleString('en')} IOC hits, ${r.counts.findings} findings, ${r.counts.sessions} sessions`)
   if (process.env.BENCH_KEEP !== '1') rmSync(out, {recursive: true, force: true})
 }

@@ -9,9 +9,9 @@ export function attr(ev: NormalizedEvent, key: string): string | undefined {
 }
 
 /** Dotted field lookup used by data rules: `process`, `attributes.image_path`, `evidence.member`. */
-export function fieldValue(ev: NormalizedEvent, path: string): unknown {
+export function fieldValue(ev: NormalizedEvent, path: string | readonly string[]): unknown {
   let cur: unknown = ev
-  for (const part of path.split('.')) {
+  for (const part of typeof path === 'string' ? path.split('.') : path) {
     if (cur === null || typeof cur !== 'object') return undefined
     cur = (cur as Record<string, unknown>)[part]
   }

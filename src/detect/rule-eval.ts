@@ -30,8 +30,9 @@ function compileCondition(c: Condition): (ev: NormalizedEvent) => boolean {
   const ends = lower(c.ends_with)
   const base = c.basename_in ? new Set(lower(c.basename_in)) : undefined
   const re = c.regex ? new RegExp(c.regex, 'i') : undefined
+  const path = c.field.split('.')
   const inner = (ev: NormalizedEvent): boolean => {
-    const raw = fieldValue(ev, c.field)
+    const raw = fieldValue(ev, path)
     if (c.exists !== undefined && (raw !== undefined && raw !== null && raw !== '') !== c.exists) return false
     if (eq === undefined && contains === undefined && starts === undefined && ends === undefined && base === undefined && re === undefined) return true
     if (raw === undefined || raw === null) return false

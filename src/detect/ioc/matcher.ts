@@ -28,9 +28,18 @@ function push<K>(m: Map<K, Indicator[]>, k: K, ind: Indicator): void {
   else m.set(k, [ind])
 }
 
+/** Dotted decimal → unsigned 32-bit; the input is already validated. */
 function ipv4ToInt(ip: string): number {
-  const p = ip.split('.')
-  return ((Number(p[0]) << 24) | (Number(p[1]) << 16) | (Number(p[2]) << 8) | Number(p[3])) >>> 0
+  let v = 0
+  let part = 0
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i)
+    if (c === 46) {
+      v = v * 256 + part
+      part = 0
+    } else part = part * 10 + (c - 48)
+  }
+  return v * 256 + part
 }
 
 function ipv6ToBig(ip: string): bigint {
@@ -41,7 +50,12 @@ function ipv6ToBig(ip: string): bigint {
 
 /** Strict dotted decimal (no leading zeros: `010.1.2.3` is not read as octal); the hot-path check. */
 const IPV4_STRICT = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
-const TOKEN_SPLIT = /[\s"'<>()[\]{},;|=&!*^`]+/
+/** Token delimiters: whitespace and the punctuation around values in command lines, XML, JSON, query strings. */
+const DELIMS = new Uint8Array(128)
+for (const ch of ' \t\r\n\f\v"\'<>()[]{},;|=&!*^`') DELIMS[ch.charCodeAt(0)] = 1
+function isDelimiter(c: number): boolean {
+  return c < 128 ? DELIMS[c] === 1 : c === 0xa0 || c === 0x3000 || c === 0xfeff || (c >= 0x2000 && c <= 0x200b) || c === 0x2028 || c === 0x2029
+}
 const URL_RE = /[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/g
 const HEX = /^[0-9a-f]+$/
 const DIGITS = /^\d{9,10}$/
@@ -179,21 +193,57 @@ export class IocIndex {
    * caller per event).
    */
   matchText(value: string, out: ValueHit[]): void {
-    const s = (value.length > MAX_VALUE ? value.slice(0, MAX_VALUE) : value).toLowerCase()
+    const s = value.length > MAX_VALUE ? value.slice(0, MAX_VALUE) : value
     if (this.urls.size > 0 && s.includes('://')) {
-      for (const m of s.matchAll(URL_RE)) {
+      for (const m of s.toLowerCase().matchAll(URL_RE)) {
         const l = this.urls.get(canonicalUrl(m[0]))
         if (l) for (const indicator of l) out.push({indicator, matched: m[0]})
       }
     }
-    if (this.fileNames.size > 0 && (s.includes('\\') || s.includes('/'))) {
-      const t = s.trim().replace(/^["']+|["']+$/g, '')
-      const b = t.slice(Math.max(t.lastIndexOf('\\'), t.lastIndexOf('/')) + 1)
-      if (b.includes(' ')) this.matchFileName(b, out)
+    if (this.fileNames.size > 0) {
+      const slash = Math.max(s.lastIndexOf('\\'), s.lastIndexOf('/'))
+      if (slash >= 0) {
+        const b = s.slice(slash + 1).trim().replace(/["']+$/, '')
+        if (b.includes(' ')) this.matchFileName(b.toLowerCase(), out)
+      }
     }
-    for (const tok of s.split(TOKEN_SPLIT)) {
-      if (tok.length < 3) continue
-      this.matchToken(tok, out)
+    // One pass over the characters: only tokens that could be an indicator (a dot, a colon, a hash-length
+    // hex run, an ID-length digit run) are cut out and lower-cased; ordinary words cost no allocation.
+    const n = s.length
+    let start = 0
+    let dot = false
+    let colon = false
+    let hex = true
+    let digits = true
+    for (let i = 0; i <= n; i++) {
+      const c = i < n ? s.charCodeAt(i) : 32
+      if (isDelimiter(c)) {
+        const len = i - start
+        if (len >= 3) {
+          const want =
+            dot ||
+            (colon && hex && this.hasV6) ||
+            (hex && (len === 32 || len === 40 || len === 64) && this.hashes.size > 0) ||
+            (digits && (len === 9 || len === 10) && this.anydesk.size > 0)
+          if (want) this.matchToken(s.slice(start, i).toLowerCase(), out)
+        }
+        start = i + 1
+        dot = false
+        colon = false
+        hex = true
+        digits = true
+        continue
+      }
+      if (c === 46) dot = true
+      else if (c === 58) colon = true
+      else if (c === 37) hex = hex && colon // %zone in IPv6
+      else {
+        const isDigit = c >= 48 && c <= 57
+        if (!isDigit) {
+          digits = false
+          if (!((c >= 97 && c <= 102) || (c >= 65 && c <= 70))) hex = false
+        }
+      }
     }
   }
 
