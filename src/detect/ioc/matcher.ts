@@ -202,7 +202,7 @@ export class IocIndex {
     }
     if (this.fileNames.size > 0) {
       const slash = Math.max(s.lastIndexOf('\\'), s.lastIndexOf('/'))
-      if (slash >= 0) {
+      if (slash >= 0 && s.indexOf(' ', slash) > 0) {
         const b = s.slice(slash + 1).trim().replace(/["']+$/, '')
         if (b.includes(' ')) this.matchFileName(b.toLowerCase(), out)
       }
@@ -254,7 +254,8 @@ export class IocIndex {
       if (hasDot) {
         // 1.2.3.4, 1.2.3.4:443, 1.2.3.4.
         const colon = tok.indexOf(':')
-        const ip = (colon >= 0 ? tok.slice(0, colon) : tok).replace(/\.$/, '')
+        let ip = colon >= 0 ? tok.slice(0, colon) : tok
+        if (ip.endsWith('.')) ip = ip.slice(0, -1)
         if (IPV4_STRICT.test(ip)) {
           // already canonical: strict decimal without leading zeros is how classify writes IPv4
           this.matchIp(ip, out)
@@ -285,8 +286,14 @@ export class IocIndex {
       if (scheme >= 0) h = h.slice(scheme + 3)
       const at = h.indexOf('@')
       if (at >= 0) h = h.slice(at + 1)
-      const cut = h.search(/[/\\:?#]/)
-      if (cut >= 0) h = h.slice(0, cut)
+      for (let i = 0; i < h.length; i++) {
+        const c = h.charCodeAt(i)
+        // / \ : ? #
+        if (c === 47 || c === 92 || c === 58 || c === 63 || c === 35) {
+          h = h.slice(0, i)
+          break
+        }
+      }
       while (h.endsWith('.')) h = h.slice(0, -1)
       if (h.includes('.')) this.matchDomain(h, out)
     }
