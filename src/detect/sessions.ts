@@ -191,6 +191,7 @@ function buildAnyDesk(events: NormalizedEvent[], out: Draft[]): void {
     }
   }
   for (const k of [...cur.keys()].sort()) flush(k)
+  mergeTwinTraces(out)
   // connection_trace.txt: merge into the trace session it describes, else stand alone
   for (const ev of traceLines) {
     const t = micros(ev)
@@ -213,6 +214,36 @@ function buildAnyDesk(events: NormalizedEvent[], out: Draft[]): void {
       else d.authenticated = true
     }
     if (!match) out.push(d)
+  }
+}
+
+/**
+ * The service trace (ad_svc.trace) and the user-session trace (ad.trace) can both log one connection: the
+ * same peer, from two files, starting within a minute, is one session.
+ */
+function mergeTwinTraces(out: Draft[]): void {
+  const ad = out.filter((d) => d.tool === 'AnyDesk' && d.direction === 'incoming' && d.start)
+  for (let i = 0; i < ad.length; i++) {
+    const a = ad[i]
+    if (!out.includes(a)) continue
+    for (let j = i + 1; j < ad.length; j++) {
+      const b = ad[j]
+      if (!out.includes(b) || a.host !== b.host) continue
+      if (a.events[0]?.evidence.member === b.events[0]?.evidence.member) continue
+      const samePeer = (a.remote_id && a.remote_id === b.remote_id) || (a.remote_address && a.remote_address === b.remote_address)
+      if (!samePeer || Math.abs(micros(a.start as NormalizedEvent) - micros(b.start as NormalizedEvent)) > MIN) continue
+      for (const e of b.events) add(a, e)
+      if (b.end && (!a.end || compareEvents(b.end, a.end) > 0)) a.end = b.end
+      a.remote_address ??= b.remote_address
+      a.remote_id ??= b.remote_id
+      a.remote_alias ??= b.remote_alias
+      a.auth_method ??= b.auth_method
+      if (b.authenticated) {
+        a.authenticated = true
+        a.reasons = a.reasons.filter((r) => !r.startsWith('connection was not authenticated'))
+      }
+      out.splice(out.indexOf(b), 1)
+    }
   }
 }
 

@@ -262,3 +262,54 @@ describe('hunt errors and damaged input', () => {
     expect(hits[0].ioc_hits.map((h) => h.field).sort()).toEqual(['file_name', 'manifest.file_name'])
   })
 })
+
+describe('hunt on other inputs', () => {
+  it('one AnyDesk connection logged by both traces is one session', async () => {
+    const svc = 'files/C/ProgramData/AnyDesk/ad_svc.trace'
+    const usr = 'files/C/Users/lab/AppData/Roaming/AnyDesk/ad.trace'
+    const dir = writeCase([
+      anydesk('2024-02-16T20:29:01Z', T.REMOTE_PEER_ADDRESS, 'Logged in from 192.0.2.7:1 on relay 1.', {src_ip: '192.0.2.7'}, {}, svc),
+      anydesk('2024-02-16T20:29:02Z', T.REMOTE_SESSION_REQUEST, 'Incoming session request: A (221436813)', {remote_id: '221436813'}, {alias: 'A'}, svc),
+      anydesk('2024-02-16T20:29:05Z', T.REMOTE_AUTH, 'Authenticated by local user.', {}, {auth_method: 'local user'}, svc),
+      anydesk('2024-02-16T20:50:00Z', T.REMOTE_SESSION_END, 'Session stopped.', {}, {}, svc),
+      anydesk('2024-02-16T20:29:03Z', T.REMOTE_SESSION_REQUEST, 'Incoming session request: A (221436813)', {remote_id: '221436813'}, {alias: 'A'}, usr),
+      anydesk('2024-02-16T20:51:00Z', T.REMOTE_SESSION_END, 'Session closed.', {}, {}, usr),
+    ])
+    await runHunt({caseDir: dir, windowMs: WINDOW})
+    const {s} = read(dir)
+    expect(s.sessions).toHaveLength(1)
+    expect(s.sessions[0]).toMatchObject({remote_id: '221436813', remote_address: '192.0.2.7', auth_method: 'local user', end: '2024-02-16T20:51:00.0000000Z', reasons: []})
+    expect(s.sessions[0].event_ids).toHaveLength(6)
+  })
+
+  it('reads CRLF events.jsonl, STIX files and the manifest inside a zip archive', async () => {
+    const e = ev({at: '2024-01-01T00:00:00Z', type: T.NETWORK_CONNECTION, source: 'EVTX', member: 'files/s.evtx', record: 3, message: 'conn to 198.51.100.23:443', fields: {dst_ip: '198.51.100.23', dst_port: 443}})
+    const dir = mkdtempSync(join(tmpdir(), 'ratchet-zip-'))
+    writeFileSync(join(dir, 'events.jsonl'), `${JSON.stringify(e)}\r\n`)
+    mkdirSync(join(dir, 'evidence'))
+    const {ZipArchive} = await import('archiver')
+    const {createWriteStream} = await import('node:fs')
+    await new Promise<void>((resolve, reject) => {
+      const ws = createWriteStream(join(dir, 'evidence', 'case.zip'))
+      ws.on('close', () => resolve())
+      const a = new ZipArchive()
+      a.on('error', reject)
+      a.pipe(ws)
+      a.append(JSON.stringify({format: 'ratchet-manifest/1', items: [{original_path: '/tmp/x.bin', archive_path: 'files/tmp/x.bin', artefact: 'x', kind: 'file', read_method: 'read', status: 'collected', hashes: {sha256: 'f'.repeat(64), sha1: 'e'.repeat(40), md5: 'd'.repeat(32)}}]}), {name: 'manifest.json'})
+      void a.finalize()
+    })
+    const stix = join(dir, 'feed.json')
+    writeFileSync(stix, JSON.stringify({type: 'bundle', id: 'bundle--x', objects: [
+      {type: 'indicator', id: 'indicator--1', pattern_type: 'stix', pattern: "[ipv4-addr:value = '198.51.100.0/24'] OR [file:hashes.MD5 = 'DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD']"},
+      {type: 'indicator', id: 'indicator--2', pattern_type: 'stix', pattern: "[windows-registry-key:key = 'HKLM\\\\x']"},
+    ]}))
+    await runHunt({caseDir: dir, iocFiles: [stix], packs: [], windowMs: WINDOW})
+    const {f} = read(dir)
+    expect(f.stats?.events).toBe(1)
+    expect(f.manifest).toMatchObject({status: 'checked', location: 'evidence/case.zip!manifest.json', items: 1})
+    expect(f.iocs.skipped).toEqual([expect.objectContaining({source: `${stix}#indicator--2`, reason: expect.stringMatching(/windows-registry-key/)})])
+    expect(f.ioc_hits.map((h) => `${h.field}:${h.indicator}`)).toEqual(['manifest.md5:dddddddddddddddddddddddddddddddd', 'dst_ip:198.51.100.0/24'])
+    expect(byRule(f, 'ioc-connection')).toHaveLength(1)
+    expect(byRule(f, 'ioc-hit')[0].entities.files).toEqual(['files/tmp/x.bin'])
+  })
+})
