@@ -1,21 +1,20 @@
-import {createReadStream, existsSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
 import {resolve} from 'node:path'
 import type {AnalysisFile} from '../analyze/types.js'
 import {casePath} from '../core/case-layout.js'
 import {diag, type Diagnostic} from '../core/diagnostics.js'
-import {errorMessage, osErrorCode, RatchetError} from '../core/errors.js'
+import {RatchetError} from '../core/errors.js'
 import {EventTypes as T, type NormalizedEvent} from '../events/types.js'
 import {loadRules} from './data.js'
-import {attr, micros, scInstance, scRelay, tool} from './event-util.js'
-import {accountFindings, Correlator, hiddenAccountFindings, iocFindings, matchRuleFindings, multipleInstanceFindings, sortFindings, type HitEvent, type InstanceFacts} from './findings.js'
-import {EventMatcher} from './ioc/event-match.js'
+import {accountFindings, Correlator, hiddenAccountFindings, iocFindings, matchRuleFindings, multipleInstanceFindings, sortFindings, type InstanceFacts} from './findings.js'
+import {isEvent, MAX_HITS, scanEvents, slim, streamLines, type ScanOptions} from './scan.js'
 import {loadIocs} from './ioc/load.js'
 import {IocIndex, type ValueHit} from './ioc/matcher.js'
 import {canonicalIp, isIPv4, isIPv6} from './ioc/classify.js'
 import {findManifest, matchManifest} from './manifest.js'
 import {compileRule, type CompiledRule} from './rule-eval.js'
 import type {BuiltinName, Rule} from './schema.js'
-import {ACTIVITY_TYPES, buildSessions, finishSessions, SessionSpans, sessionToolOf} from './sessions.js'
+import {buildSessions, finishSessions, SessionSpans} from './sessions.js'
 import type {Finding, FindingsFile, IocHit, SessionsFile} from './types.js'
 
 export interface HuntOptions {
@@ -27,6 +26,8 @@ export interface HuntOptions {
   /** Overrides for tests. */
   packDir?: string
   ruleDir?: string
+  /** When to scan events.jsonl in worker threads (tests force it on small files). */
+  scan?: ScanOptions
 }
 
 export interface HuntResult {
@@ -35,72 +36,6 @@ export interface HuntResult {
   counts: {events: number; indicators: number; ioc_hits: number; findings: number; correlated_findings: number; sessions: number; suspicious_sessions: number}
   unverified: boolean
   diagnostics: number
-}
-
-/** Bounds on what hunt keeps in memory from a stream of any length; totals are still counted. */
-const MAX_HITS = 20_000
-const MAX_RULE_EVENTS = 100_000
-const MAX_KEPT_DIAGNOSTICS = 100
-const MAX_INSTANCE_EVENTS = 20
-const MAX_TEXT = 4096
-
-/** Keeps what sessions and findings need of an event; long texts are cut (the event stays in events.jsonl). */
-function slim(ev: NormalizedEvent): NormalizedEvent {
-  const cut = (s: string | undefined): string | undefined => (s !== undefined && s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}…` : s)
-  if (ev.event_type === T.PROCESS_CREATED || ev.event_type === T.PROCESS_RUNNING || ev.event_type === T.FILE_CREATED || ev.event_type === T.SCRIPT_BLOCK) {
-    const a: Record<string, unknown> = {}
-    for (const k of ['tool', 'parent_process', 'parent', 'pid', 'ppid']) if (ev.attributes?.[k] !== undefined) a[k] = ev.attributes[k]
-    return {...ev, message: cut(ev.message) as string, command_line: cut(ev.command_line), attributes: a}
-  }
-  return ev
-}
-
-function isEvent(v: unknown): v is NormalizedEvent {
-  if (!v || typeof v !== 'object') return false
-  const e = v as Record<string, unknown>
-  return typeof e.id === 'string' && typeof e.datetime === 'string' && typeof e.event_type === 'string' && !!e.evidence && typeof e.evidence === 'object'
-}
-
-function addFact(m: Map<string, Map<string, NormalizedEvent[]>>, host: string, key: string, ev: NormalizedEvent): void {
-  let h = m.get(host)
-  if (!h) m.set(host, (h = new Map()))
-  const l = h.get(key)
-  if (!l) h.set(key, [ev])
-  else if (l.length < MAX_INSTANCE_EVENTS) l.push(ev)
-}
-
-/**
- * Streams a text file line by line (1-based numbers, LF or CRLF). A plain chunk splitter: readline's
- * per-line event machinery costs more than the JSON parsing it feeds. Exceptions from the callback abort
- * the read.
- */
-async function streamLines(path: string, onLine: (line: string, n: number) => void): Promise<void> {
-  const input = createReadStream(path, {encoding: 'utf8', highWaterMark: 1 << 20})
-  let rest = ''
-  let n = 0
-  const emit = (line: string): void => {
-    n++
-    onLine(line.endsWith('\r') ? line.slice(0, -1) : line, n)
-  }
-  try {
-    for await (const chunk of input as AsyncIterable<string>) {
-      let buf = rest + chunk
-      let from = 0
-      let nl = buf.indexOf('\n', from)
-      while (nl >= 0) {
-        emit(buf.slice(from, nl))
-        from = nl + 1
-        nl = buf.indexOf('\n', from)
-      }
-      buf = buf.slice(from)
-      rest = buf
-    }
-  } catch (e) {
-    input.destroy()
-    if (e instanceof RatchetError || osErrorCode(e) === undefined) throw e
-    throw new RatchetError('E_INPUT_READ', `cannot read ${path}: ${errorMessage(e)}`, {file: path})
-  }
-  if (rest !== '') emit(rest)
 }
 
 function writeJson(path: string, value: unknown): void {
@@ -126,7 +61,6 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
   }
   const iocs = loadIocs({files: opts.iocFiles, packs: opts.packs, packDir: opts.packDir})
   const index = new IocIndex(iocs.indicators)
-  const matcher = new EventMatcher(index)
   const rules = loadRules(opts.ruleDir).map((r) => r.data)
   const compiled = rules.map(compileRule).filter((c): c is CompiledRule => c !== undefined)
   const builtin = (name: BuiltinName): Rule | undefined => rules.find((r) => r.kind === 'builtin' && r.builtin === name)
@@ -141,80 +75,17 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
     }
   }
 
-  const diagnostics: Diagnostic[] = []
-  let diagCount = 0
-  const skeleton: NormalizedEvent[] = []
+  const scan = await scanEvents(eventsPath, iocs.indicators, rules, opts.scan)
+  if (scan.unverified) unverified = true
+  const {skeleton, accounts, ruleEvents, hits} = scan
+  let hitsTotal = scan.hitsTotal
+  const diagnostics: Diagnostic[] = [...scan.diagnostics]
+  if (scan.diagCount > diagnostics.length) {
+    diagnostics.push(diag('HUNT_DIAGNOSTICS_TRUNCATED', 'warning', `${scan.diagCount - diagnostics.length} further bad lines not listed`, {file: 'events.jsonl'}))
+  }
+  const facts: InstanceFacts = {instances: scan.instances, relays: scan.relays}
+  const relayOf = scan.relayOf
   const activity: NormalizedEvent[] = []
-  // activity candidates are remembered by line, time and host only; the ones inside a session are read again
-  const candLine: number[] = []
-  const candTime: number[] = []
-  const candHost: string[] = []
-  const accounts: NormalizedEvent[] = []
-  const ruleEvents = new Map<string, NormalizedEvent[]>()
-  const hits: HitEvent[] = []
-  let hitsTotal = 0
-  const facts: InstanceFacts = {instances: new Map(), relays: new Map()}
-  const relayOf = new Map<string, {host: string; port?: number}>()
-  let events = 0
-
-  const onEvent = (ev: NormalizedEvent, line: number): void => {
-    events++
-    if (ev.unverified === true) unverified = true
-    if (!ev.attributes || typeof ev.attributes !== 'object') ev.attributes = {}
-    let kept: NormalizedEvent | undefined
-    const keep = (): NormalizedEvent => (kept ??= slim(ev))
-    const evHits = matcher.match(ev)
-    if (evHits.length > 0) {
-      hitsTotal += evHits.length
-      for (const hit of evHits) if (hits.length < MAX_HITS) hits.push({ev: keep(), hit})
-    }
-    for (const c of compiled) {
-      if (!c.types.has(ev.event_type) || !c.test(ev)) continue
-      let l = ruleEvents.get(c.rule.id)
-      if (!l) ruleEvents.set(c.rule.id, (l = []))
-      if (l.length < MAX_RULE_EVENTS) l.push(keep())
-    }
-    if (sessionToolOf(ev)) skeleton.push(keep())
-    if (ACTIVITY_TYPES.has(ev.event_type)) {
-      candLine.push(line)
-      candTime.push(micros(ev))
-      candHost.push(ev.host ?? '')
-    }
-    if (ev.event_type.startsWith('account.')) accounts.push(keep())
-    const isSc = tool(ev) === 'ScreenConnect' || ((ev.event_type === T.SERVICE_INSTALLED || ev.event_type === T.SERVICE_EXISTS) && /screenconnect/i.test(`${attr(ev, 'service_name') ?? ''} ${attr(ev, 'image_path') ?? ''}`))
-    // Server-side rows (App_Data: Session.db, security.db) describe guests, not instances installed on this host
-    if (isSc && !/(^|[\\/])app_data[\\/]/i.test(ev.evidence.member)) {
-      const inst = scInstance(ev)
-      const relay = scRelay(ev)
-      const host = ev.host ?? ''
-      if (inst) addFact(facts.instances, host, inst, keep())
-      if (relay.host) {
-        addFact(facts.relays, host, relay.port ? `${relay.host}:${relay.port}` : relay.host, keep())
-        if (inst && !relayOf.has(`${host}|${inst}`)) relayOf.set(`${host}|${inst}`, {host: relay.host, port: relay.port})
-      }
-    }
-  }
-
-  await streamLines(eventsPath, (line, n) => {
-    if (line.trim() === '') return
-    let v: unknown
-    try {
-      v = JSON.parse(line)
-    } catch (e) {
-      diagCount++
-      if (diagnostics.length < MAX_KEPT_DIAGNOSTICS) diagnostics.push(diag('HUNT_EVENT_LINE_NOT_JSON', 'error', `line is not JSON: ${(e as Error).message}`, {file: 'events.jsonl', line: n}))
-      return
-    }
-    if (!isEvent(v)) {
-      diagCount++
-      if (diagnostics.length < MAX_KEPT_DIAGNOSTICS) diagnostics.push(diag('HUNT_EVENT_LINE_NOT_EVENT', 'error', 'line lacks id, datetime, event_type or evidence', {file: 'events.jsonl', line: n}))
-      return
-    }
-    onEvent(v, n)
-  })
-  if (diagCount > diagnostics.length) {
-    diagnostics.push(diag('HUNT_DIAGNOSTICS_TRUNCATED', 'warning', `${diagCount - diagnostics.length} further bad lines not listed`, {file: 'events.jsonl'}))
-  }
 
   // the evidence manifest: per-file hashes and names
   const man = await findManifest(caseDir)
@@ -226,7 +97,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
   const built = buildSessions(skeleton)
   const spans = new SessionSpans(built)
   const wanted = new Set<number>()
-  if (!spans.empty) for (let i = 0; i < candLine.length; i++) if (spans.covers(candHost[i], candTime[i])) wanted.add(candLine[i])
+  if (!spans.empty) for (let i = 0; i < scan.candLine.length; i++) if (spans.covers(scan.candHost[i], scan.candTime[i])) wanted.add(scan.candLine[i])
   if (wanted.size > 0) {
     await streamLines(eventsPath, (line, n) => {
       if (!wanted.has(n)) return
@@ -322,7 +193,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
     ioc_hits: iocHits,
     manifest: man.check,
     stats: {
-      events,
+      events: scan.events,
       indicators: iocs.indicators.length,
       ioc_hits_total: hitsTotal,
       ioc_hits_kept: iocHits.length,
@@ -340,7 +211,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
     findings: findingsPath,
     sessions: sessionsPath,
     counts: {
-      events,
+      events: scan.events,
       indicators: iocs.indicators.length,
       ioc_hits: hitsTotal,
       findings: findings.length,
@@ -349,6 +220,6 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
       suspicious_sessions: sessions.filter((s) => s.suspicious).length,
     },
     unverified,
-    diagnostics: diagCount,
+    diagnostics: scan.diagCount,
   }
 }

@@ -162,6 +162,20 @@ describe('hunt on the alert sequence', () => {
     expect(readFileSync(join(dir, 'sessions.json')).equals(b)).toBe(true)
   })
 
+  it('scanning byte ranges in worker threads gives byte-identical files', async () => {
+    const a = readFileSync(join(dir, 'findings.json'), 'utf8')
+    const b = readFileSync(join(dir, 'sessions.json'), 'utf8')
+    const d2 = writeCase(events)
+    writeFileSync(join(d2, 'events.jsonl'), `{damaged\n${readFileSync(join(d2, 'events.jsonl'), 'utf8')}\n{damaged too\n`)
+    await runHunt({caseDir: d2, iocFiles: [iocs], windowMs: WINDOW, scan: {parallelMinBytes: 0, workers: 3}})
+    const f2 = readFileSync(join(d2, 'findings.json'), 'utf8')
+    const parsed = JSON.parse(f2) as FindingsFile
+    // same content apart from the case path and the damaged lines (reported with file-wide line numbers)
+    expect(parsed.diagnostics?.map((d) => d.line)).toEqual([1, events.length + 3])
+    expect(JSON.stringify({...parsed, case_dir: '', diagnostics: []})).toBe(JSON.stringify({...(JSON.parse(a) as FindingsFile), case_dir: '', diagnostics: []}))
+    expect(readFileSync(join(d2, 'sessions.json'), 'utf8')).toBe(b)
+  })
+
   it('a narrower window loses the after-session correlations but keeps the in-session ones', async () => {
     const d2 = writeCase(events)
     await runHunt({caseDir: d2, iocFiles: [iocFile()], windowMs: 60_000})
