@@ -1,3 +1,5 @@
+import type {Diagnostic} from '../core/diagnostics.js'
+
 /**
  * The hunt stage's outputs: findings.json, sessions.json (and for server cases blast-radius.json).
  * The report and timeline read these; keep them plain JSON and deterministic.
@@ -122,6 +124,30 @@ export interface FindingsFile {
   rules: {id: string; title: string; source: string}[]
   findings: Finding[]
   ioc_hits: IocHit[]
+  /** Added by hunt: how the evidence manifest's hashes were checked (absent when not run). */
+  manifest?: ManifestCheck
+  /** Added by hunt: totals so a reader knows when `ioc_hits` / event lists were capped. */
+  stats?: HuntStats
+  /** Added by hunt: damage met while reading events.jsonl (bad lines), with location. */
+  diagnostics?: Diagnostic[]
+}
+
+/** Whether the manifest's per-file hashes (and file names) were matched against the indicators. */
+export interface ManifestCheck {
+  status: 'checked' | 'absent' | 'unreadable'
+  /** Where the manifest was read from (archive file name and member), when found. */
+  location?: string
+  items: number
+  note?: string
+}
+
+export interface HuntStats {
+  events: number
+  indicators: number
+  ioc_hits_total: number
+  ioc_hits_kept: number
+  findings: number
+  sessions: number
 }
 
 export interface SessionsFile {

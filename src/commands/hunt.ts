@@ -1,0 +1,47 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../cli/base.js'
+import {RatchetError} from '../core/errors.js'
+import {parseDuration} from '../core/time.js'
+import {runHunt, type HuntResult} from '../detect/hunt.js'
+
+export default class Hunt extends BaseCommand {
+  static override summary = 'Match IOCs, rebuild remote sessions and correlate findings for an analysed case'
+  static override description = `Reads <case-dir>/events.jsonl (from \`ratchet analyze\`) and the evidence manifest, and writes
+findings.json (IOC hits and correlated findings with MITRE ATT&CK ids) and sessions.json (ScreenConnect,
+AnyDesk and RDP sessions with what happened inside them) into the case folder.
+
+IOC files may be plain text (one indicator per line; defanged forms such as 1.2.3[.]4 and hxxps:// are
+accepted), CSV (type,value[,description,source]) or STIX 2.1 bundles. Built-in packs are all loaded unless
+--pack names some. Findings within --window after a remote session are correlated with it.`
+  static override examples = [
+    '<%= config.bin %> hunt case/',
+    '<%= config.bin %> hunt case/ --iocs alert-ips.txt feed.stix.json --window 1h',
+    '<%= config.bin %> hunt case/ --pack hc3-screenconnect-2023 --json',
+  ]
+
+  static override args = {
+    'case-dir': Args.directory({description: 'case folder holding events.jsonl', required: true}),
+  }
+
+  static override flags = {
+    iocs: Flags.string({description: 'IOC file(s): text, CSV or STIX 2.1 (format detected)', multiple: true}),
+    pack: Flags.string({description: 'built-in IOC pack(s) to load (default: all)', multiple: true}),
+    window: Flags.string({description: 'how long after a remote session an account or service change is still tied to it', default: '30m'}),
+  }
+
+  async run(): Promise<HuntResult> {
+    const {args, flags} = await this.parse(Hunt)
+    const windowMs = parseDuration(flags.window)
+    if (windowMs === undefined) throw new RatchetError('E_USAGE', `--window "${flags.window}" is not a duration (e.g. 30m, 2h, 90s, 1d)`, {window: flags.window})
+    const result = await runHunt({caseDir: args['case-dir'], iocFiles: flags.iocs, packs: flags.pack, windowMs})
+    const c = result.counts
+    this.say(`hunt: ${c.events} events, ${c.indicators} indicators, ${c.ioc_hits} IOC hits`)
+    this.say(`hunt: ${c.findings} findings (${c.correlated_findings} correlated with a remote session or IOC)`)
+    this.say(`hunt: ${c.sessions} remote sessions (${c.suspicious_sessions} suspicious)`)
+    this.say(`wrote ${result.findings}`)
+    this.say(`wrote ${result.sessions}`)
+    if (result.unverified) this.warnLine('hunt: the evidence failed verification: every output is marked unverified')
+    if (result.diagnostics > 0) this.warnLine(`hunt: ${result.diagnostics} damaged lines in events.jsonl (see findings.json diagnostics)`)
+    return result
+  }
+}

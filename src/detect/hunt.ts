@@ -1,0 +1,225 @@
+import {existsSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
+import {resolve} from 'node:path'
+import type {AnalysisFile} from '../analyze/types.js'
+import {casePath} from '../core/case-layout.js'
+import {diag, type Diagnostic} from '../core/diagnostics.js'
+import {RatchetError} from '../core/errors.js'
+import {EventTypes as T, type NormalizedEvent} from '../events/types.js'
+import {loadRules} from './data.js'
+import {accountFindings, Correlator, hiddenAccountFindings, iocFindings, matchRuleFindings, multipleInstanceFindings, sortFindings, type InstanceFacts} from './findings.js'
+import {isEvent, MAX_HITS, scanEvents, slim, streamLines, type ScanOptions} from './scan.js'
+import {loadIocs} from './ioc/load.js'
+import {IocIndex, type ValueHit} from './ioc/matcher.js'
+import {canonicalIp, isIPv4, isIPv6} from './ioc/classify.js'
+import {findManifest, matchManifest} from './manifest.js'
+import {compileRule, type CompiledRule} from './rule-eval.js'
+import type {BuiltinName, Rule} from './schema.js'
+import {buildSessions, finishSessions, SessionSpans} from './sessions.js'
+import type {Finding, FindingsFile, IocHit, SessionsFile} from './types.js'
+
+export interface HuntOptions {
+  caseDir: string
+  iocFiles?: string[]
+  /** Built-in packs to load; undefined = all of them. */
+  packs?: string[]
+  windowMs: number
+  /** Overrides for tests. */
+  packDir?: string
+  ruleDir?: string
+  /** When to scan events.jsonl in worker threads (tests force it on small files). */
+  scan?: ScanOptions
+}
+
+export interface HuntResult {
+  findings: string
+  sessions: string
+  counts: {events: number; indicators: number; ioc_hits: number; findings: number; correlated_findings: number; sessions: number; suspicious_sessions: number}
+  unverified: boolean
+  diagnostics: number
+}
+
+function writeJson(path: string, value: unknown): void {
+  const tmp = `${path}.partial`
+  try {
+    writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`)
+    renameSync(tmp, path)
+  } catch (e) {
+    throw new RatchetError('E_OUTPUT_WRITE', `cannot write ${path}: ${(e as Error).message}`, {file: path})
+  }
+}
+
+/**
+ * `ratchet hunt`: streams events.jsonl once, matching every event against the IOC index and the data
+ * rules while keeping only the events sessions and findings need; then rebuilds sessions, correlates, and
+ * writes findings.json and sessions.json (sorted, byte-identical on rerun).
+ */
+export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
+  const caseDir = resolve(opts.caseDir)
+  const eventsPath = casePath(caseDir, 'events')
+  if (!existsSync(eventsPath) || !statSync(eventsPath).isFile()) {
+    throw new RatchetError('E_CASE_MISSING', `${caseDir} has no events.jsonl: run \`ratchet analyze\` first`, {case_dir: caseDir})
+  }
+  const iocs = loadIocs({files: opts.iocFiles, packs: opts.packs, packDir: opts.packDir})
+  const index = new IocIndex(iocs.indicators)
+  const rules = loadRules(opts.ruleDir).map((r) => r.data)
+  const compiled = rules.map(compileRule).filter((c): c is CompiledRule => c !== undefined)
+  const builtin = (name: BuiltinName): Rule | undefined => rules.find((r) => r.kind === 'builtin' && r.builtin === name)
+
+  let unverified = false
+  const analysisPath = casePath(caseDir, 'analysis')
+  if (existsSync(analysisPath)) {
+    try {
+      unverified = (JSON.parse(readFileSync(analysisPath, 'utf8')) as AnalysisFile).unverified === true
+    } catch {
+      // analysis.json is informational here; a damaged one is reported below
+    }
+  }
+
+  const scan = await scanEvents(eventsPath, iocs.indicators, rules, opts.scan)
+  if (scan.unverified) unverified = true
+  const {skeleton, accounts, ruleEvents, hits} = scan
+  let hitsTotal = scan.hitsTotal
+  const diagnostics: Diagnostic[] = [...scan.diagnostics]
+  if (scan.diagCount > diagnostics.length) {
+    diagnostics.push(diag('HUNT_DIAGNOSTICS_TRUNCATED', 'warning', `${scan.diagCount - diagnostics.length} further bad lines not listed`, {file: 'events.jsonl'}))
+  }
+  const facts: InstanceFacts = {instances: scan.instances, relays: scan.relays}
+  const relayOf = scan.relayOf
+  const activity: NormalizedEvent[] = []
+
+  // the evidence manifest: per-file hashes and names
+  const man = await findManifest(caseDir)
+  const manifestHits: IocHit[] = man.manifest ? matchManifest(man.manifest, index) : []
+  hitsTotal += manifestHits.length
+  for (const hit of manifestHits) if (hits.length < MAX_HITS) hits.push({hit})
+
+  // sessions, with each ScreenConnect session's relay taken from its instance's launch parameters
+  const built = buildSessions(skeleton)
+  const spans = new SessionSpans(built)
+  const wanted = new Set<number>()
+  if (!spans.empty) for (let i = 0; i < scan.candLine.length; i++) if (spans.covers(scan.candHost[i], scan.candTime[i])) wanted.add(scan.candLine[i])
+  if (wanted.size > 0) {
+    await streamLines(eventsPath, (line, n) => {
+      if (!wanted.has(n)) return
+      const v: unknown = JSON.parse(line)
+      if (isEvent(v)) activity.push(slim(v))
+    })
+  }
+  finishSessions(built, activity)
+  for (const b of built) {
+    const s = b.session
+    if (s.tool !== 'ScreenConnect' || !s.instance?.thumbprint || s.instance.relay_host) continue
+    const r = relayOf.get(`${s.host ?? ''}|${s.instance.thumbprint}`)
+    if (r) {
+      s.instance.relay_host = r.host
+      if (r.port !== undefined) s.instance.relay_port = r.port
+    }
+  }
+  // a session through a relay that is itself an indicator (the 2023 case: the vendor's abused server)
+  for (const b of built) {
+    const relay = b.session.instance?.relay_host
+    if (!relay) continue
+    const vh: ValueHit[] = []
+    if (isIPv4(relay) || isIPv6(relay)) index.matchIp(canonicalIp(relay) as string, vh)
+    else index.matchDomain(relay, vh)
+    for (const {indicator} of vh) {
+      b.session.suspicious = true
+      b.session.reasons.push(`the instance's relay ${relay} is an indicator (${indicator.value}, ${indicator.source})`)
+    }
+  }
+  const correlator = new Correlator(built, opts.windowMs * 1000)
+  const hitEventIds = new Set(hits.map((h) => h.hit.event_id).filter((x): x is string => !!x))
+
+  const findings: Finding[] = []
+  for (const c of compiled) {
+    const evs = ruleEvents.get(c.rule.id)
+    if (evs && evs.length > 0) findings.push(...matchRuleFindings(c.rule, evs, correlator, hitEventIds))
+  }
+  const accCorr = builtin('account-change-correlated')
+  const accLocal = builtin('account-change-local')
+  const accountEvents = accounts.filter((e) => e.event_type === T.ACCOUNT_CREATED || e.event_type === T.ACCOUNT_ENABLED || e.event_type === T.ACCOUNT_GROUP_MEMBER_ADDED)
+  if (accCorr && accLocal) findings.push(...accountFindings(accCorr, accLocal, accountEvents, correlator, hitEventIds))
+  const hidden = builtin('hidden-account')
+  if (hidden) findings.push(...hiddenAccountFindings(hidden, accounts, correlator))
+  const multi = builtin('multiple-screenconnect-instances')
+  if (multi) findings.push(...multipleInstanceFindings(multi, facts, correlator))
+  const conn = builtin('ioc-connection')
+  const hitRule = builtin('ioc-hit')
+  if (conn && hitRule) {
+    const collectionTime = man.manifest?.ended_utc ?? ''
+    findings.push(...iocFindings(conn, hitRule, hits, correlator, collectionTime))
+  }
+  sortFindings(findings)
+
+  // a session is suspicious when its own events hit an IOC or a serious correlated finding points at it
+  const byId = new Map(built.map((b) => [b.session.id, b.session]))
+  for (const b of built) {
+    const ids = new Set([...b.session.event_ids, ...b.session.activity.map((a) => a.event_id)])
+    const own = hits.filter((h) => h.hit.event_id && ids.has(h.hit.event_id))
+    for (const h of own) b.session.reasons.push(`IOC hit: ${h.hit.indicator} (${h.hit.type}) in ${h.hit.field}`)
+    if (own.length > 0) b.session.suspicious = true
+  }
+  for (const f of findings) {
+    if (!f.correlated || (f.severity !== 'critical' && f.severity !== 'high')) continue
+    for (const sid of f.session_ids) {
+      const s = byId.get(sid)
+      if (!s) continue
+      s.suspicious = true
+      s.reasons.push(`${f.title} (${f.id})`)
+    }
+  }
+  for (const b of built) b.session.reasons = [...new Set(b.session.reasons)].sort()
+
+  const hitTime = new Map<string, string>()
+  for (const h of hits) if (h.ev) hitTime.set(h.ev.id, h.ev.datetime)
+  const iocHits = hits
+    .map((h) => h.hit)
+    .sort((a, b) => {
+      const ta = a.event_id ? (hitTime.get(a.event_id) ?? '') : ''
+      const tb = b.event_id ? (hitTime.get(b.event_id) ?? '') : ''
+      const k = (h: IocHit): string => [h.indicator, h.type, h.source, h.field, h.event_id ?? '', h.member ?? '', h.value].join('\u0000')
+      return ta < tb ? -1 : ta > tb ? 1 : k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0
+    })
+
+  const sessions = built.map((b) => b.session)
+  const findingsFile: FindingsFile = {
+    format: 'ratchet-findings/1',
+    case_dir: caseDir,
+    unverified,
+    window_ms: opts.windowMs,
+    iocs: {loaded: iocs.loaded, skipped: iocs.skipped},
+    rules: rules.map((r) => ({id: r.id, title: r.title, source: `artefacts/rules/${r.id}.yaml`})).sort((a, b) => (a.id < b.id ? -1 : 1)),
+    findings,
+    ioc_hits: iocHits,
+    manifest: man.check,
+    stats: {
+      events: scan.events,
+      indicators: iocs.indicators.length,
+      ioc_hits_total: hitsTotal,
+      ioc_hits_kept: iocHits.length,
+      findings: findings.length,
+      sessions: sessions.length,
+    },
+    diagnostics,
+  }
+  const sessionsFile: SessionsFile = {format: 'ratchet-sessions/1', sessions}
+  const findingsPath = casePath(caseDir, 'findings')
+  const sessionsPath = casePath(caseDir, 'sessions')
+  writeJson(findingsPath, findingsFile)
+  writeJson(sessionsPath, sessionsFile)
+  return {
+    findings: findingsPath,
+    sessions: sessionsPath,
+    counts: {
+      events: scan.events,
+      indicators: iocs.indicators.length,
+      ioc_hits: hitsTotal,
+      findings: findings.length,
+      correlated_findings: findings.filter((f) => f.correlated).length,
+      sessions: sessions.length,
+      suspicious_sessions: sessions.filter((s) => s.suspicious).length,
+    },
+    unverified,
+    diagnostics: scan.diagCount,
+  }
+}

@@ -1,0 +1,505 @@
+import {createHash} from 'node:crypto'
+import {compareEvents} from '../events/order.js'
+import {EventTypes as T, type NormalizedEvent} from '../events/types.js'
+import {attr, micros, scInstance, scRelay, tool} from './event-util.js'
+import type {RemoteSession, RemoteTool, SessionActivity} from './types.js'
+
+/**
+ * Rebuilds remote sessions from the events that make them up:
+ * - ScreenConnect: App-log `Connected`/`Disconnected` pairs per instance and operator; Session.db
+ *   connections per session GUID and connection; `Your host has ended the remote session` closes them all.
+ * - AnyDesk: per trace file, request → peer address → client ID → authentication → stop; each
+ *   connection_trace.txt line is merged into the trace session it describes (same ID, within two minutes —
+ *   that file has minute resolution) or stands alone.
+ * - RDP: LocalSessionManager 21/25 open and 24 closes a session per host and session id; 1149 and
+ *   4624 type 10 are attached to the session they precede, or stand alone when the LSM log is missing.
+ * A session whose end is not logged keeps `end: null`; for placing activity inside it we use its last event.
+ */
+
+export interface Draft {
+  tool: RemoteTool
+  host?: string
+  instance: NonNullable<RemoteSession['instance']>
+  start?: NormalizedEvent
+  end?: NormalizedEvent
+  events: NormalizedEvent[]
+  remote_address?: string
+  remote_id?: string
+  remote_alias?: string
+  operator?: string
+  auth_method?: string
+  direction?: 'incoming' | 'outgoing'
+  authenticated?: boolean
+  activity: NormalizedEvent[]
+  reasons: string[]
+}
+
+/** A session in building and after: the draft plus its time span in µs (end = last event when not logged). */
+export interface BuiltSession {
+  draft: Draft
+  startUs: number
+  endUs: number
+  session: RemoteSession
+}
+
+const MIN = 60_000_000
+
+function draft(t: RemoteTool, ev: NormalizedEvent): Draft {
+  return {tool: t, host: ev.host, instance: {}, events: [], activity: [], reasons: []}
+}
+
+function add(d: Draft, ev: NormalizedEvent): void {
+  d.events.push(ev)
+  if (!d.start || compareEvents(ev, d.start) < 0) d.start = ev
+}
+
+function buildScreenConnect(events: NormalizedEvent[], out: Draft[]): void {
+  const open = new Map<string, Draft>()
+  const close = (key: string, end?: NormalizedEvent): void => {
+    const d = open.get(key)
+    if (!d) return
+    if (end) {
+      d.events.push(end)
+      d.end = end
+    }
+    out.push(d)
+    open.delete(key)
+  }
+  for (const ev of events) {
+    const inst = scInstance(ev) ?? ''
+    const guid = attr(ev, 'session_guid') ?? ''
+    const fromDb = ev.source === 'ScreenConnect'
+    const who = (ev.user ?? attr(ev, 'operator') ?? '').toLowerCase()
+    const key = fromDb ? `${ev.host}|db|${guid}|${attr(ev, 'connection_id') ?? ''}|${who}` : `${ev.host}|log|${inst}|${who}`
+    if (ev.event_type === T.REMOTE_SESSION_START) {
+      if (open.has(key)) close(key)
+      const d = draft('ScreenConnect', ev)
+      add(d, ev)
+      d.direction = 'incoming'
+      if (inst) d.instance.thumbprint = inst
+      if (guid) d.instance.session_guid = guid
+      const relay = scRelay(ev)
+      if (relay.host) d.instance.relay_host = relay.host
+      if (relay.port !== undefined) d.instance.relay_port = relay.port
+      if (ev.src_ip) d.remote_address = ev.src_ip
+      const processType = attr(ev, 'process_type')
+      if (!fromDb || processType === undefined || /host/i.test(processType)) d.operator = ev.user ?? attr(ev, 'operator')
+      open.set(key, d)
+    } else if (ev.event_type === T.REMOTE_SESSION_END) {
+      if (ev.attributes?.ended_by_host === true) {
+        const prefix = `${ev.host}|log|${inst}|`
+        const keys = [...open.keys()].filter((k) => k.startsWith(prefix)).sort()
+        if (keys.length === 0) {
+          const d = draft('ScreenConnect', ev)
+          if (inst) d.instance.thumbprint = inst
+          d.events.push(ev)
+          d.end = ev
+          out.push(d)
+        }
+        for (const k of keys) close(k, ev)
+      } else if (open.has(key)) {
+        close(key, ev)
+      } else {
+        // a disconnect whose connect is not in the evidence (log rolled over): keep it, start unknown
+        const d = draft('ScreenConnect', ev)
+        if (inst) d.instance.thumbprint = inst
+        if (guid) d.instance.session_guid = guid
+        d.operator = ev.user ?? attr(ev, 'operator')
+        d.events.push(ev)
+        d.end = ev
+        out.push(d)
+      }
+    }
+  }
+  for (const k of [...open.keys()].sort()) close(k)
+}
+
+const AUTH_RE = /local user|password|token|passphrase/i
+
+function buildAnyDesk(events: NormalizedEvent[], out: Draft[]): void {
+  const cur = new Map<string, Draft>()
+  const traceLines: NormalizedEvent[] = []
+  const flush = (k: string, end?: NormalizedEvent): void => {
+    const d = cur.get(k)
+    if (!d) return
+    if (end) {
+      d.events.push(end)
+      d.end = end
+    }
+    if (!d.authenticated) d.reasons.push('connection was not authenticated (an attempt, or refused)')
+    out.push(d)
+    cur.delete(k)
+  }
+  for (const ev of events) {
+    if (ev.event_type === T.REMOTE_SESSION_START) {
+      traceLines.push(ev)
+      continue
+    }
+    if (ev.event_type === T.REMOTE_OUTGOING) {
+      const d = draft('AnyDesk', ev)
+      add(d, ev)
+      d.direction = 'outgoing'
+      d.remote_id = ev.remote_id
+      d.authenticated = true
+      out.push(d)
+      continue
+    }
+    const k = `${ev.host}|${ev.evidence.member}`
+    let d = cur.get(k)
+    const isPeer = ev.event_type === T.REMOTE_SESSION_REQUEST || ev.event_type === T.REMOTE_PEER_ADDRESS || ev.event_type === T.REMOTE_PEER_ID
+    if (isPeer) {
+      if (d) {
+        const conflict =
+          d.authenticated ||
+          (ev.event_type === T.REMOTE_PEER_ADDRESS && d.remote_address !== undefined && ev.src_ip !== undefined && d.remote_address !== ev.src_ip) ||
+          (ev.event_type !== T.REMOTE_PEER_ADDRESS && d.remote_id !== undefined && ev.remote_id !== undefined && d.remote_id !== ev.remote_id)
+        if (conflict) {
+          flush(k)
+          d = undefined
+        }
+      }
+      if (!d) {
+        d = draft('AnyDesk', ev)
+        d.direction = 'incoming'
+        cur.set(k, d)
+      }
+      add(d, ev)
+      if (ev.event_type === T.REMOTE_PEER_ADDRESS && ev.src_ip) d.remote_address = ev.src_ip
+      if (ev.remote_id && ev.event_type !== T.REMOTE_PEER_ADDRESS) d.remote_id = ev.remote_id
+      const alias = attr(ev, 'alias')
+      if (alias) d.remote_alias = alias
+    } else if (ev.event_type === T.REMOTE_AUTH) {
+      if (!d || d.authenticated) {
+        if (d) flush(k)
+        d = draft('AnyDesk', ev)
+        d.direction = 'incoming'
+        cur.set(k, d)
+      }
+      add(d, ev)
+      d.authenticated = true
+      const m = attr(ev, 'auth_method') ?? (AUTH_RE.exec(ev.message ?? '')?.[0] ?? undefined)
+      if (m) d.auth_method = m.toLowerCase()
+    } else if (ev.event_type === T.REMOTE_SESSION_END) {
+      if (d) flush(k, ev)
+      else {
+        const o = draft('AnyDesk', ev)
+        o.events.push(ev)
+        o.end = ev
+        o.authenticated = true
+        out.push(o)
+      }
+    }
+  }
+  for (const k of [...cur.keys()].sort()) flush(k)
+  mergeTwinTraces(out)
+  // connection_trace.txt: merge into the trace session it describes, else stand alone
+  for (const ev of traceLines) {
+    const t = micros(ev)
+    const id = ev.remote_id?.replace(/\s/g, '')
+    const match = out.find((d) => {
+      if (d.tool !== 'AnyDesk' || d.host !== ev.host || d.direction === 'outgoing' || !d.start) return false
+      if (d.events.some((e) => e.event_type === T.REMOTE_SESSION_START)) return false
+      const dt = micros(d.start) - t
+      return dt >= -MIN && dt <= 2 * MIN && (!id || !d.remote_id || d.remote_id.replace(/\s/g, '') === id)
+    })
+    const d = match ?? draft('AnyDesk', ev)
+    add(d, ev)
+    d.direction = attr(ev, 'direction')?.toLowerCase() === 'outgoing' ? 'outgoing' : 'incoming'
+    d.remote_id ??= ev.remote_id
+    d.remote_alias ??= attr(ev, 'alias')
+    const auth = attr(ev, 'auth_method')
+    if (auth) {
+      d.auth_method ??= auth
+      if (/rejected/i.test(auth)) d.reasons.push('connection_trace.txt records the connection as REJECTED')
+      else d.authenticated = true
+    }
+    if (!match) out.push(d)
+  }
+}
+
+/**
+ * The service trace (ad_svc.trace) and the user-session trace (ad.trace) can both log one connection: the
+ * same peer, from two files, starting within a minute, is one session.
+ */
+function mergeTwinTraces(out: Draft[]): void {
+  const ad = out.filter((d) => d.tool === 'AnyDesk' && d.direction === 'incoming' && d.start)
+  for (let i = 0; i < ad.length; i++) {
+    const a = ad[i]
+    if (!out.includes(a)) continue
+    for (let j = i + 1; j < ad.length; j++) {
+      const b = ad[j]
+      if (!out.includes(b) || a.host !== b.host) continue
+      if (a.events[0]?.evidence.member === b.events[0]?.evidence.member) continue
+      const samePeer = (a.remote_id && a.remote_id === b.remote_id) || (a.remote_address && a.remote_address === b.remote_address)
+      if (!samePeer || Math.abs(micros(a.start as NormalizedEvent) - micros(b.start as NormalizedEvent)) > MIN) continue
+      for (const e of b.events) add(a, e)
+      if (b.end && (!a.end || compareEvents(b.end, a.end) > 0)) a.end = b.end
+      a.remote_address ??= b.remote_address
+      a.remote_id ??= b.remote_id
+      a.remote_alias ??= b.remote_alias
+      a.auth_method ??= b.auth_method
+      if (b.authenticated) {
+        a.authenticated = true
+        a.reasons = a.reasons.filter((r) => !r.startsWith('connection was not authenticated'))
+      }
+      out.splice(out.indexOf(b), 1)
+    }
+  }
+}
+
+function buildRdp(events: NormalizedEvent[], out: Draft[]): void {
+  const open = new Map<string, Draft>()
+  const pendingAuth: NormalizedEvent[] = []
+  const built: Draft[] = []
+  const logons: NormalizedEvent[] = []
+  const closeKey = (k: string, end?: NormalizedEvent): void => {
+    const d = open.get(k)
+    if (!d) return
+    if (end) {
+      d.events.push(end)
+      d.end = end
+    }
+    built.push(d)
+    open.delete(k)
+  }
+  const sameUser = (a?: string, b?: string): boolean => {
+    const n = (x?: string): string => (x ?? '').toLowerCase().replace(/^.*\\/, '')
+    return n(a) !== '' && n(a) === n(b)
+  }
+  for (const ev of events) {
+    const k = `${ev.host}|${attr(ev, 'session_id') ?? ''}`
+    if (ev.event_type === T.LOGON_RDP_AUTH) {
+      pendingAuth.push(ev)
+    } else if (ev.event_type === T.LOGON_RDP || ev.event_type === T.LOGON_RDP_RECONNECT) {
+      closeKey(k)
+      const d = draft('RDP', ev)
+      add(d, ev)
+      d.direction = 'incoming'
+      d.operator = ev.user
+      if (ev.src_ip) d.remote_address = ev.src_ip
+      d.authenticated = true
+      // the 1149 that preceded it (same host and user, at most two minutes before)
+      const t = micros(ev)
+      const i = pendingAuth.findIndex((a) => a.host === ev.host && sameUser(a.user, ev.user) && t - micros(a) >= 0 && t - micros(a) <= 2 * MIN)
+      if (i >= 0) {
+        const a = pendingAuth.splice(i, 1)[0]
+        add(d, a)
+        d.remote_address ??= a.src_ip
+      }
+      open.set(k, d)
+    } else if (ev.event_type === T.LOGON_RDP_DISCONNECT) {
+      if (open.has(k)) closeKey(k, ev)
+      else {
+        const d = draft('RDP', ev)
+        d.operator = ev.user
+        d.events.push(ev)
+        d.end = ev
+        built.push(d)
+      }
+    } else if (ev.event_type === T.LOGON_SUCCESS) {
+      logons.push(ev)
+    }
+  }
+  for (const k of [...open.keys()].sort()) closeKey(k)
+  for (const a of pendingAuth) {
+    const d = draft('RDP', a)
+    add(d, a)
+    d.direction = 'incoming'
+    d.operator = a.user
+    d.remote_address = a.src_ip
+    d.authenticated = true
+    built.push(d)
+  }
+  // 4624 type 10: attach to the session it belongs to (same host and user, within a minute), else stand alone
+  for (const l of logons) {
+    const t = micros(l)
+    const d = built.find((s) => s.host === l.host && s.start && sameUser(s.operator, l.user) && Math.abs(micros(s.start) - t) <= MIN)
+    if (d) {
+      add(d, l)
+      d.remote_address ??= l.src_ip
+      d.auth_method ??= attr(l, 'AuthenticationPackageName') ?? attr(l, 'authentication_package')
+    } else {
+      const n = draft('RDP', l)
+      add(n, l)
+      n.direction = 'incoming'
+      n.operator = l.user
+      n.remote_address = l.src_ip
+      n.authenticated = true
+      n.auth_method = attr(l, 'AuthenticationPackageName') ?? attr(l, 'authentication_package')
+      built.push(n)
+    }
+  }
+  out.push(...built)
+}
+
+/** Is this event part of a session's skeleton (start/stop/auth/peer), per tool? */
+export function sessionToolOf(ev: NormalizedEvent): RemoteTool | undefined {
+  const t = tool(ev)
+  switch (ev.event_type) {
+    case T.REMOTE_SESSION_START:
+    case T.REMOTE_SESSION_END:
+      return t === 'ScreenConnect' || t === 'AnyDesk' ? t : t === 'RDP' ? 'RDP' : t ? 'Other' : undefined
+    case T.REMOTE_SESSION_REQUEST:
+    case T.REMOTE_PEER_ADDRESS:
+    case T.REMOTE_PEER_ID:
+    case T.REMOTE_AUTH:
+    case T.REMOTE_OUTGOING:
+      return t === 'AnyDesk' ? 'AnyDesk' : undefined
+    case T.LOGON_RDP:
+    case T.LOGON_RDP_AUTH:
+    case T.LOGON_RDP_DISCONNECT:
+    case T.LOGON_RDP_RECONNECT:
+      return 'RDP'
+    case T.LOGON_SUCCESS:
+      return Number(ev.attributes?.logon_type ?? ev.attributes?.LogonType) === 10 ? 'RDP' : undefined
+    default:
+      return undefined
+  }
+}
+
+/** Event types that count as activity inside a session. */
+export const ACTIVITY_TYPES = new Set<string>([
+  T.REMOTE_FILE_TRANSFER, T.REMOTE_COMMAND, T.REMOTE_COMMAND_OUTPUT, T.REMOTE_RUN_DROP, T.REMOTE_PASSWORD_SET,
+  T.REMOTE_CONFIG, T.PROCESS_CREATED, T.ACCOUNT_CREATED, T.ACCOUNT_ENABLED, T.ACCOUNT_GROUP_MEMBER_ADDED,
+  T.ACCOUNT_CHANGED, T.ACCOUNT_PASSWORD_RESET, T.ACCOUNT_DELETED, T.ACCOUNT_DISABLED, T.SERVICE_INSTALLED,
+  T.LOG_CLEARED, T.SCRIPT_BLOCK, T.FILE_CREATED,
+])
+
+function sessionId(d: Draft): string {
+  const first = d.events.slice().sort(compareEvents)[0]
+  const h = createHash('sha256').update(`${d.tool}\u0000${d.host ?? ''}\u0000${first?.id ?? ''}`).digest('hex').slice(0, 16)
+  return `${d.tool}:${h}`
+}
+
+function summary(ev: NormalizedEvent): string {
+  const m = (ev.message ?? '').replace(/\s+/g, ' ').trim()
+  return m.length > 300 ? `${m.slice(0, 300)}…` : m
+}
+
+/** Can this activity event belong to that session? Tool-specific events only join their own tool/instance. */
+/** Activity a tool logs about its own sessions; everything else (config, services, accounts) is host-wide. */
+const TOOL_BOUND = new Set<string>([T.REMOTE_FILE_TRANSFER, T.REMOTE_COMMAND, T.REMOTE_COMMAND_OUTPUT])
+
+function fits(d: Draft, ev: NormalizedEvent): boolean {
+  if (d.host !== ev.host) return false
+  const t = tool(ev)
+  if (!TOOL_BOUND.has(ev.event_type) || !t) return true
+  if (t !== d.tool) return false
+  if (t === 'ScreenConnect') {
+    const inst = scInstance(ev)
+    const guid = attr(ev, 'session_guid')
+    if (guid && d.instance.session_guid) return guid === d.instance.session_guid
+    if (inst && d.instance.thumbprint) return inst === d.instance.thumbprint
+  }
+  return true
+}
+
+/** Builds sessions from the skeleton events (start/stop/auth/peer), sorted by start (null last), then id. */
+export function buildSessions(skeleton: NormalizedEvent[]): BuiltSession[] {
+  const byTool = {ScreenConnect: [] as NormalizedEvent[], AnyDesk: [] as NormalizedEvent[], RDP: [] as NormalizedEvent[]}
+  for (const ev of skeleton.slice().sort(compareEvents)) {
+    const t = sessionToolOf(ev)
+    if (t === 'ScreenConnect' || t === 'AnyDesk' || t === 'RDP') byTool[t].push(ev)
+  }
+  const drafts: Draft[] = []
+  buildScreenConnect(byTool.ScreenConnect, drafts)
+  buildAnyDesk(byTool.AnyDesk, drafts)
+  buildRdp(byTool.RDP, drafts)
+  return drafts.map((d) => {
+    d.events.sort(compareEvents)
+    const times = d.events.map(micros)
+    const startUs = d.start ? micros(d.start) : Math.min(...times)
+    const endUs = d.end ? micros(d.end) : Math.max(...times)
+    return {draft: d, startUs, endUs, session: undefined as unknown as RemoteSession}
+  })
+}
+
+/**
+ * The time spans (µs) covered by sessions, per host, merged and sorted: a cheap test for "could this event
+ * be inside some session?" before reading it in full.
+ */
+export class SessionSpans {
+  private readonly spans = new Map<string, [number, number][]>()
+
+  constructor(built: BuiltSession[]) {
+    const raw = new Map<string, [number, number][]>()
+    for (const b of built) {
+      const h = b.draft.host ?? ''
+      const l = raw.get(h) ?? []
+      l.push([b.startUs, b.endUs])
+      raw.set(h, l)
+    }
+    for (const [h, l] of raw) {
+      l.sort((a, b) => a[0] - b[0])
+      const merged: [number, number][] = []
+      for (const [s, e] of l) {
+        const last = merged[merged.length - 1]
+        if (last && s <= last[1]) last[1] = Math.max(last[1], e)
+        else merged.push([s, e])
+      }
+      this.spans.set(h, merged)
+    }
+  }
+
+  get empty(): boolean {
+    return this.spans.size === 0
+  }
+
+  covers(host: string, t: number): boolean {
+    const l = this.spans.get(host)
+    if (!l) return false
+    let lo = 0
+    let hi = l.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      if (l[mid][1] < t) lo = mid + 1
+      else if (l[mid][0] > t) hi = mid - 1
+      else return true
+    }
+    return false
+  }
+}
+
+/** Places each activity event into the sessions whose span contains it and finalises the sessions. */
+export function finishSessions(built: BuiltSession[], activity: NormalizedEvent[]): BuiltSession[] {
+  const sortedActivity = activity.slice().sort(compareEvents)
+  for (const b of built) {
+    const own = new Set(b.draft.events.map((e) => e.id))
+    for (const ev of sortedActivity) {
+      const t = micros(ev)
+      if (t >= b.startUs && t <= b.endUs && fits(b.draft, ev) && !own.has(ev.id)) b.draft.activity.push(ev)
+    }
+  }
+  for (const b of built) b.session = toSession(b)
+  built.sort((a, b) => {
+    const sa = a.session.start ?? '\uffff'
+    const sb = b.session.start ?? '\uffff'
+    return sa < sb ? -1 : sa > sb ? 1 : a.session.id < b.session.id ? -1 : a.session.id > b.session.id ? 1 : 0
+  })
+  return built
+}
+
+function toSession(b: BuiltSession): RemoteSession {
+  const d = b.draft
+  const s: RemoteSession = {
+    id: sessionId(d),
+    tool: d.tool,
+    start: d.start ? d.start.datetime : null,
+    end: d.end ? d.end.datetime : null,
+    duration_seconds: d.start && d.end ? Math.round((micros(d.end) - micros(d.start)) / 1_000) / 1_000 : null,
+    event_ids: d.events.map((e) => e.id),
+    activity: d.activity.map((e): SessionActivity => ({event_id: e.id, datetime: e.datetime, event_type: e.event_type, summary: summary(e)})),
+    suspicious: false,
+    reasons: [...d.reasons],
+  }
+  if (d.host) s.host = d.host
+  const inst = Object.fromEntries(Object.entries(d.instance).filter(([, v]) => v !== undefined))
+  if (Object.keys(inst).length > 0) s.instance = inst
+  if (d.remote_address) s.remote_address = d.remote_address
+  if (d.remote_id) s.remote_id = d.remote_id
+  if (d.remote_alias) s.remote_alias = d.remote_alias
+  if (d.operator) s.operator = d.operator
+  if (d.auth_method) s.auth_method = d.auth_method
+  if (d.direction) s.direction = d.direction
+  return s
+}
