@@ -129,7 +129,7 @@ export async function extractArchive(archivePath: string, destDir: string, limit
           })
         }
         if (e instanceof LimitError) reject(m, e.reason, e.message)
-        else if (/size/i.test(errorMessage(e))) reject(m, 'SIZE_MISMATCH', errorMessage(e))
+        else if (/too many bytes|not enough bytes|declared size/i.test(errorMessage(e))) reject(m, 'SIZE_MISMATCH', errorMessage(e))
         else reject(m, 'READ_ERROR', errorMessage(e))
         return
       }
