@@ -20,7 +20,7 @@ export async function readAllMembers(zipPath: string): Promise<{name: string; da
 export async function writeZip(path: string, members: {name: string; data: Buffer; symlink?: string}[]): Promise<void> {
   const a = new ZipArchive({zlib: {level: 1}})
   const file = createWriteStream(path)
-  const closed = new Promise((r) => file.on('close', r))
+  const closed = new Promise<void>((r) => file.on('close', () => r()))
   a.pipe(file)
   for (const m of members) {
     if (m.symlink) a.symlink(m.name, m.symlink)
