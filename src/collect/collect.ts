@@ -64,6 +64,8 @@ export interface CollectOptions {
   level?: number
   /** Archive file name without extension (default `<case|host>-<UTC stamp>`). */
   archiveBaseName?: string
+  /** Aborting stops the run between files: the `.partial` stays, 7z staging is removed (E_INTERRUPTED). */
+  signal?: AbortSignal
 }
 
 export interface CollectResult {
@@ -207,6 +209,11 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     opts.onProgress?.(progress)
     const ctx: ItemContext = {opts, root, drive, sink, log, runner: opts.runner ?? defaultRunner}
     for (const p of plan) {
+      if (opts.signal?.aborted) {
+        throw new RatchetError('E_INTERRUPTED', `collection interrupted after ${progress.filesDone} of ${plan.length} files; ${partialPath} is incomplete`, {
+          partial: partialPath,
+        })
+      }
       progress.current = p.match.segments.join('/')
       const item = await collectOne(ctx, p)
       sink.record(item)

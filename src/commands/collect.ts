@@ -79,7 +79,13 @@ size caps) or failed (see the manifest).`
           )
         : undefined
     let started = false
+    // SIGINT/SIGTERM stop the run between files so the writer can clean up (7z staging); the .partial stays.
+    const ac = new AbortController()
+    const onSignal = (): void => ac.abort()
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
     const result = await collect({
+      signal: ac.signal,
       mode: flags.live ? 'live' : 'image',
       root,
       os,
@@ -104,7 +110,11 @@ size caps) or failed (see the manifest).`
             } else bar.update(p.filesDone, payload)
           }
         : undefined,
-    }).finally(() => bar?.stop())
+    }).finally(() => {
+      bar?.stop()
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    })
 
     const s = result.summary
     this.say(`archive  ${result.archive}`)

@@ -77,7 +77,8 @@ export class ZipWriter implements ArchiveWriter {
     readonly path: string,
     level = 1,
   ) {
-    this.archive = new ZipArchive({zlib: {level}, forceZip64: true})
+    // Large zlib chunks: deflate runs on the libuv pool and each 16 KiB default chunk is one round trip.
+    this.archive = new ZipArchive({zlib: {level, chunkSize: 1 << 20, memLevel: 9}, forceZip64: true, highWaterMark: 1 << 20})
     this.file = createWriteStream(path, {flags: 'wx'})
     this.archive.on('error', (e: Error) => (this.failure ??= e))
     this.archive.on('warning', (e: Error) => (this.failure ??= e))
@@ -104,10 +105,15 @@ export class ZipWriter implements ArchiveWriter {
       const onEntry = (d: {name: string}): void => {
         if (d.name !== name) return
         this.archive.off('entry', onEntry)
+        this.archive.off('error', onError)
         resolve()
       }
+      const onError = (e: Error): void => {
+        this.archive.off('entry', onEntry)
+        reject(e)
+      }
       this.archive.on('entry', onEntry)
-      this.archive.once('error', reject)
+      this.archive.once('error', onError)
     })
     this.archive.append(pass, {name, date: mtime ?? new Date(0)})
     const {hasher, error} = await pumpHashed(data, pass, () => pass.end())

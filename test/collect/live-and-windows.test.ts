@@ -159,4 +159,26 @@ describe('an interrupted collection', () => {
     const v = await verifyArchive(join(out, 'killed.zip.partial'))
     expect(v.status).toBe('incomplete')
   })
+
+  it('stops between files when aborted (SIGINT in the CLI): E_INTERRUPTED, .partial kept, 7z staging removed', async () => {
+    for (const format of ['zip', '7z'] as const) {
+      const out = tempDir(`abort-${format}`)
+      const ac = new AbortController()
+      const run = collect({
+        mode: 'image',
+        root: makeWindowsTree(),
+        os: 'windows',
+        outDir: out,
+        format,
+        commandLine: [],
+        artefacts: await artefactsFor('windows'),
+        profile: 'triage',
+        archiveBaseName: 'aborted',
+        signal: ac.signal,
+        hooks: {beforeRead: () => ac.abort()},
+      })
+      await expect(run).rejects.toMatchObject({code: 'E_INTERRUPTED', exitCode: 130})
+      expect(await readdir(out)).toEqual(format === 'zip' ? ['aborted.zip.partial'] : [])
+    }
+  })
 })
