@@ -42,10 +42,14 @@ export async function detectFormat(path: string): Promise<ArchiveFormat> {
   }
 }
 
-export async function visitMembers(path: string, opts: {password?: string}, visitor: MemberVisitor): Promise<ArchiveFormat> {
+/**
+ * Visits members in archive order. `only` (exact names) lets a 7z read decompress just those members
+ * (e.g. manifest.json) instead of the whole archive; for zip, `want` does the filtering cheaply anyway.
+ */
+export async function visitMembers(path: string, opts: {password?: string; only?: string[]}, visitor: MemberVisitor): Promise<ArchiveFormat> {
   const format = await detectFormat(path)
   if (format === 'zip') await visitZip(path, visitor)
-  else await visit7z(path, opts.password, visitor)
+  else await visit7z(path, opts.password, visitor, opts.only)
   return format
 }
 
@@ -143,11 +147,19 @@ export async function list7z(path: string, password?: string): Promise<SevenZipL
   return {members}
 }
 
-async function visit7z(path: string, password: string | undefined, visitor: MemberVisitor): Promise<void> {
-  const {members} = await list7z(path, password)
+async function visit7z(path: string, password: string | undefined, visitor: MemberVisitor, only?: string[]): Promise<void> {
+  let {members} = await list7z(path, password)
   const args = ['x', '-so', '-y', '-sccUTF-8']
   if (password === undefined) args.push('-p')
-  args.push('--', path)
+  if (only) {
+    const set = new Set(only)
+    members = members.filter((m) => set.has(m.name) && m.kind === 'file')
+    if (members.length === 0) return
+    // -spd: names are literal, not wildcards.
+    args.push('-spd', '--', path, ...members.map((m) => m.name))
+  } else {
+    args.push('--', path)
+  }
   const run = await run7z(args, {password})
   const it = (run.stdout as AsyncIterable<Buffer>)[Symbol.asyncIterator]()
   let pending: Buffer | null = null

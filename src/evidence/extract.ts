@@ -148,7 +148,7 @@ export async function extractArchive(archivePath: string, destDir: string, limit
 /** Reads and parses manifest.json from an archive without extracting anything else. */
 export async function readManifest(archivePath: string, opts: {password?: string} = {}): Promise<Manifest> {
   let bytes: Buffer | undefined
-  await visitMembers(archivePath, {password: opts.password}, {
+  await visitMembers(archivePath, {password: opts.password, only: [Members.manifest]}, {
     want: (m) => m.name === Members.manifest && m.kind === 'file' && m.declaredSize <= MAX_METADATA_BYTES,
     read: async (_m, data) => {
       const parts: Buffer[] = []
