@@ -14,7 +14,7 @@ import {join} from 'node:path'
 const GB = Number(process.env.BENCH_GB ?? '2')
 const RUNS = Number(process.env.BENCH_RUNS ?? '3')
 const repo = new URL('..', import.meta.url).pathname
-const work = mkdtempSync(join(tmpdir(), 'ratchet-bench-'))
+const work = mkdtempSync(join(tmpdir(), 'ratchet-collect-bench-'))
 const src = join(work, 'src')
 
 /** EVTX-like: a header then repeated, slightly varying XML-ish records — compressible like real logs. */

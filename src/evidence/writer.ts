@@ -78,7 +78,7 @@ export class ZipWriter implements ArchiveWriter {
     level = 1,
   ) {
     // Large zlib chunks: deflate runs on the libuv pool and each 16 KiB default chunk is one round trip.
-    this.archive = new ZipArchive({zlib: {level, chunkSize: 1 << 20, memLevel: 9}, forceZip64: true, highWaterMark: 1 << 20})
+    this.archive = new ZipArchive({zlib: {level, chunkSize: 256 * 1024, memLevel: 9}, forceZip64: true, highWaterMark: 256 * 1024})
     this.file = createWriteStream(path, {flags: 'wx'})
     this.archive.on('error', (e: Error) => (this.failure ??= e))
     this.archive.on('warning', (e: Error) => (this.failure ??= e))
@@ -100,7 +100,7 @@ export class ZipWriter implements ArchiveWriter {
     this.check()
     if (this.names.has(name)) throw new RatchetError('E_INTERNAL', `duplicate archive member ${name}`)
     this.names.add(name)
-    const pass = new PassThrough({highWaterMark: 1 << 20})
+    const pass = new PassThrough({highWaterMark: 256 * 1024})
     const entryDone = new Promise<void>((resolve, reject) => {
       const onEntry = (d: {name: string}): void => {
         if (d.name !== name) return
