@@ -108,12 +108,19 @@ export async function verifyArchive(path: string, opts: {password?: string; pubk
   const unreadable = new Map<string, string>()
   const meta = new Map<string, Buffer>()
   const kinds = new Map<string, string>()
+  const duplicates = new Set<string>()
   report.format = await visitMembers(path, {password: opts.password}, {
     want: (m) => {
       kinds.set(m.name, m.kind)
       return m.kind === 'file'
     },
     read: async (m, data) => {
+      if (actual.has(m.name) || unreadable.has(m.name)) {
+        // A second member with the same name could shadow the first on extraction.
+        data.resume()
+        duplicates.add(m.name)
+        return
+      }
       try {
         if (METADATA.has(m.name)) {
           const buf = await readBounded(data, MAX_METADATA_BYTES)
@@ -129,6 +136,8 @@ export async function verifyArchive(path: string, opts: {password?: string; pubk
       }
     },
   })
+
+  for (const d of duplicates) report.problems.push(`${d}: duplicate member name in the archive`)
 
   // manifest.json
   let manifest: Manifest | undefined
