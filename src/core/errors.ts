@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'E_IOC_PARSE'
   | 'E_CASE_MISSING'
   | 'E_INTERNAL'
+  | 'E_INTERRUPTED'
 
 const defaultExit: Record<ErrorCode, ExitCodeValue> = {
   E_USAGE: ExitCode.USAGE,
@@ -46,6 +47,7 @@ const defaultExit: Record<ErrorCode, ExitCodeValue> = {
   E_IOC_PARSE: ExitCode.INPUT,
   E_CASE_MISSING: ExitCode.INPUT,
   E_INTERNAL: ExitCode.INTERNAL,
+  E_INTERRUPTED: ExitCode.INTERRUPTED,
 }
 
 export class RatchetError extends Error {
