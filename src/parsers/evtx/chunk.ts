@@ -2,7 +2,7 @@ import {diag, type Diagnostic} from '../../core/diagnostics.js'
 import {hasAscii, u32, u64n} from '../../binary/le.js'
 import {BinXmlError, ChunkContext} from './binxml.js'
 import {crc32} from './crc32.js'
-import {extractRecord} from './extract.js'
+import {extractRecord, type RecordHeaderFacts} from './extract.js'
 import {CHUNK_HEADER_SIZE, CHUNK_MAGIC, CHUNK_SIZE, FLAG_NO_CRC32, chunkHeaderCrc, parseChunkHeader} from './header.js'
 import type {EvtxRecord} from './record-types.js'
 import type {XNode} from './tree.js'
@@ -23,15 +23,16 @@ export interface ParsedRecord {
 }
 
 /**
- * Receives each record as soon as it is parsed, with its rendered tree. Consuming records one by one
- * (rather than collecting a chunk's worth) keeps the trees short-lived: cheaper garbage collection.
+ * Receives each record as soon as it is parsed: its rendered tree and header facts (the XML path needs
+ * no EvtxRecord; extractRecord derives it). Consuming records one by one (rather than collecting a
+ * chunk's worth) keeps the trees short-lived: cheaper garbage collection.
  */
-export type RecordSink = (record: EvtxRecord, nodes: XNode[]) => void
+export type RecordSink = (nodes: XNode[], facts: RecordHeaderFacts) => void
 
 /** A sink that collects records (and their trees when `keepTree`) into an array. */
 export function collectInto(out: ParsedRecord[], keepTree: boolean): RecordSink {
-  return (record, nodes) => {
-    out.push({record, nodes: keepTree ? nodes : null})
+  return (nodes, facts) => {
+    out.push({record: extractRecord(nodes, facts), nodes: keepTree ? nodes : null})
   }
 }
 
@@ -161,14 +162,13 @@ function parseOne(
   for (const w of ctx.warnings) {
     diags.push(diag('EVTX_VALUE', 'warning', `chunk ${index}: record ${number}: ${w.message}`, {chunk: index, record: number, offset: fileOffset + w.offset}))
   }
-  const record = extractRecord(nodes, {
+  sink(nodes, {
     headerRecordNumber: number,
     writtenTime: writtenTime(slot, p + 16),
     chunk: index,
     offset: fileOffset + p,
     recovered,
   })
-  sink(record, nodes)
   return true
 }
 

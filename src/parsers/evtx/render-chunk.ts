@@ -1,6 +1,7 @@
 import type {Diagnostic} from '../../core/diagnostics.js'
 import {hasAscii} from '../../binary/le.js'
 import {parseChunk} from './chunk.js'
+import {extractRecord} from './extract.js'
 import {CHUNK_MAGIC} from './header.js'
 import {renderNodesXmlInto} from './render.js'
 
@@ -30,9 +31,9 @@ export function renderChunkText(slot: Uint8Array, index: number, offset: number,
   const parts: string[] = []
   let records = 0
   let recovered = 0
-  parseChunk(slot, index, offset, {carve}, (record, nodes) => {
+  parseChunk(slot, index, offset, {carve}, (nodes, facts) => {
     records++
-    if (record.recovered) recovered++
+    if (facts.recovered) recovered++
     if (xml) {
       // Joined per record: the many small pieces die in the young generation.
       const pieces: string[] = []
@@ -40,7 +41,7 @@ export function renderChunkText(slot: Uint8Array, index: number, offset: number,
       pieces.push('\n')
       parts.push(pieces.join(''))
     } else {
-      parts.push(JSON.stringify(record) + '\n')
+      parts.push(JSON.stringify(extractRecord(nodes, facts)) + '\n')
     }
   }, diagnostics)
   const text = parts.join('')
