@@ -58,6 +58,8 @@ function buildBig(mb: number): string {
 
 interface Result {
   secs: number
+  /** User + system CPU seconds (all threads): robust when other processes share the cores. */
+  cpu: number
   rssMb: number
   ok: boolean
   note?: string
@@ -65,16 +67,16 @@ interface Result {
 
 /** Runs `cmd` with stdout to /dev/null under GNU time; returns the best wall time and its peak RSS. */
 function measure(cmd: string[], n: number, timeoutSecs = 0): Result {
-  let best: Result = {secs: Infinity, rssMb: 0, ok: false}
+  let best: Result = {secs: Infinity, cpu: NaN, rssMb: 0, ok: false}
   for (let i = 0; i < n; i++) {
-    const full = ['-f', '%e %M', ...(timeoutSecs ? ['timeout', String(timeoutSecs)] : []), ...cmd]
+    const full = ['-f', '%e %M %U %S', ...(timeoutSecs ? ['timeout', String(timeoutSecs)] : []), ...cmd]
     const res = spawnSync('/usr/bin/time', full, {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26})
     const last = res.stderr.trim().split('\n').pop() ?? ''
-    const m = /^([\d.]+) (\d+)$/.exec(last)
-    if (!m) return {secs: NaN, rssMb: NaN, ok: false, note: last}
+    const m = /^([\d.]+) (\d+) ([\d.]+) ([\d.]+)$/.exec(last)
+    if (!m) return {secs: NaN, cpu: NaN, rssMb: NaN, ok: false, note: last}
     // evtx dump exits 3 on damaged input; timeout exits 124.
     const ok = res.status === 0 || res.status === 3
-    const r = {secs: Number(m[1]), rssMb: Number(m[2]) / 1024, ok, note: res.status === 124 ? `stopped by the ${timeoutSecs} s cap` : undefined}
+    const r = {secs: Number(m[1]), cpu: Number(m[3]) + Number(m[4]), rssMb: Number(m[2]) / 1024, ok, note: res.status === 124 ? `stopped by the ${timeoutSecs} s cap` : undefined}
     if (!ok) return r
     if (r.secs < best.secs) best = r
   }
@@ -102,16 +104,20 @@ function table(title: string, file: string, n: number, includePython: boolean, p
   ]
   if (includePython) rows.push(['evtx_dump.py', ['/usr/bin/python3', '/usr/bin/evtx_dump.py', file], pythonCap])
   const results = rows.map(([name, cmd, cap]) => ({name, r: measure(cmd, name.startsWith('evtx_dump') ? 1 : n, cap)}))
-  const ref = results.find((x) => x.name === 'evtxexport -f xml')!.r.secs
-  const one = results.find((x) => x.name === 'ratchet jsonl, 1 thread')!.r.secs
-  console.log('| parser | seconds | records/s | MB/s | × evtxexport | × ratchet 1 thread | peak RSS MB |')
-  console.log('|---|---|---|---|---|---|---|')
+  const ref = results.find((x) => x.name === 'evtxexport -f xml')!.r
+  const one = results.find((x) => x.name === 'ratchet jsonl, 1 thread')!.r
+  console.log('| parser | wall s | records/s | MB/s | × evtxexport (wall) | × ratchet 1 thread (wall) | CPU s | × evtxexport (CPU) | peak RSS MB |')
+  console.log('|---|---|---|---|---|---|---|---|---|')
   for (const {name, r} of results) {
     const capped = r.note?.startsWith('stopped')
-    const rps = capped ? '—' : Math.round(records / r.secs).toLocaleString('en-US')
-    const mbs = capped ? '—' : (size / 1e6 / r.secs).toFixed(1)
-    console.log(`| ${name} | ${r.secs.toFixed(2)}${r.note ? ` (${r.note})` : r.ok ? '' : ' (failed)'} | ${rps} | ${mbs} | ${capped ? '—' : (ref / r.secs).toFixed(1)} | ${capped ? '—' : (one / r.secs).toFixed(2)} | ${r.rssMb.toFixed(0)} |`)
+    const dash = (f: () => string): string => (capped ? '—' : f())
+    console.log(
+      `| ${name} | ${r.secs.toFixed(2)}${r.note ? ` (${r.note})` : r.ok ? '' : ' (failed)'} | ${dash(() => Math.round(records / r.secs).toLocaleString('en-US'))} | ` +
+        `${dash(() => (size / 1e6 / r.secs).toFixed(1))} | ${dash(() => (ref.secs / r.secs).toFixed(1))} | ${dash(() => (one.secs / r.secs).toFixed(2))} | ` +
+        `${r.cpu.toFixed(2)} | ${dash(() => (ref.cpu / r.cpu).toFixed(1))} | ${r.rssMb.toFixed(0)} |`,
+    )
   }
+  console.log(`\nload average after the runs: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (${os.cpus().length} CPUs)`)
 }
 
 console.log('building ratchet (npm run build)…')

@@ -441,6 +441,8 @@ function valueText(v: Value | undefined): string {
  * could make a small record expand exponentially; real records render a few hundred nodes.
  */
 const NODE_BUDGET = 200_000
+/** Shared empty attribute/child list: most elements have one or the other empty. Never mutated. */
+const NONE: never[] = []
 const budget = {left: NODE_BUDGET}
 
 /** Fills template nodes with substitution values, appending the rendered nodes to `out`. */
@@ -451,7 +453,7 @@ export function instantiate(nodes: TNode[], values: Value[] | null, out: XNode[]
     const n = nodes[i]!
     switch (n.k) {
       case K_ELEM: {
-        const attrs: string[] = []
+        const attrs: string[] = n.attrs.length ? [] : NONE
         for (const a of n.attrs) {
           const parts = a.parts
           if (parts.length === 1) {
@@ -485,12 +487,21 @@ export function instantiate(nodes: TNode[], values: Value[] | null, out: XNode[]
           if (sub.opt && (v === null || v === undefined || v === '')) break
           // …and repeats the element once per item of an array substitution.
           if (v instanceof ValueArray) {
-            for (const item of v.items) out.push(new XElement(n.name, attrs, item === '' ? [] : [item]))
+            for (const item of v.items) out.push(new XElement(n.name, attrs, item === '' ? NONE : [item]))
+            break
+          }
+          // The common case (<EventID>%1</EventID>): one text child, no recursion.
+          if (typeof v === 'string') {
+            out.push(new XElement(n.name, attrs, v === '' ? NONE : [v]))
             break
           }
         }
-        const children: XNode[] = []
-        if (kids.length) instantiate(kids, values, children)
+        let children: XNode[] = NONE
+        if (kids.length) {
+          children = []
+          instantiate(kids, values, children)
+          if (children.length === 0) children = NONE
+        }
         out.push(new XElement(n.name, attrs, children))
         break
       }

@@ -2,7 +2,7 @@ import {diag, type Diagnostic} from '../../core/diagnostics.js'
 import {hasAscii, u32, u64n} from '../../binary/le.js'
 import {BinXmlError, ChunkContext} from './binxml.js'
 import {crc32} from './crc32.js'
-import {extractRecord} from './extract.js'
+import {extractRecord, type RecordHeaderFacts} from './extract.js'
 import {CHUNK_HEADER_SIZE, CHUNK_MAGIC, CHUNK_SIZE, FLAG_NO_CRC32, chunkHeaderCrc, parseChunkHeader} from './header.js'
 import type {EvtxRecord} from './record-types.js'
 import type {XNode} from './tree.js'
@@ -15,13 +15,25 @@ const MIN_RECORD_SIZE = 28
 export interface ChunkOptions {
   /** Also scan the chunk's unallocated space (after the free-space offset) for deleted records. */
   carve?: boolean
-  /** Keep each record's rendered tree (needed for XML rendering). */
-  keepTree?: boolean
 }
 
 export interface ParsedRecord {
   record: EvtxRecord
   nodes: XNode[] | null
+}
+
+/**
+ * Receives each record as soon as it is parsed: its rendered tree and header facts (the XML path needs
+ * no EvtxRecord; extractRecord derives it). Consuming records one by one (rather than collecting a
+ * chunk's worth) keeps the trees short-lived: cheaper garbage collection.
+ */
+export type RecordSink = (nodes: XNode[], facts: RecordHeaderFacts) => void
+
+/** A sink that collects records (and their trees when `keepTree`) into an array. */
+export function collectInto(out: ParsedRecord[], keepTree: boolean): RecordSink {
+  return (nodes, facts) => {
+    out.push({record: extractRecord(nodes, facts), nodes: keepTree ? nodes : null})
+  }
 }
 
 function isRecordAt(b: Uint8Array, p: number): boolean {
@@ -51,7 +63,7 @@ function validSize(b: Uint8Array, p: number): number {
 }
 
 /**
- * Parses one 64 KiB chunk slot (possibly shorter at the end of a truncated file). Records go to `out` in
+ * Parses one 64 KiB chunk slot (possibly shorter at the end of a truncated file). Records go to `sink` in
  * slot order; damage goes to `diags` with the chunk index and file offsets. Never throws on bad input.
  */
 export function parseChunk(
@@ -59,7 +71,7 @@ export function parseChunk(
   index: number,
   fileOffset: number,
   opts: ChunkOptions,
-  out: ParsedRecord[],
+  sink: RecordSink,
   diags: Diagnostic[],
 ): void {
   const where = {chunk: index, offset: fileOffset}
@@ -71,7 +83,7 @@ export function parseChunk(
     diags.push(
       diag('EVTX_CHUNK_BAD_MAGIC', lost ? 'error' : 'warning', `chunk ${index}: slot is not empty but has no ElfChnk signature${lost ? '; it holds record signatures (use --carve to recover them)' : ''}`, where),
     )
-    if (opts.carve) carve(slot, new ChunkContext(slot), index, fileOffset, 0, opts, out, diags)
+    if (opts.carve) carve(slot, new ChunkContext(slot), index, fileOffset, 0, opts, sink, diags)
     return
   }
   if (slot.length < CHUNK_SIZE) {
@@ -117,10 +129,10 @@ export function parseChunk(
         diag('EVTX_RECORD_SIZE', 'warning', `chunk ${index}: record ${number}: size copy ${u32(slot, p + size - 4)} differs from size ${size}`, {chunk: index, record: number, offset: fileOffset + p}),
       )
     }
-    parseOne(slot, ctx, p, size, index, fileOffset, false, opts, out, diags)
+    parseOne(slot, ctx, p, size, index, fileOffset, false, opts, sink, diags)
     p += size
   }
-  if (opts.carve) carve(slot, ctx, index, fileOffset, Math.max(p, CHUNK_HEADER_SIZE), opts, out, diags)
+  if (opts.carve) carve(slot, ctx, index, fileOffset, Math.max(p, CHUNK_HEADER_SIZE), opts, sink, diags)
 }
 
 function parseOne(
@@ -132,7 +144,7 @@ function parseOne(
   fileOffset: number,
   recovered: boolean,
   opts: ChunkOptions,
-  out: ParsedRecord[],
+  sink: RecordSink,
   diags: Diagnostic[],
 ): boolean {
   const number = u64n(slot, p + 8)
@@ -150,14 +162,13 @@ function parseOne(
   for (const w of ctx.warnings) {
     diags.push(diag('EVTX_VALUE', 'warning', `chunk ${index}: record ${number}: ${w.message}`, {chunk: index, record: number, offset: fileOffset + w.offset}))
   }
-  const record = extractRecord(nodes, {
+  sink(nodes, {
     headerRecordNumber: number,
     writtenTime: writtenTime(slot, p + 16),
     chunk: index,
     offset: fileOffset + p,
     recovered,
   })
-  out.push({record, nodes: opts.keepTree ? nodes : null})
   return true
 }
 
@@ -169,7 +180,7 @@ function carve(
   fileOffset: number,
   from: number,
   opts: ChunkOptions,
-  out: ParsedRecord[],
+  sink: RecordSink,
   diags: Diagnostic[],
 ): void {
   let found = 0
@@ -177,7 +188,7 @@ function carve(
   let p = nextSignature(slot, from, slot.length)
   while (p >= 0) {
     const size = validSize(slot, p)
-    if (size > 0 && parseOne(slot, ctx, p, size, index, fileOffset, true, opts, out, diags)) {
+    if (size > 0 && parseOne(slot, ctx, p, size, index, fileOffset, true, opts, sink, diags)) {
       found++
       p = nextSignature(slot, p + size, slot.length)
     } else {

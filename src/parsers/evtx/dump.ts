@@ -22,24 +22,12 @@ export interface DumpResult {
   errors: number
 }
 
-/** Writes with back-pressure, batching chunk texts into ~1 MiB writes. */
-class BatchedWriter {
-  private buf: string[] = []
-  private size = 0
+/** Writes with back-pressure: each chunk's text (~100 KB) is one write. */
+class Writer {
   constructor(private readonly out: Writable) {}
 
-  async write(s: string): Promise<void> {
-    this.buf.push(s)
-    this.size += s.length
-    if (this.size >= 1 << 20) await this.flush()
-  }
-
-  async flush(): Promise<void> {
-    if (!this.buf.length) return
-    const chunk = this.buf.join('')
-    this.buf = []
-    this.size = 0
-    if (!this.out.write(chunk)) await new Promise<void>((resolve) => this.out.once('drain', resolve))
+  async write(s: string | Uint8Array): Promise<void> {
+    if (!this.out.write(s)) await new Promise<void>((resolve) => this.out.once('drain', resolve))
   }
 }
 
@@ -62,7 +50,7 @@ export async function dumpEvtx(file: string, out: Writable, opts: DumpOptions): 
   const diagnostics: Diagnostic[] = []
   const {head, first, size} = readHeadSync(file)
   const header = checkFileHeader(head, first, size, diagnostics)
-  const w = new BatchedWriter(out)
+  const w = new Writer(out)
   let records = 0
   let recovered = 0
   let seen = 0
@@ -74,13 +62,12 @@ export async function dumpEvtx(file: string, out: Writable, opts: DumpOptions): 
       recovered += c.recovered
       if (c.hadMagic) seen++
       for (const d of c.diagnostics) diagnostics.push(d)
-      if (c.text) await w.write(c.text)
+      if (c.text.length) await w.write(c.text)
     }
   } finally {
     await fh.close()
   }
   chunkCountNote(header, seen, diagnostics)
   if (opts.format === 'xml') await w.write('</Events>\n')
-  await w.flush()
   return {file, format: opts.format, records, recovered, diagnostics, errors: diagnostics.filter((d) => d.severity === 'error').length}
 }

@@ -2,27 +2,26 @@ import type {FileHandle} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 import {pathToFileURL} from 'node:url'
 import {Worker} from 'node:worker_threads'
-import type {Diagnostic} from '../../core/diagnostics.js'
 import {CHUNK_SIZE, FILE_HEADER_SIZE} from './header.js'
-import type {EvtxRecord} from './record-types.js'
+import {runJob, type ChunkBatch, type ChunkJob} from './job.js'
 import type {ChunkText} from './render-chunk.js'
-import type {ChunkJob} from './worker.js'
 
-export interface ChunkBatch {
-  records: EvtxRecord[]
-  xml: string[] | null
-  diagnostics: Diagnostic[]
-  hadMagic: boolean
-}
+export type {ChunkBatch} from './job.js'
+
+/**
+ * Workers parse one 64 KiB chunk at a time, whose garbage dies young: a small young generation keeps
+ * each worker's resident memory low (V8's default would reserve tens of MB per isolate).
+ */
+const WORKER_LIMITS = {maxYoungGenerationSizeMb: 8}
 
 function spawn(): Worker {
   const self = import.meta.url
-  if (!self.endsWith('.ts')) return new Worker(new URL('./worker.js', self))
+  if (!self.endsWith('.ts')) return new Worker(new URL('./worker.js', self), {resourceLimits: WORKER_LIMITS})
   // Running from sources (tsx, vitest): register tsx's loader inside the worker, then load worker.ts.
   const tsxApi = pathToFileURL(createRequire(self).resolve('tsx/esm/api')).href
   const workerUrl = new URL('./worker.ts', self).href
   const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl)}) })`
-  return new Worker(code, {eval: true})
+  return new Worker(code, {eval: true, resourceLimits: WORKER_LIMITS})
 }
 
 interface Slot {
@@ -31,13 +30,14 @@ interface Slot {
 }
 
 /**
- * Parses chunk slots on `threads` workers, reading each 64 KiB slot once from `fh`. At most 2 × threads
- * chunks are in flight (read, queued or parsed but not yet consumed), so memory stays bounded whatever
- * the file size; results come out in file order.
+ * Parses chunk slots on `threads` lanes: the calling thread is one lane and `threads - 1` workers are the
+ * others (one isolate fewer keeps memory down, and the main thread's I/O is light). Each 64 KiB slot is
+ * read once from `fh`; at most 2 × threads chunks are in flight (read, queued or parsed but not yet
+ * consumed), so memory stays bounded whatever the file size; results come out in file order.
  */
 async function* run<T>(fh: FileHandle, size: number, threads: number, carve: boolean, mode: ChunkJob['mode']): AsyncGenerator<T> {
   const slots: Slot[] = []
-  for (let i = 0; i < threads; i++) {
+  for (let i = 0; i < threads - 1; i++) {
     const worker = spawn()
     const waiting: Slot['waiting'] = new Map()
     worker.on('message', (m: {seq: number}) => {
@@ -60,10 +60,12 @@ async function* run<T>(fh: FileHandle, size: number, threads: number, carve: boo
     const len = Math.min(CHUNK_SIZE, size - offset)
     const buf = new ArrayBuffer(len)
     const {bytesRead} = await fh.read(new Uint8Array(buf), 0, len, offset)
-    const slot = slots[i % threads]!
+    const job: ChunkJob = {seq: i, buf, len: bytesRead, index: i, offset, carve, mode}
+    const lane = i % threads
+    if (lane === threads - 1) return runJob(job) as T // the calling thread's share
+    const slot = slots[lane]!
     return new Promise<T>((resolve, reject) => {
       slot.waiting.set(i, {resolve: resolve as (b: unknown) => void, reject})
-      const job: ChunkJob = {seq: i, buf, len: bytesRead, index: i, offset, carve, mode}
       slot.worker.postMessage(job, [buf])
     })
   }

@@ -1,14 +1,18 @@
 import type {Diagnostic} from '../../core/diagnostics.js'
 import {hasAscii} from '../../binary/le.js'
-import {parseChunk, type ParsedRecord} from './chunk.js'
+import {parseChunk} from './chunk.js'
+import {extractRecord} from './extract.js'
 import {CHUNK_MAGIC} from './header.js'
-import {renderNodesXml} from './render.js'
+import {renderNodesXmlInto} from './render.js'
 
 export type TextFormat = 'jsonl' | 'xml'
 
 export interface ChunkText {
-  /** The chunk's records as JSON lines or XML documents, each ending in a newline. */
-  text: string
+  /**
+   * The chunk's records as JSON lines or XML documents, each ending in a newline. Workers send it as
+   * UTF-8 bytes (a transferred buffer: no copy, no string in the main thread's heap).
+   */
+  text: string | Uint8Array
   records: number
   recovered: number
   diagnostics: Diagnostic[]
@@ -21,19 +25,29 @@ export interface ChunkText {
  * structured-cloned records.
  */
 export function renderChunkText(slot: Uint8Array, index: number, offset: number, format: TextFormat, carve: boolean): ChunkText {
-  const parsed: ParsedRecord[] = []
   const diagnostics: Diagnostic[] = []
-  parseChunk(slot, index, offset, {carve, keepTree: format === 'xml'}, parsed, diagnostics)
-  const parts: string[] = new Array(parsed.length)
+  const xml = format === 'xml'
+  // Records are rendered as they are parsed so their trees die young; the chunk's text is joined once.
+  const parts: string[] = []
+  let records = 0
   let recovered = 0
-  for (let i = 0; i < parsed.length; i++) {
-    const p = parsed[i]!
-    if (p.record.recovered) recovered++
-    parts[i] = format === 'xml' ? renderNodesXml(p.nodes ?? []) : JSON.stringify(p.record)
-  }
+  parseChunk(slot, index, offset, {carve}, (nodes, facts) => {
+    records++
+    if (facts.recovered) recovered++
+    if (xml) {
+      // Joined per record: the many small pieces die in the young generation.
+      const pieces: string[] = []
+      renderNodesXmlInto(nodes, pieces)
+      pieces.push('\n')
+      parts.push(pieces.join(''))
+    } else {
+      parts.push(JSON.stringify(extractRecord(nodes, facts)) + '\n')
+    }
+  }, diagnostics)
+  const text = parts.join('')
   return {
-    text: parts.length ? parts.join('\n') + '\n' : '',
-    records: parsed.length,
+    text,
+    records,
     recovered,
     diagnostics,
     hadMagic: hasAscii(slot, 0, CHUNK_MAGIC),

@@ -46,38 +46,52 @@ function indentOf(depth: number): string {
   return INDENT[depth]!
 }
 
-/** Appends the element's lines (each preceded by a newline except the very first) to `acc`. */
-function renderElement(el: XElement, depth: number, acc: string): string {
+/**
+ * Pushes the element's text pieces onto `out` (joined once per record: a flat string, not thousands of
+ * rope nodes for the garbage collector to trace). `first` is true for the very first line.
+ */
+function renderElement(el: XElement, depth: number, out: string[], first: boolean): void {
   const indent = indentOf(depth)
-  let open = indent + '<' + el.name
+  if (!first) out.push('\n')
+  out.push(indent, '<', el.name)
   const a = el.attrs
-  for (let i = 0; i < a.length; i += 2) open += ' ' + a[i] + '="' + escAttr(a[i + 1]!) + '"'
+  for (let i = 0; i < a.length; i += 2) out.push(' ', a[i]!, '="', escAttr(a[i + 1]!), '"')
   const ch = el.children
-  const sep = acc === '' ? '' : '\n'
-  if (ch.length === 0) return acc + sep + open + '/>'
+  if (ch.length === 0) {
+    out.push('/>')
+    return
+  }
   let onlyText = true
   for (let i = 0; i < ch.length; i++) if (ch[i] instanceof XElement) onlyText = false
   if (onlyText) {
-    let s = ''
-    for (let i = 0; i < ch.length; i++) s += inline(ch[i]!)
-    return acc + sep + open + '>' + s + '</' + el.name + '>'
+    out.push('>')
+    for (let i = 0; i < ch.length; i++) out.push(inline(ch[i]!))
+    out.push('</', el.name, '>')
+    return
   }
-  acc = acc + sep + open + '>'
+  out.push('>')
   const inner = indentOf(depth + 1)
   for (let i = 0; i < ch.length; i++) {
     const c = ch[i]!
-    if (c instanceof XElement) acc = renderElement(c, depth + 1, acc)
-    else acc = acc + '\n' + inner + inline(c)
+    if (c instanceof XElement) renderElement(c, depth + 1, out, false)
+    else out.push('\n', inner, inline(c))
   }
-  return acc + '\n' + indent + '</' + el.name + '>'
+  out.push('\n', indent, '</', el.name, '>')
+}
+
+/** Renders a record's top-level nodes (normally the single Event element) onto `out`. No trailing newline. */
+export function renderNodesXmlInto(nodes: XNode[], out: string[]): void {
+  let first = true
+  for (const n of nodes) {
+    if (n instanceof XElement) renderElement(n, 0, out, first)
+    else out.push(first ? '' : '\n', inline(n))
+    first = false
+  }
 }
 
 /** Renders a record's top-level nodes (normally the single Event element). No trailing newline. */
 export function renderNodesXml(nodes: XNode[]): string {
-  let acc = ''
-  for (const n of nodes) {
-    if (n instanceof XElement) acc = renderElement(n, 0, acc)
-    else acc = acc === '' ? inline(n) : acc + '\n' + inline(n)
-  }
-  return acc
+  const out: string[] = []
+  renderNodesXmlInto(nodes, out)
+  return out.join('')
 }
