@@ -1,0 +1,139 @@
+import {createReadStream, createWriteStream} from 'node:fs'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {join} from 'node:path'
+import {createInterface} from 'node:readline'
+import {once} from 'node:events'
+import type {Writable} from 'node:stream'
+import {compareEvents} from '../events/order.js'
+import type {NormalizedEvent} from '../events/types.js'
+
+/**
+ * Sorts events with bounded memory: events are buffered up to `runSize`, sorted with compareEvents and
+ * spilled to a temp file as JSONL; at the end the runs are k-way merged (binary heap) into the output.
+ * With fewer events than one run nothing touches the disk. The total order makes the output byte-identical.
+ */
+export class ExternalSorter {
+  private buf: NormalizedEvent[] = []
+  private runs: string[] = []
+  private dir: string | undefined
+  count = 0
+
+  constructor(
+    private readonly tmpRoot: string,
+    private readonly runSize = 200_000,
+  ) {}
+
+  async add(ev: NormalizedEvent): Promise<void> {
+    this.buf.push(ev)
+    this.count++
+    if (this.buf.length >= this.runSize) await this.spill()
+  }
+
+  get spilledRuns(): number {
+    return this.runs.length
+  }
+
+  private async spill(): Promise<void> {
+    this.buf.sort(compareEvents)
+    this.dir ??= await mkdtemp(join(this.tmpRoot, 'ratchet-sort-'))
+    const path = join(this.dir, `run-${String(this.runs.length).padStart(5, '0')}.jsonl`)
+    const ws = createWriteStream(path)
+    await writeLines(ws, this.buf.map((e) => JSON.stringify(e)))
+    this.runs.push(path)
+    this.buf = []
+  }
+
+  /** Writes all events, sorted, as JSONL to `out` (which is ended). */
+  async writeTo(out: Writable): Promise<void> {
+    try {
+      if (!this.runs.length) {
+        this.buf.sort(compareEvents)
+        await writeLines(out, this.buf.map((e) => JSON.stringify(e)))
+        this.buf = []
+        return
+      }
+      if (this.buf.length) await this.spill()
+      await mergeRuns(this.runs, out)
+    } finally {
+      if (this.dir) await rm(this.dir, {recursive: true, force: true})
+    }
+  }
+}
+
+async function writeLines(ws: Writable, lines: Iterable<string>): Promise<void> {
+  let batch = ''
+  for (const l of lines) {
+    batch += l + '\n'
+    if (batch.length > 1 << 20) {
+      if (!ws.write(batch)) await once(ws, 'drain')
+      batch = ''
+    }
+  }
+  if (batch) ws.write(batch)
+  ws.end()
+  await once(ws, 'finish')
+}
+
+interface Head {
+  ev: NormalizedEvent
+  line: string
+  it: AsyncIterator<string>
+}
+
+async function mergeRuns(paths: string[], out: Writable): Promise<void> {
+  const heap: Head[] = []
+  const less = (a: Head, b: Head): boolean => compareEvents(a.ev, b.ev) < 0
+  const push = (h: Head): void => {
+    heap.push(h)
+    let i = heap.length - 1
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      if (!less(heap[i]!, heap[p]!)) break
+      ;[heap[i], heap[p]] = [heap[p]!, heap[i]!]
+      i = p
+    }
+  }
+  const pop = (): Head => {
+    const top = heap[0]!
+    const last = heap.pop()!
+    if (heap.length) {
+      heap[0] = last
+      let i = 0
+      for (;;) {
+        const l = 2 * i + 1
+        const r = l + 1
+        let m = i
+        if (l < heap.length && less(heap[l]!, heap[m]!)) m = l
+        if (r < heap.length && less(heap[r]!, heap[m]!)) m = r
+        if (m === i) break
+        ;[heap[i], heap[m]] = [heap[m]!, heap[i]!]
+        i = m
+      }
+    }
+    return top
+  }
+  const next = async (it: AsyncIterator<string>): Promise<Head | undefined> => {
+    const r = await it.next()
+    if (r.done) return undefined
+    return {ev: JSON.parse(r.value) as NormalizedEvent, line: r.value, it}
+  }
+  for (const p of paths) {
+    const it = createInterface({input: createReadStream(p), crlfDelay: Infinity})[Symbol.asyncIterator]()
+    const h = await next(it)
+    if (h) push(h)
+  }
+  let batch = ''
+  while (heap.length) {
+    const h = pop()
+    batch += h.line + '\n'
+    if (batch.length > 1 << 20) {
+      if (!out.write(batch)) await once(out, 'drain')
+      batch = ''
+    }
+    const n = await next(h.it)
+    if (n) push(n)
+  }
+  if (batch) out.write(batch)
+  out.end()
+  await once(out, 'finish')
+}
