@@ -184,6 +184,8 @@ export function mapServerUser(ctx: MapContext, u: ServerUser, index: number): No
   const out: NormalizedEvent[] = []
   const attrs = {tool: TOOL, display_name: u.displayName, email: u.email, comment: u.comment, is_approved: u.isApproved, is_locked_out: u.isLockedOut, roles: u.roles, dates: u.dates}
   const dated = Object.entries(u.dates)
+    // .NET writes DateTime.MinValue (0001-01-01) for "never"; Date.UTC would also misread years < 100.
+    .filter(([, v]) => !/^0{0,3}\d{1,2}-/.test(v.trim()))
     .map(([k, v]) => [k, normaliseIso(v) ?? normaliseIso(`${v}Z`)] as const)
     .filter((x): x is readonly [string, string] => x[1] !== undefined && !x[1].startsWith('0001-'))
   if (!dated.length) dated.push(['FileModified', ctx.mtime ?? NO_TIME])
