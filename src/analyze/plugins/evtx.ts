@@ -2,29 +2,9 @@ import {diag, type Diagnostic} from '../../core/diagnostics.js'
 import {errorMessage, isRatchetError} from '../../core/errors.js'
 import {WindowsMapper} from '../../events/mappers/windows.js'
 import type {NormalizedEvent} from '../../events/types.js'
-import type {EvtxRecord} from '../../parsers/evtx/record-types.js'
+import {openEvtx, type EvtxReader} from '../../parsers/evtx/index.js'
 import type {ArtefactParserPlugin} from '../parser-api.js'
 import {mapContext} from './util.js'
-
-/**
- * The EVTX parser's API (src/parsers/evtx/index.ts, built on its own branch). Loaded dynamically so this
- * plugin builds and is testable before that module exists; when it is absent the file is reported as not
- * parsed rather than failing the run.
- */
-interface EvtxApi {
-  openEvtx(pathOrBuffer: string | Uint8Array, opts?: {threads?: number; carve?: boolean}): Promise<EvtxFile> | EvtxFile
-}
-interface EvtxFile {
-  records(): AsyncIterable<EvtxRecord>
-  diagnostics: Diagnostic[]
-}
-
-let apiPromise: Promise<EvtxApi | undefined> | undefined
-export function loadEvtxApi(): Promise<EvtxApi | undefined> {
-  const spec = '../../parsers/evtx/index.js'
-  apiPromise ??= import(spec).then((m: Partial<EvtxApi>) => (typeof m.openEvtx === 'function' ? (m as EvtxApi) : undefined)).catch(() => undefined)
-  return apiPromise
-}
 
 export const evtxPlugin: ArtefactParserPlugin = {
   name: 'evtx',
@@ -33,23 +13,15 @@ export const evtxPlugin: ArtefactParserPlugin = {
   parse(input, ctx) {
     const diagnostics: Diagnostic[] = []
     async function* run(): AsyncGenerator<NormalizedEvent> {
-      // The parser reads the private copy at localPath (random access); the driver hashes the stream.
-      const drained = (async () => {
-        for await (const _ of input) void _
-      })()
-      const api = await loadEvtxApi()
-      if (!api) {
-        await drained
-        diagnostics.push(diag('EVTX_PARSER_UNAVAILABLE', 'error', 'the EVTX parser module is not available in this build; file not parsed', {file: ctx.member, artefact: ctx.artefact}))
-        return
-      }
+      // The EVTX parser reads the private copy at localPath itself (random access, worker threads); the
+      // driver has hashed the file already, so the sequential stream is not needed.
+      input.destroy()
       const mapper = new WindowsMapper()
       const mc = mapContext(ctx)
-      let file: EvtxFile
+      let file: EvtxReader
       try {
-        file = await api.openEvtx(ctx.localPath, {})
+        file = openEvtx(ctx.localPath, {})
       } catch (e) {
-        await drained
         const code = isRatchetError(e) ? e.code : 'EVTX_OPEN_FAILED'
         diagnostics.push(diag(code, 'error', `cannot parse as EVTX: ${errorMessage(e)}`, {file: ctx.member, artefact: ctx.artefact}))
         return
@@ -60,7 +32,6 @@ export const evtxPlugin: ArtefactParserPlugin = {
         diagnostics.push(diag('EVTX_READ_FAILED', 'error', `EVTX reading stopped: ${errorMessage(e)}`, {file: ctx.member, artefact: ctx.artefact}))
       }
       yield* mapper.flush()
-      await drained
       for (const d of file.diagnostics) diagnostics.push({...d, file: ctx.member, artefact: ctx.artefact})
     }
     return {events: run(), diagnostics}

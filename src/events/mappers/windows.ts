@@ -1,6 +1,6 @@
 import type {EvtxDataValue, EvtxRecord} from '../../parsers/evtx/record-types.js'
 import {classifyAppLogMessage, isScreenConnectProvider} from '../../parsers/screenconnect/app-log.js'
-import {parseLaunchParams} from '../../parsers/screenconnect/launch-params.js'
+import {parseLaunchParams, redactLaunchKey} from '../../parsers/screenconnect/launch-params.js'
 import {EventTypes, type NormalizedEvent} from '../types.js'
 import {appLogFields, launchAttributes} from './screenconnect.js'
 import {buildEvent, NO_TIME, type EventFields, type MapContext} from './common.js'
@@ -94,7 +94,8 @@ export interface ScriptFragment {
 
 export function baseAttributes(rec: EvtxRecord, data: Data): Record<string, unknown> {
   const attrs: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(data)) attrs[k] = v
+  // Copied verbatim except ScreenConnect launch keys (`k=` in an ImagePath or command line): hashed, never printed.
+  for (const [k, v] of Object.entries(data)) attrs[k] = typeof v === 'string' && v.includes('k=') && /[?&]h=/.test(v) ? redactLaunchKey(v) : v
   attrs.event_id = rec.eventId
   attrs.channel = rec.channel
   attrs.provider = rec.provider
@@ -159,7 +160,7 @@ export function mapEvtxRecord(ctx: MapContext, rec: EvtxRecord): NormalizedEvent
       }
       case 4688: {
         const proc = s(data.NewProcessName)
-        return [mk({event_type: EventTypes.PROCESS_CREATED, process: proc, command_line: s(data.CommandLine), user: s(data.SubjectUserName), message: `Process ${proc ?? '?'} created by ${s(data.ParentProcessName) ?? '?'}`, attributes: {parent_process: s(data.ParentProcessName), tool: remoteToolOf(s(data.ParentProcessName)) ?? remoteToolOf(proc)}})]
+        return [mk({event_type: EventTypes.PROCESS_CREATED, process: proc, command_line: attrs.CommandLine as string | undefined || undefined, user: s(data.SubjectUserName), message: `Process ${proc ?? '?'} created by ${s(data.ParentProcessName) ?? '?'}`, attributes: {parent_process: s(data.ParentProcessName), tool: remoteToolOf(s(data.ParentProcessName)) ?? remoteToolOf(proc)}})]
       }
       case 4697:
         return [service(mk, s(data.ServiceName), s(data.ServiceFileName), s(data.ServiceStartType), s(data.ServiceAccount))]
@@ -194,7 +195,7 @@ export function mapEvtxRecord(ctx: MapContext, rec: EvtxRecord): NormalizedEvent
   if (/Microsoft-Windows-Sysmon/i.test(prov)) {
     if (id === 1) {
       const img = s(data.Image)
-      return [mk({event_type: EventTypes.PROCESS_CREATED, process: img, command_line: s(data.CommandLine), user: s(data.User), message: `Process ${img ?? '?'} created by ${s(data.ParentImage) ?? '?'}`, attributes: {parent_process: s(data.ParentImage), tool: remoteToolOf(s(data.ParentImage)) ?? remoteToolOf(img)}})]
+      return [mk({event_type: EventTypes.PROCESS_CREATED, process: img, command_line: attrs.CommandLine as string | undefined || undefined, user: s(data.User), message: `Process ${img ?? '?'} created by ${s(data.ParentImage) ?? '?'}`, attributes: {parent_process: s(data.ParentImage), tool: remoteToolOf(s(data.ParentImage)) ?? remoteToolOf(img)}})]
     }
     if (id === 3) {
       return [mk({event_type: EventTypes.NETWORK_CONNECTION, process: s(data.Image), user: s(data.User), src_ip: s(data.SourceIp), src_port: n(data.SourcePort), dst_ip: s(data.DestinationIp), dst_port: n(data.DestinationPort), message: `${s(data.Image) ?? '?'} ${s(data.SourceIp) ?? '?'}:${s(data.SourcePort) ?? '?'} → ${s(data.DestinationIp) ?? '?'}:${s(data.DestinationPort) ?? '?'}`, attributes: {initiated: s(data.Initiated), tool: remoteToolOf(s(data.Image))}})]
@@ -213,6 +214,7 @@ function service(
   account: string | undefined,
 ): NormalizedEvent {
   const lp = image ? parseLaunchParams(image) : undefined
+  if (image && lp?.key_sha256) image = redactLaunchKey(image)
   const tool = remoteToolOf(`${name ?? ''} ${image ?? ''}`)
   return mk({
     event_type: EventTypes.SERVICE_INSTALLED,

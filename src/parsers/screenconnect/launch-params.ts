@@ -65,3 +65,20 @@ export function parseLaunchParams(text: string): LaunchParams | undefined {
   if (inst) out.instance = inst
   return out
 }
+
+/**
+ * Replaces the key value in any launch-parameter query inside `text` with `k=[sha256:<hex>]`, so the key is
+ * never printed while the rest of the text (relay, session) stays readable. Text without a key is returned as is.
+ */
+export function redactLaunchKey(text: string): string {
+  if (!text.includes('k=')) return text
+  return text.replace(/([?&]k=)([^&"\s<]+)/g, (_m, pre: string, key: string) => {
+    let k = key
+    try {
+      k = decodeURIComponent(key.replace(/\+/g, ' '))
+    } catch {
+      /* hash as written */
+    }
+    return `${pre}[sha256:${createHash('sha256').update(k).digest('hex')}]`
+  })
+}
