@@ -1,5 +1,5 @@
 import {createReadStream, createWriteStream} from 'node:fs'
-import {access, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {access, mkdir, mkdtemp, rename, rm, stat, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {basename, join} from 'node:path'
 import {diag, type Diagnostic} from '../core/diagnostics.js'
@@ -10,11 +10,13 @@ import {isValidTimeZone} from '../core/time.js'
 import {ratchetVersion} from '../core/version.js'
 import type {Manifest} from '../evidence/manifest-types.js'
 import type {ArtefactParserPlugin, ParseContext} from './parser-api.js'
-import {artefactForPlugin, defaultPlugins} from './plugins/index.js'
+import {artefactForImageFile, defaultPlugins} from './plugins/index.js'
 import {ExternalSorter} from './sort.js'
 import type {AnalysisFile} from './types.js'
 import {COLLECTION_METADATA, copyHashed, hashFile, readManifestFile, walkImage, type FileJob} from './inputs.js'
-import {extractZip} from './zip.js'
+import {extractArchive, type ExtractLimits} from '../evidence/extract.js'
+import {verifyArchive} from '../evidence/verify.js'
+import {passwordFromFile} from '../collect/password.js'
 
 export interface AnalyzeOptions {
   out: string
@@ -25,7 +27,11 @@ export interface AnalyzeOptions {
   tmpDir?: string
   /** Events held in memory before a sorted run is spilled to disk. */
   runSize?: number
+  /** Bounds for extracting an archive (zip bombs); defaults DEFAULT_EXTRACT_LIMITS. */
+  extractLimits?: Omit<ExtractLimits, 'password'>
 }
+
+export const DEFAULT_EXTRACT_LIMITS: Omit<ExtractLimits, 'password'> = {maxMemberBytes: 16 * 1024 ** 3, maxTotalBytes: 64 * 1024 ** 3}
 
 export interface AnalyzeResult {
   /** Files written (absolute paths). */
@@ -50,6 +56,7 @@ interface Prepared {
   copyFirst: boolean
   cleanup: string[]
   archiveSha256: string | null
+  signature: AnalysisFile['verification']['signature']
 }
 
 const sortByMember = <T extends {member: string}>(a: T, b: T): number => (a.member < b.member ? -1 : a.member > b.member ? 1 : 0)
@@ -88,17 +95,6 @@ async function prepareCollection(root: string, manifest: Manifest, known: Map<st
   return {files, problems, notParsed}
 }
 
-async function sha256Sidecar(archive: string, sha: string): Promise<string | undefined> {
-  try {
-    const text = await readFile(`${archive}.sha256`, 'utf8')
-    const m = /\b([0-9a-fA-F]{64})\b/.exec(text)
-    if (m && m[1]!.toLowerCase() !== sha) return `${basename(archive)}: SHA-256 ${sha} differs from ${basename(archive)}.sha256 (${m[1]})`
-  } catch {
-    /* no sidecar: nothing to compare */
-  }
-  return undefined
-}
-
 async function prepare(input: string, opts: AnalyzeOptions, plugins: ArtefactParserPlugin[]): Promise<Prepared> {
   let st
   try {
@@ -113,33 +109,39 @@ async function prepare(input: string, opts: AnalyzeOptions, plugins: ArtefactPar
     if (hasManifest) {
       const manifest = await readManifestFile(manifestPath)
       const c = await prepareCollection(input, manifest, undefined)
-      return {kind: 'collection-directory', manifest, ...c, copyFirst: false, cleanup: [], archiveSha256: null}
+      return {kind: 'collection-directory', manifest, ...c, copyFirst: false, cleanup: [], archiveSha256: null, signature: 'not-checked'}
     }
     // A mounted image: siblings (Session.db-wal) are needed too, so accept names a plugin asks for.
     const wanted = (m: string): boolean => accept(m) || /-(wal|shm)$/i.test(m)
     const walked = await walkImage(input, wanted)
     const notParsed = walked.links.map((l) => ({member: l, artefact: 'unknown', reason: 'symbolic link: not followed'}))
-    return {kind: 'directory', manifest: null, files: walked.files, problems: [], notParsed, copyFirst: true, cleanup: [], archiveSha256: null}
+    return {kind: 'directory', manifest: null, files: walked.files, problems: [], notParsed, copyFirst: true, cleanup: [], archiveSha256: null, signature: 'not-checked'}
   }
   const lower = input.toLowerCase()
+  if (lower.endsWith('.partial')) throw new RatchetError('E_ARCHIVE_INCOMPLETE', 'archive is an incomplete .partial file left by an interrupted collection', {input})
   if (!lower.endsWith('.zip') && !lower.endsWith('.7z')) throw new RatchetError('E_INPUT_FORMAT', 'input must be a directory, a .zip or a .7z evidence archive', {input})
-  if (lower.endsWith('.partial') || lower.includes('.partial.')) throw new RatchetError('E_ARCHIVE_INCOMPLETE', 'archive is an incomplete .partial file', {input})
+  const password = opts.passwordFile ? await passwordFromFile(opts.passwordFile) : undefined
+  // 1. Verify (every member re-hashed against manifest.json, SHA256SUMS and the .sha256 sidecar).
+  const report = await verifyArchive(input, {password})
+  if (report.status === 'incomplete') throw new RatchetError('E_ARCHIVE_INCOMPLETE', report.problems.join('; '), {input})
   const {sha256} = await hashFile(input)
-  const problems: string[] = []
-  const side = await sha256Sidecar(input, sha256)
-  if (side) problems.push(side)
-  if (lower.endsWith('.7z')) throw new RatchetError('E_DEPENDENCY_MISSING', '.7z archives are extracted by the collect module, which this build lacks; extract it and analyze the folder', {input})
-  if (opts.passwordFile) throw new RatchetError('E_PASSWORD', 'encrypted zip archives are not supported by this build', {input})
+  const problems = [...report.problems]
+  const signature = report.signature.state === 'ok' ? 'valid' : report.signature.state === 'failed' ? 'invalid' : report.signature.state
+  // 2. Extract safely to a private temp folder (unsafe members are rejected, never written), hashing again.
   const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'ratchet-analyze-'))
   try {
-    const ex = await extractZip(input, dir)
-    for (const r of ex.rejected) problems.push(`${r.name}: rejected (${r.reason})`)
-    const known = new Map(ex.members.map((m) => [m.name, {path: m.path, sha256: m.sha256, size: m.size}]))
+    const ex = await extractArchive(input, join(dir, 'x'), {...(opts.extractLimits ?? DEFAULT_EXTRACT_LIMITS), password})
+    for (const r of ex.rejected) {
+      const line = `${r.member}: rejected (${r.reason}: ${r.detail})`
+      if (!problems.includes(line)) problems.push(line)
+    }
+    const known = new Map(ex.extracted.map((m) => [m.member, {path: m.path, sha256: m.sha256, size: m.size}]))
     const mf = known.get('manifest.json')
-    if (!mf) throw new RatchetError('E_INPUT_FORMAT', 'archive has no manifest.json: not a ratchet evidence archive', {input})
+    if (!mf) throw new RatchetError('E_INPUT_FORMAT', 'archive has no readable manifest.json: not a ratchet evidence archive', {input})
     const manifest = await readManifestFile(mf.path)
-    const c = await prepareCollection(dir, manifest, known)
-    return {kind: 'zip', manifest, files: c.files, problems: [...problems, ...c.problems], notParsed: c.notParsed, copyFirst: false, cleanup: [dir], archiveSha256: sha256}
+    const c = await prepareCollection(ex.dest, manifest, known)
+    for (const p of c.problems) if (!problems.some((q) => q.startsWith(p.split(':')[0]!))) problems.push(p)
+    return {kind: lower.endsWith('.7z') ? '7z' : 'zip', manifest, files: c.files, problems, notParsed: c.notParsed, copyFirst: false, cleanup: [dir], archiveSha256: sha256, signature}
   } catch (e) {
     await rm(dir, {recursive: true, force: true})
     throw e
@@ -161,7 +163,7 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
   const verification: AnalysisFile['verification'] = {
     status: prep.kind === 'directory' ? 'not-applicable' : prep.problems.length ? 'failed' : 'verified',
     problems: prep.problems,
-    signature: 'not-checked',
+    signature: prep.signature,
   }
   if (verification.status === 'failed' && !opts.allowUnverified) {
     throw new RatchetError('E_VERIFY_FAILED', `evidence verification failed (${prep.problems.length} problem(s)); rerun with --allow-unverified to analyze anyway`, {problems: prep.problems.slice(0, 50)})
@@ -212,7 +214,7 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
   try {
     for (const {job, plugin, siblings} of plan) {
       usedPlugins.add(plugin.name)
-      const artefactId = job.artefact ?? artefactForPlugin[plugin.name] ?? plugin.name
+      const artefactId = job.artefact ?? artefactForImageFile(plugin.name, job.member)
       const a = acc(artefactId)
       let localPath = job.path
       let sha = job.sha256

@@ -36,7 +36,7 @@ export const anydeskTrace: ArtefactParserPlugin = {
 }
 
 export const anydeskConnectionTrace: ArtefactParserPlugin = {
-  name: 'anydesk.connection_trace',
+  name: 'anydesk.connection-trace',
   version: '1',
   accepts: (m) => /(^|\/)connection_trace\.txt$/i.test(m),
   parse(input, ctx) {
@@ -52,7 +52,7 @@ export const anydeskConnectionTrace: ArtefactParserPlugin = {
 }
 
 export const anydeskFileTransferTrace: ArtefactParserPlugin = {
-  name: 'anydesk.file_transfer_trace',
+  name: 'anydesk.file-transfer-trace',
   version: '1',
   accepts: (m) => /(^|\/)file_transfer_trace\.txt$/i.test(m),
   parse(input, ctx) {

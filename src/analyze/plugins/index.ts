@@ -4,15 +4,18 @@ import {evtxPlugin} from './evtx.js'
 import {linuxAuthLog, linuxPasswd} from './linux.js'
 import {
   screenconnectAppExtension,
-  screenconnectConfig,
-  screenconnectLaunchParametersTxt,
+  screenconnectLaunchParams,
   screenconnectRunDrop,
   screenconnectSecurityDb,
   screenconnectSessionDb,
+  screenconnectUserConfig,
   screenconnectUserXml,
 } from './screenconnect.js'
 
-/** Every plugin, in match order (the first plugin whose accepts() is true reads the file). */
+/**
+ * Every plugin, in match order (the first plugin whose accepts() is true reads the file). Names are the
+ * parser names used in artefacts/*.yaml `parsers:` lists.
+ */
 export const defaultPlugins: ArtefactParserPlugin[] = [
   evtxPlugin,
   screenconnectSessionDb,
@@ -20,8 +23,8 @@ export const defaultPlugins: ArtefactParserPlugin[] = [
   screenconnectUserXml,
   screenconnectAppExtension,
   screenconnectRunDrop,
-  screenconnectLaunchParametersTxt,
-  screenconnectConfig,
+  screenconnectLaunchParams,
+  screenconnectUserConfig,
   anydeskConnectionTrace,
   anydeskFileTransferTrace,
   anydeskTrace,
@@ -30,20 +33,22 @@ export const defaultPlugins: ArtefactParserPlugin[] = [
   linuxPasswd,
 ]
 
-/** Artefact id guessed from a plugin for files without a manifest (mounted images). */
-export const artefactForPlugin: Record<string, string> = {
-  evtx: 'windows.eventlogs',
-  'screenconnect.session_db': 'screenconnect.server',
-  'screenconnect.security_db': 'screenconnect.server',
-  'screenconnect.user_xml': 'screenconnect.server',
-  'screenconnect.app_extension': 'screenconnect.server',
-  'screenconnect.run_drop': 'screenconnect.client',
-  'screenconnect.launch_parameters': 'screenconnect.client',
-  'screenconnect.config': 'screenconnect.client',
-  'anydesk.connection_trace': 'anydesk',
-  'anydesk.file_transfer_trace': 'anydesk',
-  'anydesk.trace': 'anydesk',
-  'anydesk.conf': 'anydesk',
-  'linux.auth_log': 'linux.auth',
-  'linux.passwd': 'linux.accounts',
+/** A member path that looks like a Linux/macOS root (for mounted images without a manifest). */
+const LINUX_ROOT = /^(etc|var|home|opt|root|usr|Library)\//
+
+/**
+ * Artefact id (artefacts/**.yaml) for a file of a mounted image, which has no manifest: decided by the
+ * parser that reads it and the shape of the path.
+ */
+export function artefactForImageFile(plugin: string, member: string): string {
+  const linux = LINUX_ROOT.test(member)
+  if (plugin.startsWith('anydesk.')) return linux ? 'linux.remote-access.anydesk' : 'windows.remote-access.anydesk'
+  if (plugin === 'screenconnect.launch-params' || plugin === 'screenconnect.user-config' || plugin === 'screenconnect.run-drop') {
+    return linux ? 'linux.remote-access.screenconnect-client' : 'windows.remote-access.screenconnect-client'
+  }
+  if (plugin.startsWith('screenconnect.')) return 'windows.remote-access.screenconnect-server'
+  if (plugin === 'evtx') return 'windows.eventlogs.all'
+  if (plugin === 'linux.auth-log') return 'linux.logs.auth'
+  if (plugin === 'linux.passwd') return 'linux.accounts.passwd-group'
+  return plugin
 }

@@ -8,7 +8,7 @@ import type {ArtefactParserPlugin} from '../parser-api.js'
 import {mapContext, readAllBounded, textEvents} from './util.js'
 
 export const linuxAuthLog: ArtefactParserPlugin = {
-  name: 'linux.auth_log',
+  name: 'linux.auth-log',
   version: '1',
   accepts: (m) => /(^|\/)var\/log\/(auth\.log|secure)(\.\d+)?$/i.test(m),
   parse(input, ctx) {

@@ -11,7 +11,8 @@ import {parseHostToAddressMap, parseSettings} from '../../parsers/screenconnect/
 import {parseUserXml} from '../../parsers/screenconnect/user-xml.js'
 import {MAX_SQLITE_BYTES, openSqlite, sizeDiagnostic} from '../../parsers/sqlite/open.js'
 import {decodeText} from '../../parsers/text.js'
-import type {ArtefactParserPlugin, ParseContext} from '../parser-api.js'
+import type {Readable} from 'node:stream'
+import type {ArtefactParserPlugin, ParseContext, ParseOutput} from '../parser-api.js'
 import {baseName, mapContext, readAllBounded} from './util.js'
 
 const MAX_TEXT = 32 * 1024 * 1024
@@ -21,44 +22,48 @@ function tooLarge(ctx: ParseContext, diagnostics: Diagnostic[], code: string, li
   diagnostics.push(diag(code, 'error', `file larger than ${limit} bytes; not parsed`, {file: ctx.member, artefact: ctx.artefact}))
 }
 
-/** system.config / app.config / user.config: launch parameters and HostToAddressMap. */
-export const screenconnectConfig: ArtefactParserPlugin = {
-  name: 'screenconnect.config',
-  version: '1',
-  accepts: (m) => /(^|\/)(system|app|user)\.config$/i.test(m) && scPath(m),
-  parse(input, ctx) {
-    const diagnostics: Diagnostic[] = []
-    async function* run(): AsyncGenerator<NormalizedEvent> {
-      const buf = await readAllBounded(input, MAX_TEXT)
-      if (!buf) return tooLarge(ctx, diagnostics, 'SCREENCONNECT_CONFIG_TOO_LARGE', MAX_TEXT)
-      const mc = mapContext(ctx)
-      const settings = parseSettings(decodeText(buf).text)
-      if (!settings.length) diagnostics.push(diag('SCREENCONNECT_CONFIG_NO_SETTINGS', 'info', 'no <setting> elements found', {file: ctx.member, artefact: ctx.artefact}))
-      const instance = instanceFromText(ctx.originalPath ?? ctx.member)
-      for (const st of settings) {
-        if (/ClientLaunchParameters/i.test(st.name)) {
-          const p = parseLaunchParams(st.value)
-          if (p) {
-            if (!p.instance && instance) p.instance = instance
-            yield mapLaunchParams(mc, p, `${baseName(ctx.member)}:${st.name}`)
-          }
-        } else if (st.name === 'HostToAddressMap') {
-          const {entries, bad} = parseHostToAddressMap(st.value)
-          for (const b of bad) diagnostics.push(diag('SCREENCONNECT_HOSTMAP_BAD_ENTRY', 'warning', `HostToAddressMap entry not host=ip-time: ${b.slice(0, 200)}`, {file: ctx.member, artefact: ctx.artefact}))
-          let i = 0
-          for (const e of entries) yield mapHostAddress(mc, e, instance, i++)
+/** .NET settings files: launch parameters (system.config / app.config) and HostToAddressMap (user.config). */
+function parseSettingsFile(input: Readable, ctx: ParseContext): ParseOutput {
+  const diagnostics: Diagnostic[] = []
+  async function* run(): AsyncGenerator<NormalizedEvent> {
+    const buf = await readAllBounded(input, MAX_TEXT)
+    if (!buf) return tooLarge(ctx, diagnostics, 'SCREENCONNECT_CONFIG_TOO_LARGE', MAX_TEXT)
+    const mc = mapContext(ctx)
+    const settings = parseSettings(decodeText(buf).text)
+    if (!settings.length) diagnostics.push(diag('SCREENCONNECT_CONFIG_NO_SETTINGS', 'info', 'no <setting> elements found', {file: ctx.member, artefact: ctx.artefact}))
+    const instance = instanceFromText(ctx.originalPath ?? ctx.member)
+    for (const st of settings) {
+      if (/ClientLaunchParameters/i.test(st.name)) {
+        const p = parseLaunchParams(st.value)
+        if (p) {
+          if (!p.instance && instance) p.instance = instance
+          yield mapLaunchParams(mc, p, `${baseName(ctx.member)}:${st.name}`)
         }
+      } else if (st.name === 'HostToAddressMap') {
+        const {entries, bad} = parseHostToAddressMap(st.value)
+        for (const b of bad) diagnostics.push(diag('SCREENCONNECT_HOSTMAP_BAD_ENTRY', 'warning', `HostToAddressMap entry not host=ip-time: ${b.slice(0, 200)}`, {file: ctx.member, artefact: ctx.artefact}))
+        let i = 0
+        for (const e of entries) yield mapHostAddress(mc, e, instance, i++)
       }
     }
-    return {events: run(), diagnostics}
-  },
+  }
+return {events: run(), diagnostics}
 }
 
-export const screenconnectLaunchParametersTxt: ArtefactParserPlugin = {
-  name: 'screenconnect.launch_parameters',
+export const screenconnectUserConfig: ArtefactParserPlugin = {
+  name: 'screenconnect.user-config',
   version: '1',
-  accepts: (m) => /(^|\/)ClientLaunchParameters\.txt$/i.test(m),
+  accepts: (m) => /(^|\/)user\.config$/i.test(m) && scPath(m),
+  parse: parseSettingsFile,
+}
+
+/** Launch parameters from system.config / app.config (settings XML) or ClientLaunchParameters.txt (Linux/macOS). */
+export const screenconnectLaunchParams: ArtefactParserPlugin = {
+  name: 'screenconnect.launch-params',
+  version: '1',
+  accepts: (m) => (/(^|\/)(system|app)\.config$/i.test(m) && scPath(m)) || /(^|\/)ClientLaunchParameters\.txt$/i.test(m),
   parse(input, ctx) {
+    if (/\.config$/i.test(ctx.member)) return parseSettingsFile(input, ctx)
     const diagnostics: Diagnostic[] = []
     async function* run(): AsyncGenerator<NormalizedEvent> {
       const buf = await readAllBounded(input, MAX_TEXT)
@@ -79,7 +84,7 @@ export const screenconnectLaunchParametersTxt: ArtefactParserPlugin = {
 const RUN_DROP = /(^|\/)ScreenConnect\/([^/]+)\/[^/]*run\.(cmd|ps1)$/i
 
 export const screenconnectRunDrop: ArtefactParserPlugin = {
-  name: 'screenconnect.run_drop',
+  name: 'screenconnect.run-drop',
   version: '1',
   accepts: (m) => RUN_DROP.test(m),
   parse(input, ctx) {
@@ -112,7 +117,7 @@ async function readSibling(ctx: ParseContext, suffix: string, diagnostics: Diagn
 
 /** Session.db with its WAL applied to a private in-memory copy. */
 export const screenconnectSessionDb: ArtefactParserPlugin = {
-  name: 'screenconnect.session_db',
+  name: 'screenconnect.session-db',
   version: '1',
   accepts: (m) => /(^|\/)Session\.db$/i.test(m),
   siblings: (m) => [`${m}-wal`, `${m}-shm`],
@@ -147,7 +152,7 @@ export const screenconnectSessionDb: ArtefactParserPlugin = {
 }
 
 export const screenconnectSecurityDb: ArtefactParserPlugin = {
-  name: 'screenconnect.security_db',
+  name: 'screenconnect.security-db',
   version: '1',
   accepts: (m) => /(^|\/)security\.db$/i.test(m),
   siblings: (m) => [`${m}-wal`, `${m}-shm`],
@@ -180,7 +185,7 @@ export const screenconnectSecurityDb: ArtefactParserPlugin = {
 }
 
 export const screenconnectUserXml: ArtefactParserPlugin = {
-  name: 'screenconnect.user_xml',
+  name: 'screenconnect.user-xml',
   version: '1',
   accepts: (m) => /(^|\/)App_Data\/User\.xml$/i.test(m),
   parse(input, ctx) {
@@ -199,7 +204,7 @@ export const screenconnectUserXml: ArtefactParserPlugin = {
 }
 
 export const screenconnectAppExtension: ArtefactParserPlugin = {
-  name: 'screenconnect.app_extension',
+  name: 'screenconnect.extension',
   version: '1',
   accepts: (m) => /(^|\/)App_Extensions\/[^/]+\.(aspx|ashx)$/i.test(m),
   parse(input, ctx) {
