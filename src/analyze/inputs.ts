@@ -6,7 +6,7 @@ import {Transform, Writable} from 'node:stream'
 import {createWriteStream} from 'node:fs'
 import {RatchetError, errorMessage} from '../core/errors.js'
 import {MultiHasher} from '../core/hashing.js'
-import {dateToIso7} from '../core/time.js'
+import {formatUnix100ns} from '../core/time.js'
 import type {Manifest} from '../evidence/manifest-types.js'
 
 /** One file analyze may read: where it is now, what the evidence says about it. */
@@ -105,8 +105,9 @@ export async function walkImage(root: string, accept: (member: string) => boolea
       if (++seen > maxFiles) throw new RatchetError('E_INPUT_FORMAT', `more than ${maxFiles} files under the image root`, {root})
       if (!accept(member)) continue
       const abs = join(root, member)
-      const st = await lstat(abs)
-      files.push({member, path: abs, size: st.size, mtime: dateToIso7(st.mtime)})
+      // Full-precision mtime (ns → 100 ns), as collect records it, so image and archive runs agree.
+      const st = await lstat(abs, {bigint: true})
+      files.push({member, path: abs, size: Number(st.size), mtime: formatUnix100ns(st.mtimeNs / 100n)})
     }
   }
   files.sort((a, b) => (a.member < b.member ? -1 : a.member > b.member ? 1 : 0))
