@@ -1,3 +1,4 @@
+import {spawnSync} from 'node:child_process'
 import {copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -171,6 +172,22 @@ describe('ratchet analyze', () => {
     expect(existsSync(`/tmp/${escapeName}`)).toBe(false)
     const events = readEvents(out)
     expect(events.map((e) => [e.event_type, e.unverified])).toEqual([['remote_access.session_start', true]])
+  })
+
+  it('CLI: --json names the files written; exit 5 on failed verification, 0 with --allow-unverified', async () => {
+    const dir = tmp('cli')
+    await extractArchive(archive, dir, {maxMemberBytes: 1 << 30, maxTotalBytes: 1 << 30})
+    writeFileSync(join(dir, 'files/C/ProgramData/AnyDesk/service.conf'), 'ad.anynet.id=1\n')
+    const bin = new URL('../../bin/dev.js', import.meta.url).pathname
+    const out = tmp('cli-out')
+    const failed = spawnSync(process.execPath, ['--import', 'tsx', bin, 'analyze', dir, '--out', out, '--json'], {encoding: 'utf8'})
+    expect(failed.status).toBe(5)
+    expect(JSON.parse(failed.stdout).error.code).toBe('E_VERIFY_FAILED')
+    const ok = spawnSync(process.execPath, ['--import', 'tsx', bin, 'analyze', dir, '--out', out, '--json', '--allow-unverified'], {encoding: 'utf8'})
+    expect(ok.status).toBe(0)
+    const res = JSON.parse(ok.stdout) as {files: {events: string; analysis: string}; unverified: boolean}
+    expect(res.files).toEqual({events: join(out, 'events.jsonl'), analysis: join(out, 'analysis.json')})
+    expect(res.unverified).toBe(true)
   })
 
   it('reports a missing input and a non-archive file with typed errors', async () => {
