@@ -96,6 +96,8 @@ export interface BinXmlWarning {
 export class ChunkContext {
   private readonly names = new Map<number, string>()
   private readonly templates = new Map<number, Template>()
+  /** Definitions being parsed: a definition that (indirectly) instantiates itself is damage, not recursion. */
+  private readonly inProgress = new Set<number>()
   /** Recoverable oddities met while parsing the current record (reset by the caller). */
   warnings: BinXmlWarning[] = []
 
@@ -144,9 +146,15 @@ export class ChunkContext {
     // An incomplete definition at the end of a chunk is bounded by the chunk; the fragment's own EOF
     // token normally ends it before that.
     const end = Math.min(start + size, this.b.length)
+    if (this.inProgress.has(off)) throw new BinXmlError(`template definition at ${off} refers to itself`, off)
     const nodes: TNode[] = []
     const tpl: Template = {offset: off, nodes}
-    this.parseContent(start, end, nodes, false, depth + 1, this.b.length)
+    this.inProgress.add(off)
+    try {
+      this.parseContent(start, end, nodes, false, depth + 1, this.b.length)
+    } finally {
+      this.inProgress.delete(off)
+    }
     this.templates.set(off, tpl)
     return tpl
   }
@@ -410,6 +418,7 @@ export class ChunkContext {
 
   /** Parses a record's event data [p, end) into the rendered element tree. */
   parseRecord(p: number, end: number): XNode[] {
+    budget.left = NODE_BUDGET
     const nodes: TNode[] = []
     this.parseContent(p, end, nodes, false, 0, end)
     const out: XNode[] = []
@@ -427,8 +436,17 @@ function valueText(v: Value | undefined): string {
   return s
 }
 
+/**
+ * Upper bound on rendered nodes per record. Templates may instantiate other templates, so a hostile chunk
+ * could make a small record expand exponentially; real records render a few hundred nodes.
+ */
+const NODE_BUDGET = 200_000
+const budget = {left: NODE_BUDGET}
+
 /** Fills template nodes with substitution values, appending the rendered nodes to `out`. */
 export function instantiate(nodes: TNode[], values: Value[] | null, out: XNode[]): void {
+  budget.left -= nodes.length
+  if (budget.left < 0) throw new BinXmlError('record expands to more than 200000 XML nodes', 0)
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!
     switch (n.k) {

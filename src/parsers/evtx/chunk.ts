@@ -1,5 +1,4 @@
 import {diag, type Diagnostic} from '../../core/diagnostics.js'
-import {filetimeToIso} from '../../core/time.js'
 import {hasAscii, u32, u64n} from '../../binary/le.js'
 import {BinXmlError, ChunkContext} from './binxml.js'
 import {crc32} from './crc32.js'
@@ -7,6 +6,7 @@ import {extractRecord} from './extract.js'
 import {CHUNK_HEADER_SIZE, CHUNK_MAGIC, CHUNK_SIZE, FLAG_NO_CRC32, chunkHeaderCrc, parseChunkHeader} from './header.js'
 import type {EvtxRecord} from './record-types.js'
 import type {XNode} from './tree.js'
+import {fileTimeText} from './values.js'
 
 /** Record header: "**\0\0", u32 size, u64 record number, u64 written FILETIME; size copy in the last 4 bytes. */
 const RECORD_HEADER_SIZE = 24
@@ -40,8 +40,7 @@ function nextSignature(b: Uint8Array, p: number, limit: number): number {
 }
 
 function writtenTime(b: Uint8Array, p: number): string | null {
-  const ft = (BigInt(u32(b, p + 4)) << 32n) | BigInt(u32(b, p))
-  return filetimeToIso(ft) ?? null
+  return fileTimeText(u32(b, p), u32(b, p + 4)) ?? null
 }
 
 /** A record passes validation when its size fits the slot and the trailing size copy matches. */

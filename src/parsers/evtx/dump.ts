@@ -1,23 +1,28 @@
+import * as fs from 'node:fs'
 import type {Writable} from 'node:stream'
 import type {Diagnostic} from '../../core/diagnostics.js'
-import {openEvtx, renderRecordXml} from './index.js'
+import {checkFileHeader, chunkCountNote} from './file.js'
+import {readHeadSync} from './index.js'
+import {parallelChunkText} from './pool.js'
+import {renderChunkText, type ChunkText, type TextFormat} from './render-chunk.js'
+import {readSlots} from './slots.js'
 
 export interface DumpOptions {
-  format: 'jsonl' | 'xml'
+  format: TextFormat
   threads: number
   carve: boolean
 }
 
 export interface DumpResult {
   file: string
-  format: 'jsonl' | 'xml'
+  format: TextFormat
   records: number
   recovered: number
   diagnostics: Diagnostic[]
   errors: number
 }
 
-/** Writes with back-pressure, batching small strings into ~1 MiB writes. */
+/** Writes with back-pressure, batching chunk texts into ~1 MiB writes. */
 class BatchedWriter {
   private buf: string[] = []
   private size = 0
@@ -38,20 +43,44 @@ class BatchedWriter {
   }
 }
 
-/** `ratchet evtx dump`: streams every record of `file` to `out` as JSON lines or one XML document. */
+async function* chunkTexts(fh: fs.promises.FileHandle, size: number, opts: DumpOptions): AsyncGenerator<ChunkText> {
+  if (opts.threads > 1) {
+    yield* parallelChunkText(fh, size, opts.threads, {carve: opts.carve, format: opts.format})
+    return
+  }
+  for await (const {index, offset, bytes} of readSlots(fh, size)) {
+    yield renderChunkText(bytes, index, offset, opts.format, opts.carve)
+  }
+}
+
+/**
+ * `ratchet evtx dump`: streams every record of `file` to `out` as JSON lines (the EvtxRecord contract)
+ * or as one XML document of Windows-style <Event> elements. Chunks are rendered to text where they are
+ * parsed (in workers with threads > 1), so no record objects cross threads.
+ */
 export async function dumpEvtx(file: string, out: Writable, opts: DumpOptions): Promise<DumpResult> {
-  const reader = openEvtx(file, {carve: opts.carve, threads: opts.threads, xml: opts.format === 'xml'})
+  const diagnostics: Diagnostic[] = []
+  const {head, first, size} = readHeadSync(file)
+  const header = checkFileHeader(head, first, size, diagnostics)
   const w = new BatchedWriter(out)
   let records = 0
   let recovered = 0
+  let seen = 0
   if (opts.format === 'xml') await w.write('<?xml version="1.0" encoding="utf-8"?>\n<Events>\n')
-  for await (const r of reader.records()) {
-    records++
-    if (r.recovered) recovered++
-    await w.write(opts.format === 'xml' ? renderRecordXml(r) + '\n' : JSON.stringify(r) + '\n')
+  const fh = await fs.promises.open(file, 'r')
+  try {
+    for await (const c of chunkTexts(fh, size, opts)) {
+      records += c.records
+      recovered += c.recovered
+      if (c.hadMagic) seen++
+      for (const d of c.diagnostics) diagnostics.push(d)
+      if (c.text) await w.write(c.text)
+    }
+  } finally {
+    await fh.close()
   }
+  chunkCountNote(header, seen, diagnostics)
   if (opts.format === 'xml') await w.write('</Events>\n')
   await w.flush()
-  const diagnostics = reader.diagnostics
   return {file, format: opts.format, records, recovered, diagnostics, errors: diagnostics.filter((d) => d.severity === 'error').length}
 }

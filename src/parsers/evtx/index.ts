@@ -9,6 +9,7 @@ import type {EvtxRecord} from './record-types.js'
 import {renderNodesXml} from './render.js'
 import type {XNode} from './tree.js'
 import {parallelChunks} from './pool.js'
+import {readSlots} from './slots.js'
 
 export type {EvtxRecord} from './record-types.js'
 export type {EvtxFileHeader} from './header.js'
@@ -73,7 +74,7 @@ export function parseEvtxBuffer(buf: Uint8Array, opts: EvtxOptions = {}): {recor
   return {records: keep(parsed, true), diagnostics, header}
 }
 
-function readHeadSync(path: string): {head: Uint8Array; first: Uint8Array; size: number} {
+export function readHeadSync(path: string): {head: Uint8Array; first: Uint8Array; size: number} {
   let fd: number
   try {
     fd = fs.openSync(path, 'r')
@@ -137,15 +138,10 @@ export function openEvtx(input: string | Uint8Array, opts: EvtxOptions = {}): Ev
             }
           }
         } else {
-          const buf = new Uint8Array(CHUNK_SIZE)
-          for (let off = FILE_HEADER_SIZE, i = 0; off < size; off += CHUNK_SIZE, i++) {
-            const want = Math.min(CHUNK_SIZE, size - off)
-            const {bytesRead} = await fh.read(buf, 0, want, off)
-            const slot = buf.subarray(0, bytesRead)
-            if (hasAscii(slot, 0, CHUNK_MAGIC)) seen++
+          for await (const {index, offset, bytes} of readSlots(fh, size)) {
+            if (hasAscii(bytes, 0, CHUNK_MAGIC)) seen++
             const parsed: ParsedRecord[] = []
-            parseChunk(slot, i, off, {carve: opts.carve, keepTree: opts.xml}, parsed, diagnostics)
-            // The slot buffer is reused: trees hold only strings, never views into it.
+            parseChunk(bytes, index, offset, {carve: opts.carve, keepTree: opts.xml}, parsed, diagnostics)
             yield* keep(parsed, !!opts.xml)
           }
         }

@@ -4,14 +4,23 @@ import {XElement, XSpecial, type XNode} from './tree.js'
  * XML rendering in the shape Windows (and evtxexport) print an event: two-space indentation, one element
  * per line, `<X/>` for empty elements, text-only elements on one line.
  */
+// Escaping: most values need none, and a charCode scan is cheaper than a regex test per string.
 function escText(s: string): string {
-  if (!/[&<>]/.test(s)) return s
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 38 || c === 60 || c === 62) return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  }
+  return s
 }
 
 function escAttr(s: string): string {
-  if (!/[&<>"]/.test(s)) return s
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 38 || c === 60 || c === 62 || c === 34) {
+      return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+    }
+  }
+  return s
 }
 
 function inline(n: XNode): string {
@@ -31,38 +40,44 @@ function inline(n: XNode): string {
   return ''
 }
 
-function renderElement(el: XElement, indent: string, out: string[]): void {
+const INDENT: string[] = ['']
+function indentOf(depth: number): string {
+  while (INDENT.length <= depth) INDENT.push(INDENT[INDENT.length - 1] + '  ')
+  return INDENT[depth]!
+}
+
+/** Appends the element's lines (each preceded by a newline except the very first) to `acc`. */
+function renderElement(el: XElement, depth: number, acc: string): string {
+  const indent = indentOf(depth)
   let open = indent + '<' + el.name
   const a = el.attrs
   for (let i = 0; i < a.length; i += 2) open += ' ' + a[i] + '="' + escAttr(a[i + 1]!) + '"'
   const ch = el.children
-  if (ch.length === 0) {
-    out.push(open + '/>')
-    return
-  }
+  const sep = acc === '' ? '' : '\n'
+  if (ch.length === 0) return acc + sep + open + '/>'
   let onlyText = true
-  for (const c of ch) if (c instanceof XElement) onlyText = false
+  for (let i = 0; i < ch.length; i++) if (ch[i] instanceof XElement) onlyText = false
   if (onlyText) {
     let s = ''
-    for (const c of ch) s += inline(c)
-    out.push(open + '>' + s + '</' + el.name + '>')
-    return
+    for (let i = 0; i < ch.length; i++) s += inline(ch[i]!)
+    return acc + sep + open + '>' + s + '</' + el.name + '>'
   }
-  out.push(open + '>')
-  const inner = indent + '  '
-  for (const c of ch) {
-    if (c instanceof XElement) renderElement(c, inner, out)
-    else out.push(inner + inline(c))
+  acc = acc + sep + open + '>'
+  const inner = indentOf(depth + 1)
+  for (let i = 0; i < ch.length; i++) {
+    const c = ch[i]!
+    if (c instanceof XElement) acc = renderElement(c, depth + 1, acc)
+    else acc = acc + '\n' + inner + inline(c)
   }
-  out.push(indent + '</' + el.name + '>')
+  return acc + '\n' + indent + '</' + el.name + '>'
 }
 
 /** Renders a record's top-level nodes (normally the single Event element). No trailing newline. */
 export function renderNodesXml(nodes: XNode[]): string {
-  const out: string[] = []
+  let acc = ''
   for (const n of nodes) {
-    if (n instanceof XElement) renderElement(n, '', out)
-    else out.push(inline(n))
+    if (n instanceof XElement) acc = renderElement(n, 0, acc)
+    else acc = acc === '' ? inline(n) : acc + '\n' + inline(n)
   }
-  return out.join('\n')
+  return acc
 }

@@ -52,11 +52,10 @@ function u64str(b: Uint8Array, p: number): string {
 }
 
 function hexLE(b: Uint8Array, p: number, n: number): string {
-  // Little-endian integer of n bytes → `0x` + minimal lower-case hex.
-  let s = ''
-  for (let i = n - 1; i >= 0; i--) s += HEX[b[p + i]!]
-  s = s.replace(/^0+/, '')
-  return '0x' + (s === '' ? '0' : s)
+  // Little-endian integer of n (4 or 8) bytes → `0x` + minimal lower-case hex, as Windows prints it.
+  const lo = u32(b, p)
+  const hi = n === 8 ? u32(b, p + 4) : 0
+  return hi === 0 ? '0x' + lo.toString(16) : '0x' + hi.toString(16) + lo.toString(16).padStart(8, '0')
 }
 
 export function guidString(b: Uint8Array, p: number): string {
@@ -93,9 +92,38 @@ function systemTime(b: Uint8Array, p: number): string {
   return `${String(y).padStart(4, '0')}-${pad2(mo)}-${pad2(d)}T${pad2(h)}:${pad2(mi)}:${pad2(s)}.${String(ms).padStart(3, '0')}0000Z`
 }
 
+/** Seconds between 1601-01-01 and 1970-01-01. */
+const EPOCH_DIFF_SECS = 11_644_473_600
+let lastDay = NaN
+let lastDayText = ''
+
+/**
+ * FILETIME → `YYYY-MM-DDTHH:MM:SS.fffffffZ`, exact to 100 ns. Event times cluster on few days, so the
+ * date part is cached; the arithmetic stays in exact doubles (hi < 2^30 keeps every product < 2^53),
+ * falling back to bigint for far-future values.
+ */
+export function fileTimeText(lo: number, hi: number): string | undefined {
+  if (hi >= 0x40000000) return filetimeToIso((BigInt(hi) << 32n) | BigInt(lo))
+  // 2^32 = 429 × 10^7 + 4967296
+  const rest = hi * 4967296 + lo
+  const secs = hi * 429 + Math.floor(rest / 10_000_000) - EPOCH_DIFF_SECS
+  const frac = rest % 10_000_000
+  const day = Math.floor(secs / 86400)
+  if (day !== lastDay) {
+    const d = new Date(day * 86_400_000)
+    const y = d.getUTCFullYear()
+    if (!(y >= 1 && y <= 9999)) return filetimeToIso((BigInt(hi) << 32n) | BigInt(lo))
+    lastDay = day
+    lastDayText = `${String(y).padStart(4, '0')}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T`
+  }
+  const tod = secs - day * 86400
+  const h = Math.floor(tod / 3600)
+  const m = Math.floor((tod % 3600) / 60)
+  return lastDayText + pad2(h) + ':' + pad2(m) + ':' + pad2(tod % 60) + '.' + String(frac).padStart(7, '0') + 'Z'
+}
+
 function fileTime(b: Uint8Array, p: number): string {
-  const ft = (BigInt(u32(b, p + 4)) << 32n) | BigInt(u32(b, p))
-  return filetimeToIso(ft) ?? hexLE(b, p, 8)
+  return fileTimeText(u32(b, p), u32(b, p + 4)) ?? hexLE(b, p, 8)
 }
 
 /** Size in bytes of one element of a fixed-size type; 0 for variable-size types. */

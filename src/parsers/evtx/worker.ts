@@ -4,8 +4,12 @@ import {hasAscii} from '../../binary/le.js'
 import {parseChunk, type ParsedRecord} from './chunk.js'
 import {CHUNK_MAGIC} from './header.js'
 import {renderNodesXml} from './render.js'
+import {renderChunkText} from './render-chunk.js'
 
-/** Worker side of pool.ts: parses one chunk slot per message and posts the records back. */
+/**
+ * Worker side of pool.ts: parses one chunk slot per message. `records` mode posts the records (and their
+ * XML when asked); `jsonl`/`xml` mode posts the chunk's output text only.
+ */
 export interface ChunkJob {
   seq: number
   buf: ArrayBuffer
@@ -13,15 +17,24 @@ export interface ChunkJob {
   index: number
   offset: number
   carve: boolean
-  xml: boolean
+  mode: 'records' | 'records+xml' | 'jsonl' | 'xml'
 }
 
 parentPort?.on('message', (job: ChunkJob) => {
   const slot = new Uint8Array(job.buf, 0, job.len)
+  if (job.mode === 'jsonl' || job.mode === 'xml') {
+    parentPort!.postMessage({seq: job.seq, ...renderChunkText(slot, job.index, job.offset, job.mode, job.carve)})
+    return
+  }
+  const xml = job.mode === 'records+xml'
   const parsed: ParsedRecord[] = []
   const diagnostics: Diagnostic[] = []
-  parseChunk(slot, job.index, job.offset, {carve: job.carve, keepTree: job.xml}, parsed, diagnostics)
-  const records = parsed.map((p) => p.record)
-  const xml = job.xml ? parsed.map((p) => renderNodesXml(p.nodes ?? [])) : null
-  parentPort!.postMessage({seq: job.seq, records, xml, diagnostics, hadMagic: hasAscii(slot, 0, CHUNK_MAGIC)})
+  parseChunk(slot, job.index, job.offset, {carve: job.carve, keepTree: xml}, parsed, diagnostics)
+  parentPort!.postMessage({
+    seq: job.seq,
+    records: parsed.map((p) => p.record),
+    xml: xml ? parsed.map((p) => renderNodesXml(p.nodes ?? [])) : null,
+    diagnostics,
+    hadMagic: hasAscii(slot, 0, CHUNK_MAGIC),
+  })
 })

@@ -1,0 +1,123 @@
+/**
+ * `npm run bench:evtx`: ratchet's EVTX parser against evtxexport (libyal) and evtx_dump.py (python-evtx)
+ * on the largest shared sample and on a ≥ 200 MB file built by replicating that sample's chunks.
+ * Prints wall time, records/s, MB/s, ratios and peak RSS (GNU time). Not a test: timings vary by host.
+ *
+ * Options: --runs N (default 3 on the sample, 1 on the big file), --big-mb N (default 200), --no-python.
+ */
+import {execFileSync, spawnSync} from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import {crc32} from '../src/parsers/evtx/crc32.js'
+import {sharedEvtxDir} from '../test/parsers/evtx/shared.js'
+
+const argv = process.argv.slice(2)
+const opt = (name: string, def: number): number => {
+  const i = argv.indexOf(`--${name}`)
+  return i >= 0 ? Number(argv[i + 1]) : def
+}
+const runs = opt('runs', 3)
+const bigMb = opt('big-mb', 200)
+const withPython = !argv.includes('--no-python')
+const threadsN = os.availableParallelism()
+const repo = path.resolve(new URL('..', import.meta.url).pathname)
+
+const dir = sharedEvtxDir()
+if (!dir) {
+  console.error('shared EVTX samples not found (set RATCHET_SHARED)')
+  process.exit(2)
+}
+const sample = path.join(dir, 'museum_RathbunVM_W11_Security.evtx')
+
+/** Replicates the sample's valid chunks until the file reaches `mb` MB; fixes the header's chunk count and CRC. */
+function buildBig(mb: number): string {
+  const out = path.join(os.tmpdir(), `ratchet-evtx-bench-${mb}m.evtx`)
+  const src = new Uint8Array(fs.readFileSync(sample))
+  const chunks: Uint8Array[] = []
+  for (let off = 4096; off + 65536 <= src.length; off += 65536) {
+    const c = src.subarray(off, off + 65536)
+    if (Buffer.from(c.subarray(0, 8)).toString('latin1') === 'ElfChnk\0') chunks.push(c)
+  }
+  const count = Math.ceil((mb * 1e6 - 4096) / 65536)
+  const want = 4096 + count * 65536
+  if (fs.existsSync(out) && fs.statSync(out).size === want) return out
+  const header = src.slice(0, 4096)
+  const dv = new DataView(header.buffer)
+  dv.setBigUint64(8, 0n, true) // first chunk number
+  dv.setBigUint64(16, BigInt(count - 1), true) // last chunk number
+  dv.setUint16(42, Math.min(count, 0xffff), true) // number of chunks
+  dv.setUint32(120, dv.getUint32(120, true) & ~1, true) // not dirty
+  dv.setUint32(124, crc32(header.subarray(0, 120)), true)
+  const fd = fs.openSync(out, 'w')
+  fs.writeSync(fd, header)
+  for (let i = 0; i < count; i++) fs.writeSync(fd, chunks[i % chunks.length]!)
+  fs.closeSync(fd)
+  return out
+}
+
+interface Result {
+  secs: number
+  rssMb: number
+  ok: boolean
+  note?: string
+}
+
+/** Runs `cmd` with stdout to /dev/null under GNU time; returns the best wall time and its peak RSS. */
+function measure(cmd: string[], n: number, timeoutSecs = 0): Result {
+  let best: Result = {secs: Infinity, rssMb: 0, ok: false}
+  for (let i = 0; i < n; i++) {
+    const full = ['-f', '%e %M', ...(timeoutSecs ? ['timeout', String(timeoutSecs)] : []), ...cmd]
+    const res = spawnSync('/usr/bin/time', full, {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26})
+    const last = res.stderr.trim().split('\n').pop() ?? ''
+    const m = /^([\d.]+) (\d+)$/.exec(last)
+    if (!m) return {secs: NaN, rssMb: NaN, ok: false, note: last}
+    // evtx dump exits 3 on damaged input; timeout exits 124.
+    const ok = res.status === 0 || res.status === 3
+    const r = {secs: Number(m[1]), rssMb: Number(m[2]) / 1024, ok, note: res.status === 124 ? `stopped by the ${timeoutSecs} s cap` : undefined}
+    if (!ok) return r
+    if (r.secs < best.secs) best = r
+  }
+  return best
+}
+
+function countRecords(file: string): number {
+  const out = execFileSync('node', [path.join(repo, 'bin/run.js'), 'evtx', 'dump', file, '--threads', '1'], {maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore']})
+  let n = 0
+  for (const b of out) if (b === 10) n++
+  return n
+}
+
+function table(title: string, file: string, n: number, includePython: boolean, pythonCap: number): void {
+  const size = fs.statSync(file).size
+  const records = countRecords(file)
+  console.log(`\n## ${title}: ${path.basename(file)} — ${(size / 1e6).toFixed(1)} MB, ${records} records, best of ${n} run(s)\n`)
+  const dump = (fmt: string, t: number): string[] => ['node', path.join(repo, 'bin/run.js'), 'evtx', 'dump', file, '--format', fmt, '--threads', String(t)]
+  const rows: [string, string[], number][] = [
+    ['ratchet jsonl, 1 thread', dump('jsonl', 1), 0],
+    ['ratchet xml, 1 thread', dump('xml', 1), 0],
+    [`ratchet jsonl, ${threadsN} threads`, dump('jsonl', threadsN), 0],
+    [`ratchet xml, ${threadsN} threads`, dump('xml', threadsN), 0],
+    ['evtxexport -f xml', ['evtxexport', '-f', 'xml', file], 0],
+  ]
+  if (includePython) rows.push(['evtx_dump.py', ['/usr/bin/python3', '/usr/bin/evtx_dump.py', file], pythonCap])
+  const results = rows.map(([name, cmd, cap]) => ({name, r: measure(cmd, name.startsWith('evtx_dump') ? 1 : n, cap)}))
+  const ref = results.find((x) => x.name === 'evtxexport -f xml')!.r.secs
+  const one = results.find((x) => x.name === 'ratchet jsonl, 1 thread')!.r.secs
+  console.log('| parser | seconds | records/s | MB/s | × evtxexport | × ratchet 1 thread | peak RSS MB |')
+  console.log('|---|---|---|---|---|---|---|')
+  for (const {name, r} of results) {
+    const capped = r.note?.startsWith('stopped')
+    const rps = capped ? '—' : Math.round(records / r.secs).toLocaleString('en-US')
+    const mbs = capped ? '—' : (size / 1e6 / r.secs).toFixed(1)
+    console.log(`| ${name} | ${r.secs.toFixed(2)}${r.note ? ` (${r.note})` : r.ok ? '' : ' (failed)'} | ${rps} | ${mbs} | ${capped ? '—' : (ref / r.secs).toFixed(1)} | ${capped ? '—' : (one / r.secs).toFixed(2)} | ${r.rssMb.toFixed(0)} |`)
+  }
+}
+
+console.log('building ratchet (npm run build)…')
+execFileSync('npm', ['run', '-s', 'build'], {cwd: repo, stdio: 'inherit'})
+console.log(`host: ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, node ${process.version}`)
+table('largest shared sample', sample, runs, withPython, 0)
+const big = buildBig(bigMb)
+// evtx_dump.py manages well under 1 MB/s: on the big file it runs under a 60 s cap (reported as such).
+table(`replicated file (≥ ${bigMb} MB)`, big, Math.max(1, Math.min(runs, 2)), withPython, 60)
