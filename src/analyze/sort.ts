@@ -12,21 +12,37 @@ import type {NormalizedEvent} from '../events/types.js'
  * spilled to a temp file as JSONL; at the end the runs are k-way merged (binary heap) into the output.
  * With fewer events than one run nothing touches the disk. The total order makes the output byte-identical.
  */
+/** What the order needs of an event, plus its serialized line (the event object itself is not kept). */
+interface Keyed {
+  datetime: string
+  evidence: NormalizedEvent['evidence']
+  event_type: string
+  id: string
+  line: string
+}
+const byOrder = (a: Keyed, b: Keyed): number => compareEvents(a as unknown as NormalizedEvent, b as unknown as NormalizedEvent)
+
 export class ExternalSorter {
-  private buf: NormalizedEvent[] = []
+  private buf: Keyed[] = []
+  private bufChars = 0
   private runs: string[] = []
   private dir: string | undefined
   count = 0
 
   constructor(
     private readonly tmpRoot: string,
-    private readonly runSize = 200_000,
+    private readonly runSize = 250_000,
+    /** Serialized characters buffered before a spill: bounds memory whatever the event size. */
+    private readonly runChars = 96 * 1024 * 1024,
   ) {}
 
   async add(ev: NormalizedEvent): Promise<void> {
-    this.buf.push(ev)
+    const line = JSON.stringify(ev)
+    const e = ev.evidence
+    this.buf.push({datetime: ev.datetime, evidence: {member: e.member, sha256: '', offset: e.offset, record: e.record, line: e.line}, event_type: ev.event_type, id: ev.id, line})
+    this.bufChars += line.length
     this.count++
-    if (this.buf.length >= this.runSize) await this.spill()
+    if (this.buf.length >= this.runSize || this.bufChars >= this.runChars) await this.spill()
   }
 
   get spilledRuns(): number {
@@ -34,21 +50,22 @@ export class ExternalSorter {
   }
 
   private async spill(): Promise<void> {
-    this.buf.sort(compareEvents)
+    this.buf.sort(byOrder)
     this.dir ??= await mkdtemp(join(this.tmpRoot, 'ratchet-sort-'))
     const path = join(this.dir, `run-${String(this.runs.length).padStart(5, '0')}.jsonl`)
     const ws = createWriteStream(path)
-    await writeLines(ws, this.buf.map((e) => JSON.stringify(e)))
+    await writeLines(ws, this.buf.map((e) => e.line))
     this.runs.push(path)
     this.buf = []
+    this.bufChars = 0
   }
 
   /** Writes all events, sorted, as JSONL to `out` (which is ended). */
   async writeTo(out: Writable): Promise<void> {
     try {
       if (!this.runs.length) {
-        this.buf.sort(compareEvents)
-        await writeLines(out, this.buf.map((e) => JSON.stringify(e)))
+        this.buf.sort(byOrder)
+        await writeLines(out, this.buf.map((e) => e.line))
         this.buf = []
         return
       }
