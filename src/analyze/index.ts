@@ -185,7 +185,7 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
     return a
   }
   const notParsed = [...prep.notParsed]
-  const byMember = new Map(prep.files.map((f) => [f.member, f]))
+  const byLowerMember = new Map(prep.files.map((f) => [f.member.toLowerCase(), f]))
   const usedAsSibling = new Map<string, string>()
   const usedPlugins = new Set<string>()
   if (prep.kind === 'directory' && !prep.files.length) acc('image').diagnostics.push(diag('ANALYZE_NOTHING_TO_PARSE', 'warning', 'no file in the image matched a parser'))
@@ -197,7 +197,7 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
     if (!plugin) continue
     const siblings: FileJob[] = []
     for (const s of plugin.siblings?.(job.member) ?? []) {
-      const sj = [...byMember.values()].find((f) => f.member.toLowerCase() === s.toLowerCase())
+      const sj = byLowerMember.get(s.toLowerCase())
       if (sj) {
         siblings.push(sj)
         usedAsSibling.set(sj.member, plugin.name)
@@ -205,8 +205,9 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
     }
     plan.push({job, plugin, siblings})
   }
+  const planned = new Set(plan.map((p) => p.job))
   for (const job of prep.files) {
-    if (!plan.some((p) => p.job === job) && !usedAsSibling.has(job.member)) {
+    if (!planned.has(job) && !usedAsSibling.has(job.member)) {
       notParsed.push({member: job.member, artefact: job.artefact ?? 'unknown', reason: 'no parser for this file'})
     }
   }

@@ -31,9 +31,9 @@ export class ExternalSorter {
 
   constructor(
     private readonly tmpRoot: string,
-    private readonly runSize = 250_000,
+    private readonly runSize = 100_000,
     /** Serialized characters buffered before a spill: bounds memory whatever the event size. */
-    private readonly runChars = 96 * 1024 * 1024,
+    private readonly runChars = 32 * 1024 * 1024,
   ) {}
 
   async add(ev: NormalizedEvent): Promise<void> {

@@ -45,6 +45,21 @@ describe('AnyDesk trace', () => {
     expect(byType(events, 'remote_access.session_end')).toHaveLength(1)
   })
 
+  it('reports binary content where text was expected, and a truncated last line', async () => {
+    const {mkdtempSync, writeFileSync} = await import('node:fs')
+    const {join} = await import('node:path')
+    const {tmpdir} = await import('node:os')
+    const dir = mkdtempSync(join(tmpdir(), 'ratchet-adbin-'))
+    writeFileSync(join(dir, 'bin.trace'), Buffer.from([0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00, 0x04, 0x00, 0xff, 0xff, 0x00, 0x00]))
+    const bin = await runPlugin(anydeskTrace, join(dir, 'bin.trace'), 'AnyDesk/bin.trace')
+    expect(bin.events).toEqual([])
+    expect(bin.diagnostics.map((d) => [d.code, d.severity])).toEqual([['ANYDESK_TRACE_BINARY', 'error']])
+    writeFileSync(join(dir, 'cut.trace'), '   info 2023-07-12 09:10:00.000       back   7012   7100       app.backend_session - Session stopped.\n   info 2023-07-12 09:1')
+    const cut = await runPlugin(anydeskTrace, join(dir, 'cut.trace'), 'AnyDesk/cut.trace')
+    expect(cut.events).toHaveLength(1)
+    expect(cut.diagnostics.filter((d) => d.code === 'ANYDESK_TRACE_UNPARSED_LINE').map((d) => d.line)).toEqual([2])
+  })
+
   it('splits addresses and rejects non-trace lines', () => {
     expect(splitAddress('[::1]:7070')).toEqual({ip: '::1', port: 7070})
     expect(splitAddress('1.2.3.4')).toEqual({ip: '1.2.3.4'})
