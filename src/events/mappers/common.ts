@@ -50,9 +50,8 @@ export function buildEvent(
     if (v !== undefined && v !== null && v !== '') (ev as unknown as Record<string, unknown>)[k] = v
   }
   ev.evidence = evidence
-  const attrs: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(f.attributes ?? {})) if (v !== undefined) attrs[k] = v
-  ev.attributes = attrs
+  // Undefined attribute values are left in place: JSON serialization drops them (no per-event copy).
+  ev.attributes = f.attributes ?? {}
   if (ctx.unverified) ev.unverified = true
   return ev
 }

@@ -42,6 +42,16 @@ export function dataObject(rec: EvtxRecord): Data {
   const d = rec.data
   if (!d) return {}
   if (Array.isArray(d)) return {Data: d}
+  // Most records are flat EventData: use the object as is (no copy); only UserData needs lifting.
+  let nested = false
+  for (const k in d) {
+    const v = d[k]
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      nested = true
+      break
+    }
+  }
+  if (!nested) return d
   const out: Data = {}
   for (const [k, v] of Object.entries(d)) {
     if (v && typeof v === 'object' && !Array.isArray(v) && k !== '_element') {
@@ -66,14 +76,17 @@ const n = (v: EvtxDataValue | undefined): number | undefined => {
 }
 
 function firstValues(data: Data, max = 3): string {
-  const vals: string[] = []
-  for (const [k, v] of Object.entries(data)) {
+  let out = ''
+  let n = 0
+  for (const k in data) {
     if (k === '_element') continue
+    const v = data[k]
     const t = typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : s(v)
-    if (t) vals.push(t.replace(/\s+/g, ' ').slice(0, 120))
-    if (vals.length >= max) break
+    if (!t) continue
+    out += (n ? ' | ' : '') + t.slice(0, 120).replace(/\s+/g, ' ')
+    if (++n >= max) break
   }
-  return vals.join(' | ')
+  return out
 }
 
 /** MemberName is an LDAP DN (`CN=x,…`) or `-`: take the CN. */
@@ -95,7 +108,10 @@ export interface ScriptFragment {
 export function baseAttributes(rec: EvtxRecord, data: Data): Record<string, unknown> {
   const attrs: Record<string, unknown> = {}
   // Copied verbatim except ScreenConnect launch keys (`k=` in an ImagePath or command line): hashed, never printed.
-  for (const [k, v] of Object.entries(data)) attrs[k] = typeof v === 'string' && v.includes('k=') && /[?&]h=/.test(v) ? redactLaunchKey(v) : v
+  for (const k in data) {
+    const v = data[k]
+    attrs[k] = typeof v === 'string' && v.length > 6 && v.includes('k=') && /[?&]h=/.test(v) ? redactLaunchKey(v) : v
+  }
   attrs.event_id = rec.eventId
   attrs.channel = rec.channel
   attrs.provider = rec.provider
@@ -117,7 +133,7 @@ export function mapEvtxRecord(ctx: MapContext, rec: EvtxRecord): NormalizedEvent
   const sec = prov === 'Microsoft-Windows-Security-Auditing' || ch === 'security'
   const locator = {offset: rec.offset, record: rec.recordId ?? rec.headerRecordNumber}
   const mk = (f: Omit<EventFields, 'datetime' | 'timestamp_desc'>, disc = ''): NormalizedEvent =>
-    buildEvent(ctx, 'EVTX', locator, {datetime, timestamp_desc: 'Event Logged', host, ...f, attributes: {...attrs, ...(f.attributes ?? {})}}, disc)
+    buildEvent(ctx, 'EVTX', locator, {datetime, timestamp_desc: 'Event Logged', host, ...f, attributes: f.attributes ? {...attrs, ...f.attributes} : attrs}, disc)
 
   // ScreenConnect client messages in the Application log: by provider prefix + text, not id.
   if (isScreenConnectProvider(prov)) {
