@@ -5,7 +5,7 @@ import {pipeline} from 'node:stream/promises'
 import {Transform, Writable} from 'node:stream'
 import {createWriteStream} from 'node:fs'
 import {RatchetError, errorMessage} from '../core/errors.js'
-import {MultiHasher} from '../core/hashing.js'
+import {createHash} from 'node:crypto'
 import {formatUnix100ns} from '../core/time.js'
 import type {Manifest} from '../evidence/manifest-types.js'
 
@@ -45,32 +45,39 @@ export async function readManifestFile(path: string): Promise<Manifest> {
   return man as Manifest
 }
 
-/** Hashes a file by streaming it once. */
+/** SHA-256 of a file, streamed once. */
 export async function hashFile(path: string): Promise<{sha256: string; size: number}> {
-  const h = new MultiHasher()
+  const h = createHash('sha256')
+  let size = 0
   await pipeline(
-    createReadStream(path),
+    createReadStream(path, {highWaterMark: 1 << 20}),
     new Writable({
       write(chunk: Buffer, _e, cb) {
         h.update(chunk)
+        size += chunk.length
         cb()
       },
     }),
   )
-  return {sha256: h.digest().sha256, size: h.bytes}
+  return {sha256: h.digest('hex'), size}
 }
 
-/** Copies a file to a private location, hashing the bytes as they are read (one read of the evidence). */
+/**
+ * Copies a file to a private location, hashing the bytes as they are read (one read of the evidence).
+ * SHA-256 only: events reference files by SHA-256, and the other two digests would cost more than the copy.
+ */
 export async function copyHashed(src: string, dest: string): Promise<{sha256: string; size: number}> {
-  const h = new MultiHasher()
+  const h = createHash('sha256')
+  let size = 0
   const hashing = new Transform({
     transform(chunk: Buffer, _e, cb) {
       h.update(chunk)
+      size += chunk.length
       cb(null, chunk)
     },
   })
-  await pipeline(createReadStream(src), hashing, createWriteStream(dest, {flags: 'wx', mode: 0o600}))
-  return {sha256: h.digest().sha256, size: h.bytes}
+  await pipeline(createReadStream(src, {highWaterMark: 1 << 20}), hashing, createWriteStream(dest, {flags: 'wx', mode: 0o600}))
+  return {sha256: h.digest('hex'), size}
 }
 
 

@@ -54,7 +54,9 @@ export class ExternalSorter {
     this.dir ??= await mkdtemp(join(this.tmpRoot, 'ratchet-sort-'))
     const path = join(this.dir, `run-${String(this.runs.length).padStart(5, '0')}.jsonl`)
     const ws = createWriteStream(path)
-    await writeLines(ws, this.buf.map((e) => e.line))
+    // Each run line carries its sort key before a tab (JSON never holds a raw tab), so the merge compares
+    // without re-parsing whole events.
+    await writeLines(ws, this.buf.map((e) => `${JSON.stringify([e.datetime, e.evidence.member, e.evidence.offset ?? null, e.evidence.record ?? null, e.evidence.line ?? null, e.event_type, e.id])}\t${e.line}`))
     this.runs.push(path)
     this.buf = []
     this.bufChars = 0
@@ -92,14 +94,22 @@ async function writeLines(ws: Writable, lines: Iterable<string>): Promise<void> 
 }
 
 interface Head {
-  ev: NormalizedEvent
+  ev: Keyed
   line: string
   it: AsyncIterator<string>
 }
 
+type RunKey = [string, string, number | null, string | number | null, number | null, string, string]
+
+function keyedFromRunLine(raw: string): Keyed {
+  const tab = raw.indexOf('\t')
+  const k = JSON.parse(raw.slice(0, tab)) as RunKey
+  return {datetime: k[0], evidence: {member: k[1], sha256: '', offset: k[2] ?? undefined, record: k[3] ?? undefined, line: k[4] ?? undefined}, event_type: k[5], id: k[6], line: raw.slice(tab + 1)}
+}
+
 async function mergeRuns(paths: string[], out: Writable): Promise<void> {
   const heap: Head[] = []
-  const less = (a: Head, b: Head): boolean => compareEvents(a.ev, b.ev) < 0
+  const less = (a: Head, b: Head): boolean => byOrder(a.ev, b.ev) < 0
   const push = (h: Head): void => {
     heap.push(h)
     let i = heap.length - 1
@@ -132,7 +142,8 @@ async function mergeRuns(paths: string[], out: Writable): Promise<void> {
   const next = async (it: AsyncIterator<string>): Promise<Head | undefined> => {
     const r = await it.next()
     if (r.done) return undefined
-    return {ev: JSON.parse(r.value) as NormalizedEvent, line: r.value, it}
+    const ev = keyedFromRunLine(r.value)
+    return {ev, line: ev.line, it}
   }
   for (const p of paths) {
     const it = createInterface({input: createReadStream(p), crlfDelay: Infinity})[Symbol.asyncIterator]()
