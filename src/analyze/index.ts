@@ -21,6 +21,8 @@ import {passwordFromFile} from '../collect/password.js'
 export interface AnalyzeOptions {
   out: string
   passwordFile?: string
+  /** The password itself (triage holds it in memory after --password-prompt); wins over passwordFile. */
+  password?: string
   allowUnverified?: boolean
   plugins?: ArtefactParserPlugin[]
   /** Where private temp folders go (default: the OS temp dir). */
@@ -120,7 +122,7 @@ async function prepare(input: string, opts: AnalyzeOptions, plugins: ArtefactPar
   const lower = input.toLowerCase()
   if (lower.endsWith('.partial')) throw new RatchetError('E_ARCHIVE_INCOMPLETE', 'archive is an incomplete .partial file left by an interrupted collection', {input})
   if (!lower.endsWith('.zip') && !lower.endsWith('.7z')) throw new RatchetError('E_INPUT_FORMAT', 'input must be a directory, a .zip or a .7z evidence archive', {input})
-  const password = opts.passwordFile ? await passwordFromFile(opts.passwordFile) : undefined
+  const password = opts.password ?? (opts.passwordFile ? await passwordFromFile(opts.passwordFile) : undefined)
   // 1. Verify (every member re-hashed against manifest.json, SHA256SUMS and the .sha256 sidecar).
   const report = await verifyArchive(input, {password})
   if (report.status === 'incomplete') throw new RatchetError('E_ARCHIVE_INCOMPLETE', report.problems.join('; '), {input})

@@ -73,6 +73,9 @@ export function expectedId(dir: string, file: string): string {
  * Loads every artefact definition and profile under `dir`. Problems are collected (file + field), never
  * thrown, so `artefacts validate` can list all of them at once; use `requireValid` to turn them into an error.
  */
+/** Folders under artefacts/ that hold other data than artefact definitions. */
+const DATA_FOLDERS = ['packs/', 'rules/']
+
 export async function loadDefinitions(dir: string = defaultArtefactsDir()): Promise<LoadedDefinitions> {
   let files: string[]
   try {
@@ -86,6 +89,8 @@ export async function loadDefinitions(dir: string = defaultArtefactsDir()): Prom
   const seen = new Map<string, string>()
   for (const file of files) {
     const rel = relative(dir, file).split(sep).join('/')
+    // IOC packs and hunt rules live beside the definitions but have their own schemas (src/detect/data.ts)
+    if (DATA_FOLDERS.some((d) => rel.startsWith(d))) continue
     const {value, problems: yp} = parseYaml(rel, await readFile(file, 'utf8'))
     if (yp.length) {
       problems.push(...yp)

@@ -1,0 +1,101 @@
+import {Flags} from '@oclif/core'
+import cliProgress from 'cli-progress'
+import {BaseCommand} from '../cli/base.js'
+import {collectFlags, resolveCollection} from '../cli/collect-flags.js'
+import {triageSummaryLines} from '../cli/triage-summary.js'
+import {volatileStageFor} from '../collect/volatile/stage.js'
+import {RatchetError} from '../core/errors.js'
+import {parseDuration} from '../core/time.js'
+import {STAGES, triage, type TriageResult} from '../triage/triage.js'
+
+export default class Triage extends BaseCommand {
+  static override summary = 'Collect, verify, analyze, hunt, timeline and report in one run'
+  static override description = `Runs collect → verify → analyze → hunt → timeline → report into one case folder:
+<out>/evidence/<archive> (+ .sha256), verify.json, events.jsonl, analysis.json, findings.json, sessions.json,
+timeline.csv (Timesketch-ready) and report.html. Each stage's own command works on the same folder afterwards.
+An interrupted triage resumes from the last completed stage when rerun with the same options.
+
+Exit codes: 0 clean; 3 finished but some input could not be read (see the manifest and analysis.json);
+5 the new archive did not verify; 4 unusable input; 130 interrupted.`
+
+  static override examples = [
+    '<%= config.bin %> triage --source /mnt/c --out case-42 --iocs alert-iocs.txt',
+    '<%= config.bin %> triage --live --out case-42 --case IR-42 --examiner "J. Doe"',
+  ]
+
+  static override flags = {
+    ...collectFlags,
+    out: Flags.string({description: 'case folder (created if missing)', required: true}),
+    iocs: Flags.string({description: 'IOC file: plain text, CSV or STIX 2.1 (repeatable)', multiple: true}),
+    pack: Flags.string({description: 'built-in IOC pack to load (repeatable; default: all)', multiple: true}),
+    window: Flags.string({description: 'correlation window after a remote session', default: '30m'}),
+    pdf: Flags.boolean({description: 'also print the report to PDF with headless Chromium'}),
+    title: Flags.string({description: 'report title'}),
+    classification: Flags.string({description: 'classification banner on every report page'}),
+  }
+
+  async run(): Promise<TriageResult> {
+    const {flags} = await this.parse(Triage)
+    const windowMs = parseDuration(flags.window)
+    if (windowMs === undefined) throw new RatchetError('E_USAGE', `--window: not a duration: ${flags.window} (use e.g. 30m, 2h)`)
+    const c = await resolveCollection(flags)
+    const tty = process.stderr.isTTY && !this.jsonEnabled()
+    const bar = tty
+      ? new cliProgress.SingleBar({stream: process.stderr, format: '  collect [{bar}] {value}/{total} files | {mb} MiB', hideCursor: true, clearOnComplete: true}, cliProgress.Presets.shades_classic)
+      : undefined
+    let barStarted = false
+    const started = Date.now()
+    const ac = new AbortController()
+    const onSignal = (): void => ac.abort()
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+    const result = await triage({
+      caseDir: flags.out,
+      mode: c.mode,
+      root: c.root,
+      os: c.os,
+      driveLetter: c.driveLetter,
+      artefacts: c.artefacts,
+      profile: c.profile,
+      format: c.format,
+      password: c.password,
+      caseId: flags.case ?? null,
+      examiner: flags.examiner ?? null,
+      signKeyPem: c.signKeyPem,
+      noVolatile: flags['no-volatile'],
+      volatile: volatileStageFor(c.artefacts, c.os),
+      level: flags.level,
+      iocFiles: flags.iocs ?? [],
+      packs: flags.pack,
+      windowMs,
+      pdf: flags.pdf,
+      title: flags.title,
+      classification: flags.classification,
+      commandLine: process.argv.slice(1),
+      signal: ac.signal,
+      onStage: (stage, i, state, detail) => {
+        if (this.jsonEnabled()) return
+        if (state === 'done' && stage === 'collect') bar?.stop()
+        const secs = ((Date.now() - started) / 1000).toFixed(1)
+        if (state !== 'done') this.logToStderr(`[${i + 1}/${STAGES.length}] ${stage}${state === 'skipped' ? ` — ${detail}` : ' …'}  (${secs}s)`)
+      },
+      onCollectProgress: bar
+        ? (p) => {
+            const payload = {mb: (p.bytesDone / 1048576).toFixed(1)}
+            if (!barStarted) {
+              bar.start(p.filesTotal, p.filesDone, payload)
+              barStarted = true
+            } else bar.update(p.filesDone, payload)
+          }
+        : undefined,
+    }).finally(() => {
+      bar?.stop()
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    })
+    for (const line of triageSummaryLines(result)) this.say(line)
+    if (result.exit_code !== 0) this.warnLine(`finished with exit code ${result.exit_code}: some input could not be read; see analysis.json and the manifest`)
+    this.setExitCode(result.exit_code)
+    return result
+  }
+}

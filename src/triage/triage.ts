@@ -1,0 +1,312 @@
+import {createHash} from 'node:crypto'
+import {existsSync} from 'node:fs'
+import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
+import {join, resolve} from 'node:path'
+import {analyze, type AnalyzeResult} from '../analyze/index.js'
+import type {Artefact} from '../artefacts/schema.js'
+import {collect, type CollectProgress, type CollectResult, type VolatileStage} from '../collect/collect.js'
+import {CaseFiles, casePath} from '../core/case-layout.js'
+import {RatchetError, errorMessage} from '../core/errors.js'
+import {ExitCode, type ExitCodeValue} from '../core/exit-codes.js'
+import {runHunt, type HuntResult} from '../detect/hunt.js'
+import type {Finding, FindingsFile} from '../detect/types.js'
+import {verifyArchive} from '../evidence/verify.js'
+import {toVerifyResult} from '../evidence/verify-result.js'
+import {generateReport, type ReportResult} from '../report/generate.js'
+import {writeTimeline, type TimelineResult} from '../timeline/write.js'
+
+/**
+ * `ratchet triage`: collect → verify → analyze → hunt → timeline → report into one case folder, each stage
+ * through the same library function its own command calls, so every stage can also be rerun alone on the
+ * folder. After each stage triage-state.json records what completed; a rerun with the same options resumes
+ * after the last completed stage whose outputs are still present (an interrupted collection leaves only a
+ * `.partial`, so it is collected again into a new archive and the `.partial` is left as a record).
+ */
+export const STAGES = ['collect', 'verify', 'analyze', 'hunt', 'timeline', 'report'] as const
+export type StageName = (typeof STAGES)[number]
+
+export interface TriageOptions {
+  caseDir: string
+  mode: 'live' | 'image'
+  root: string
+  os: 'windows' | 'linux'
+  driveLetter?: string
+  artefacts: Artefact[]
+  profile: string | null
+  format: 'zip' | '7z'
+  /** Archive password (7z); held in memory only, never written. */
+  password?: string
+  caseId?: string | null
+  examiner?: string | null
+  signKeyPem?: Buffer
+  noVolatile?: boolean
+  volatile?: VolatileStage
+  level?: number
+  iocFiles: string[]
+  packs?: string[]
+  windowMs: number
+  pdf?: boolean
+  title?: string
+  classification?: string
+  commandLine: string[]
+  onStage?: (stage: StageName, index: number, state: 'start' | 'done' | 'skipped', detail?: string) => void
+  onCollectProgress?: (p: CollectProgress) => void
+  signal?: AbortSignal
+}
+
+interface StageRecord {
+  stage: StageName
+  finished_utc: string
+  exit_code: number
+  outputs: string[]
+}
+
+interface TriageState {
+  format: 'ratchet-triage-state/1'
+  options_fingerprint: string
+  archive: string | null
+  archive_sha256: string | null
+  completed: StageRecord[]
+}
+
+export interface TriageResult {
+  case_dir: string
+  archive: string
+  archive_sha256: string
+  sidecar: string
+  verification: string
+  events_file: string
+  findings_file: string
+  sessions_file: string
+  timeline: string
+  report: string
+  report_pdf: string | null
+  /** Findings, most severe first, one line each (for the terminal summary). */
+  top_findings: {id: string; severity: Finding['severity']; title: string; correlated: boolean}[]
+  counts: {events: number; findings: number; correlated_findings: number; sessions: number; suspicious_sessions: number; ioc_hits: number}
+  stages: {stage: StageName; status: 'ran' | 'resumed'; exit_code: number}[]
+  unverified: boolean
+  exit_code: ExitCodeValue
+  files_written: string[]
+}
+
+const SEVERITY_RANK: Record<Finding['severity'], number> = {critical: 0, high: 1, medium: 2, low: 3, info: 4}
+
+/** Options that change what a stage produces: a rerun with other values starts over instead of resuming. */
+function fingerprint(o: TriageOptions): string {
+  const key = {
+    mode: o.mode,
+    root: resolve(o.root),
+    os: o.os,
+    artefacts: o.artefacts.map((a) => a.id).sort(),
+    profile: o.profile,
+    format: o.format,
+    iocs: o.iocFiles.map((f) => resolve(f)).sort(),
+    packs: o.packs ?? null,
+    window: o.windowMs,
+  }
+  return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16)
+}
+
+async function readState(path: string): Promise<TriageState | undefined> {
+  try {
+    const s = JSON.parse(await readFile(path, 'utf8')) as TriageState
+    return s.format === 'ratchet-triage-state/1' ? s : undefined
+  } catch {
+    return undefined
+  }
+}
+
+async function writeState(path: string, state: TriageState): Promise<void> {
+  await writeFile(`${path}.partial`, JSON.stringify(state, null, 2) + '\n')
+  await rename(`${path}.partial`, path)
+}
+
+function worst(a: ExitCodeValue, b: number): ExitCodeValue {
+  // PARTIAL (3) is the only "finished with problems" code a completed triage can end with; anything else stops it.
+  if (b === ExitCode.OK) return a
+  return (a === ExitCode.OK ? b : Math.max(a, b)) as ExitCodeValue
+}
+
+export async function triage(opts: TriageOptions): Promise<TriageResult> {
+  const caseDir = resolve(opts.caseDir)
+  const evidenceDir = join(caseDir, CaseFiles.evidenceDir)
+  await mkdir(evidenceDir, {recursive: true})
+  const statePath = casePath(caseDir, 'triageState')
+  const fp = fingerprint(opts)
+  const previous = await readState(statePath)
+  const state: TriageState =
+    previous && previous.options_fingerprint === fp
+      ? previous
+      : {format: 'ratchet-triage-state/1', options_fingerprint: fp, archive: null, archive_sha256: null, completed: []}
+  const password = opts.password
+
+  const stages: TriageResult['stages'] = []
+  let exit: ExitCodeValue = ExitCode.OK
+  // A stage may be skipped only if it and every stage before it completed and their outputs still exist.
+  let resumable = true
+  const done = (stage: StageName): StageRecord | undefined => {
+    if (!resumable) return undefined
+    const rec = state.completed.find((r) => r.stage === stage)
+    if (rec && rec.outputs.every((f) => existsSync(f))) return rec
+    resumable = false
+    return undefined
+  }
+  const complete = async (stage: StageName, exitCode: number, outputs: string[]): Promise<void> => {
+    state.completed = state.completed.filter((r) => STAGES.indexOf(r.stage) < STAGES.indexOf(stage))
+    state.completed.push({stage, finished_utc: new Date().toISOString(), exit_code: exitCode, outputs})
+    stages.push({stage, status: 'ran', exit_code: exitCode})
+    exit = worst(exit, exitCode)
+    await writeState(statePath, state)
+    opts.onStage?.(stage, STAGES.indexOf(stage), 'done')
+  }
+  const resumed = (rec: StageRecord): void => {
+    stages.push({stage: rec.stage, status: 'resumed', exit_code: rec.exit_code})
+    exit = worst(exit, rec.exit_code)
+    opts.onStage?.(rec.stage, STAGES.indexOf(rec.stage), 'skipped', 'already completed')
+  }
+  const checkAbort = (): void => {
+    if (opts.signal?.aborted) throw new RatchetError('E_USAGE', 'triage interrupted; rerun the same command to resume', {}, ExitCode.INTERRUPTED)
+  }
+
+  // 1. collect
+  let rec = done('collect')
+  if (rec && state.archive) resumed(rec)
+  else {
+    resumable = false
+    opts.onStage?.('collect', 0, 'start')
+    const c: CollectResult = await collect({
+      mode: opts.mode,
+      root: opts.root,
+      os: opts.os,
+      driveLetter: opts.driveLetter,
+      outDir: evidenceDir,
+      format: opts.format,
+      password,
+      caseId: opts.caseId ?? null,
+      examiner: opts.examiner ?? null,
+      commandLine: opts.commandLine,
+      artefacts: opts.artefacts,
+      profile: opts.profile,
+      signKeyPem: opts.signKeyPem,
+      noVolatile: opts.noVolatile,
+      volatile: opts.volatile,
+      level: opts.level,
+      onProgress: opts.onCollectProgress,
+      signal: opts.signal,
+    })
+    state.archive = c.archive
+    state.archive_sha256 = c.archive_sha256
+    await complete('collect', c.exit_code, [c.archive, c.sidecar])
+  }
+  const archive = state.archive!
+  checkAbort()
+
+  // 2. verify — straight after collection, so a bad write is caught before anyone relies on the archive
+  rec = done('verify')
+  if (rec) resumed(rec)
+  else {
+    opts.onStage?.('verify', 1, 'start')
+    const report = await verifyArchive(archive, {password})
+    const verifyPath = casePath(caseDir, 'verify')
+    const result = toVerifyResult(report, [verifyPath])
+    await writeFile(verifyPath, JSON.stringify(result, null, 2) + '\n')
+    if (report.status !== 'verified') {
+      throw new RatchetError('E_VERIFY_FAILED', `the new archive did not verify (${report.status}): ${report.problems.slice(0, 3).join('; ')}`, {archive, verify: verifyPath}, result.exit_code as ExitCodeValue)
+    }
+    await complete('verify', ExitCode.OK, [verifyPath])
+  }
+  checkAbort()
+
+  // 3. analyze
+  rec = done('analyze')
+  if (rec) resumed(rec)
+  else {
+    opts.onStage?.('analyze', 2, 'start')
+    const analyzed: AnalyzeResult = await analyze(archive, {out: caseDir, password})
+    await complete('analyze', analyzed.exitCode, [analyzed.files.events, analyzed.files.analysis])
+  }
+  checkAbort()
+
+  // 4. hunt
+  rec = done('hunt')
+  if (rec) resumed(rec)
+  else {
+    opts.onStage?.('hunt', 3, 'start')
+    const hunted: HuntResult = await runHunt({caseDir, iocFiles: opts.iocFiles, packs: opts.packs, windowMs: opts.windowMs})
+    await complete('hunt', hunted.diagnostics > 0 ? ExitCode.PARTIAL : ExitCode.OK, [hunted.findings, hunted.sessions])
+  }
+  checkAbort()
+
+  // 5. timeline (Timesketch-ready CSV: opens in Excel too)
+  rec = done('timeline')
+  let timelineFile: string
+  if (rec) {
+    resumed(rec)
+    timelineFile = rec.outputs[0]!
+  } else {
+    opts.onStage?.('timeline', 4, 'start')
+    const t: TimelineResult = await writeTimeline({caseDir, format: 'timesketch-csv', out: casePath(caseDir, 'timelineCsv')})
+    timelineFile = t.file
+    await complete('timeline', t.bad_lines > 0 ? ExitCode.PARTIAL : ExitCode.OK, [t.file])
+  }
+  checkAbort()
+
+  // 6. report (always rerun when anything before it ran: it must describe the current case)
+  rec = done('report')
+  let reportFile: string
+  let reportPdf: string | null = null
+  if (rec && (!opts.pdf || rec.outputs.length > 1)) {
+    resumed(rec)
+    reportFile = rec.outputs[0]!
+    reportPdf = rec.outputs[1] ?? null
+  } else {
+    opts.onStage?.('report', 5, 'start')
+    const r: ReportResult = await generateReport({caseDir, commandLine: opts.commandLine, pdf: opts.pdf, title: opts.title, classification: opts.classification})
+    reportFile = r.file
+    reportPdf = r.pdf
+    await complete('report', ExitCode.OK, r.pdf ? [r.file, r.pdf] : [r.file])
+  }
+
+  const findingsFile = casePath(caseDir, 'findings')
+  let findings: FindingsFile | undefined
+  try {
+    findings = JSON.parse(await readFile(findingsFile, 'utf8')) as FindingsFile
+  } catch (e) {
+    throw new RatchetError('E_CASE_MISSING', `cannot read ${findingsFile}: ${errorMessage(e)}`)
+  }
+  const sessions = JSON.parse(await readFile(casePath(caseDir, 'sessions'), 'utf8')) as {sessions: {suspicious: boolean}[]}
+  const analysis = JSON.parse(await readFile(casePath(caseDir, 'analysis'), 'utf8')) as {totals: {events: number}; unverified: boolean; verification: {status: string}}
+  const top = [...findings.findings]
+    .sort((a, b) => Number(b.correlated) - Number(a.correlated) || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.first_seen.localeCompare(b.first_seen) || a.id.localeCompare(b.id))
+    .map((f) => ({id: f.id, severity: f.severity, title: f.title, correlated: f.correlated}))
+
+  const files = [archive, `${archive}.sha256`, casePath(caseDir, 'verify'), casePath(caseDir, 'events'), casePath(caseDir, 'analysis'), findingsFile, casePath(caseDir, 'sessions'), timelineFile, reportFile, statePath]
+  if (reportPdf) files.push(reportPdf)
+  return {
+    case_dir: caseDir,
+    archive,
+    archive_sha256: state.archive_sha256 ?? '',
+    sidecar: `${archive}.sha256`,
+    verification: analysis.verification.status,
+    events_file: casePath(caseDir, 'events'),
+    findings_file: findingsFile,
+    sessions_file: casePath(caseDir, 'sessions'),
+    timeline: timelineFile,
+    report: reportFile,
+    report_pdf: reportPdf,
+    top_findings: top,
+    counts: {
+      events: analysis.totals.events,
+      findings: findings.findings.length,
+      correlated_findings: findings.findings.filter((f) => f.correlated).length,
+      sessions: sessions.sessions.length,
+      suspicious_sessions: sessions.sessions.filter((s) => s.suspicious).length,
+      ioc_hits: findings.ioc_hits.length,
+    },
+    stages,
+    unverified: analysis.unverified,
+    exit_code: exit,
+    files_written: files,
+  }
+}
