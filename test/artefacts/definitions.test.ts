@@ -1,8 +1,10 @@
 import {mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 import {defaultArtefactsDir, loadDefinitions, selectArtefacts, selectByGlobs} from '../../src/artefacts/load.js'
-import {tempDir} from '../collect/helpers.js'
+import {cleanupTempDirs, tempDir} from '../collect/helpers.js'
+
+afterAll(cleanupTempDirs)
 
 /** Parser names the analyze stage implements (the contract between definitions and parsers). */
 const KNOWN_PARSERS = new Set([

@@ -2,12 +2,14 @@ import {execFileSync} from 'node:child_process'
 import {constants} from 'node:fs'
 import {appendFile, mkdir, open, readdir} from 'node:fs/promises'
 import {join} from 'node:path'
-import {beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {type CollectResult, collect} from '../../src/collect/collect.js'
 import type {Manifest, ManifestItem} from '../../src/evidence/manifest-types.js'
 import {readManifest} from '../../src/evidence/extract.js'
 import {verifyArchive} from '../../src/evidence/verify.js'
-import {THUMB, artefactsFor, lockedOpenError, makeWindowsTree, readNoAtime, sha256, snapshotTree, tempDir} from './helpers.js'
+import {THUMB, artefactsFor, lockedOpenError, makeWindowsTree, readNoAtime, sha256, snapshotTree, cleanupTempDirs, tempDir} from './helpers.js'
+
+afterAll(cleanupTempDirs)
 
 const byPath = (m: Manifest, suffix: string): ManifestItem | undefined => m.items.find((i) => i.original_path.endsWith(suffix))
 

@@ -1,11 +1,13 @@
 import {Readable} from 'node:stream'
 import {join} from 'node:path'
-import {describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 import {sha256Hex} from '../../src/core/hashing.js'
 import {verifyArchive} from '../../src/evidence/verify.js'
 import {PartialMemberError, ZipWriter} from '../../src/evidence/writer.js'
-import {tempDir} from '../collect/helpers.js'
+import {cleanupTempDirs, tempDir} from '../collect/helpers.js'
 import {readAllMembers, writeZip} from './helpers.js'
+
+afterAll(cleanupTempDirs)
 
 describe('ZipWriter', () => {
   it('keeps and hashes the bytes read before a source read error, and the archive stays valid', async () => {
