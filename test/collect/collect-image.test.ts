@@ -119,6 +119,13 @@ describe('collect from a Windows-like mounted image', () => {
     expect(manifest.case_id).toBe('IR-test')
     expect(manifest.examiner).toBe('vitest')
     expect(manifest.source).toEqual({mode: 'image', root, os: 'windows'})
+    const searched = manifest.searched!
+    expect(searched.find((x) => x.pattern === '%SystemRoot%\\System32\\winevt\\Logs\\*.evtx')).toEqual({
+      artefact: 'windows.eventlogs.all',
+      pattern: '%SystemRoot%\\System32\\winevt\\Logs\\*.evtx',
+      matches: 3,
+    })
+    expect(searched.filter((x) => x.artefact === 'windows.remote-access.screenconnect-server').every((x) => x.matches === 0)).toBe(true)
   })
 
   it('leaves the source tree byte- and timestamp-identical', () => {
