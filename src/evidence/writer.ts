@@ -165,7 +165,12 @@ export class SevenZipWriter implements ArchiveWriter {
   ) {}
 
   async init(): Promise<void> {
-    await mkdir(this.staging, {recursive: false, mode: 0o700})
+    try {
+      await mkdir(this.staging, {recursive: false, mode: 0o700})
+    } catch (e) {
+      // A staging folder left by a killed run holds plaintext evidence: never reuse or silently delete it.
+      throw new RatchetError('E_OUTPUT_EXISTS', `staging folder ${this.staging} exists (left by an interrupted run?): ${osErrorCode(e) ?? errorMessage(e)}`)
+    }
   }
 
   async addStream(name: string, data: Readable, _mtime?: Date): Promise<MemberWritten> {
