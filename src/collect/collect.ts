@@ -186,7 +186,8 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
 
     const reader = new TreeReader(root, opts.os)
     const profiles = await reader.profiles()
-    const plan = await planFiles(reader, opts.os, opts.artefacts, profiles, stageErrors, log)
+    const searched: NonNullable<Manifest['searched']> = []
+    const plan = await planFiles(reader, opts.os, opts.artefacts, profiles, stageErrors, log, searched)
     for (const n of reader.notices) {
       const where = n.segments.join('/')
       if (n.event === 'dir-unreadable') {
@@ -242,6 +243,7 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
       items: sink.items,
       summary,
       collection_log: {archive_path: Members.log, sha256: logWritten.hashes.sha256, lines: sink.logLines.length},
+      searched,
     }
     if (stageErrors.length) manifest.stage_errors = stageErrors
     let sigText: Buffer | undefined
@@ -321,6 +323,7 @@ async function planFiles(
   profiles: string[][],
   stageErrors: string[],
   log: EvidenceSink['log'],
+  searched: NonNullable<Manifest['searched']>,
 ): Promise<(Planned & {match: PlannedMatch})[]> {
   const seen = new Map<string, string>()
   const plan: (Planned & {match: PlannedMatch})[] = []
@@ -364,6 +367,7 @@ async function planFiles(
             }
           }
         }
+        searched.push({artefact: a.id, pattern, matches: count})
         log({level: 'info', event: 'pattern', message: `${pattern}: ${count} match(es)`, artefact: a.id, pattern, matches: count})
       }
     }

@@ -108,6 +108,11 @@ export interface Manifest {
   collection_log?: {archive_path: string; sha256: string; lines: number}
   /** Present when the manifest was signed (`manifest.json.sig`, base64 Ed25519 over manifest.json's bytes). */
   signature?: {algorithm: 'ed25519'; public_key_sha256: string}
+  /**
+   * Every definition path tried and how many entries it matched: an artefact with no match was looked for
+   * and is absent (the report can say "no AnyDesk on this host" instead of "unknown").
+   */
+  searched?: {artefact: string; pattern: string; matches: number}[]
   /** Problems outside any one item (a failed volatile stage, unreadable directories while walking). */
   stage_errors?: string[]
 }

@@ -65,6 +65,12 @@ async function pumpHashed(data: Readable, out: NodeJS.WritableStream & {write(c:
   return {hasher, error}
 }
 
+/**
+ * Members that are already compressed (archives, installers, images, video, AnyDesk recordings, rotated
+ * .gz logs) are stored, not deflated: deflating them costs CPU for no gain.
+ */
+export const STORE_AS_IS = /\.(zip|7z|gz|tgz|bz2|xz|zst|rar|cab|msi|msu|jpg|jpeg|png|gif|webp|mp4|mkv|avi|anydesk|docx|xlsx|pptx|jar|apk)$/i
+
 export class ZipWriter implements ArchiveWriter {
   private readonly archive: ZipArchive
   private readonly file: WriteStream
@@ -115,7 +121,7 @@ export class ZipWriter implements ArchiveWriter {
       this.archive.on('entry', onEntry)
       this.archive.once('error', onError)
     })
-    this.archive.append(pass, {name, date: mtime ?? new Date(0)})
+    this.archive.append(pass, {name, date: mtime ?? new Date(0), store: STORE_AS_IS.test(name)})
     const {hasher, error} = await pumpHashed(data, pass, () => pass.end())
     await entryDone
     this.check()
@@ -165,7 +171,12 @@ export class SevenZipWriter implements ArchiveWriter {
   ) {}
 
   async init(): Promise<void> {
-    await mkdir(this.staging, {recursive: false, mode: 0o700})
+    try {
+      await mkdir(this.staging, {recursive: false, mode: 0o700})
+    } catch (e) {
+      // A staging folder left by a killed run holds plaintext evidence: never reuse or silently delete it.
+      throw new RatchetError('E_OUTPUT_EXISTS', `staging folder ${this.staging} exists (left by an interrupted run?): ${osErrorCode(e) ?? errorMessage(e)}`)
+    }
   }
 
   async addStream(name: string, data: Readable, _mtime?: Date): Promise<MemberWritten> {

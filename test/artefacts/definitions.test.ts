@@ -1,8 +1,11 @@
+import {spawnSync} from 'node:child_process'
 import {mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 import {defaultArtefactsDir, loadDefinitions, selectArtefacts, selectByGlobs} from '../../src/artefacts/load.js'
-import {tempDir} from '../collect/helpers.js'
+import {cleanupTempDirs, tempDir} from '../collect/helpers.js'
+
+afterAll(cleanupTempDirs)
 
 /** Parser names the analyze stage implements (the contract between definitions and parsers). */
 const KNOWN_PARSERS = new Set([
@@ -115,5 +118,10 @@ describe('invalid definitions', () => {
     expect(got).toContain('linux/logs/badparser.yaml|sources.0.parsers.0')
     expect(got).toContain('profiles/empty.yaml|artefacts')
     expect(defs.artefacts.map((a) => a.id)).toEqual(['windows.remote-access.ok'])
+    const cli = spawnSync(process.execPath, ['bin/dev.js', 'artefacts', 'validate', dir, '--json'], {cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8'})
+    expect(cli.status).toBe(4)
+    const json = JSON.parse(cli.stdout) as {valid: boolean; problems: unknown[]}
+    expect(json.valid).toBe(false)
+    expect(json.problems).toHaveLength(defs.problems.length)
   })
 })

@@ -1,8 +1,10 @@
 import {mkdirSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 import {TreeReader, expandPattern} from '../../src/artefacts/expand.js'
-import {tempDir} from '../collect/helpers.js'
+import {cleanupTempDirs, tempDir} from '../collect/helpers.js'
+
+afterAll(cleanupTempDirs)
 
 describe('expandPattern', () => {
   const profiles = [['Users', 'alice'], ['Users', 'bob'], ['Windows', 'System32', 'config', 'systemprofile']]

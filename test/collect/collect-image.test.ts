@@ -2,12 +2,14 @@ import {execFileSync} from 'node:child_process'
 import {constants} from 'node:fs'
 import {appendFile, mkdir, open, readdir} from 'node:fs/promises'
 import {join} from 'node:path'
-import {beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {type CollectResult, collect} from '../../src/collect/collect.js'
 import type {Manifest, ManifestItem} from '../../src/evidence/manifest-types.js'
 import {readManifest} from '../../src/evidence/extract.js'
 import {verifyArchive} from '../../src/evidence/verify.js'
-import {THUMB, artefactsFor, lockedOpenError, makeWindowsTree, readNoAtime, sha256, snapshotTree, tempDir} from './helpers.js'
+import {THUMB, artefactsFor, lockedOpenError, makeWindowsTree, readNoAtime, sha256, snapshotTree, cleanupTempDirs, tempDir} from './helpers.js'
+
+afterAll(cleanupTempDirs)
 
 const byPath = (m: Manifest, suffix: string): ManifestItem | undefined => m.items.find((i) => i.original_path.endsWith(suffix))
 
@@ -117,6 +119,13 @@ describe('collect from a Windows-like mounted image', () => {
     expect(manifest.case_id).toBe('IR-test')
     expect(manifest.examiner).toBe('vitest')
     expect(manifest.source).toEqual({mode: 'image', root, os: 'windows'})
+    const searched = manifest.searched!
+    expect(searched.find((x) => x.pattern === '%SystemRoot%\\System32\\winevt\\Logs\\*.evtx')).toEqual({
+      artefact: 'windows.eventlogs.all',
+      pattern: '%SystemRoot%\\System32\\winevt\\Logs\\*.evtx',
+      matches: 3,
+    })
+    expect(searched.filter((x) => x.artefact === 'windows.remote-access.screenconnect-server').every((x) => x.matches === 0)).toBe(true)
   })
 
   it('leaves the source tree byte- and timestamp-identical', () => {

@@ -1,13 +1,22 @@
 import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {closeSync, constants, fstatSync, lstatSync, lutimesSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
+import {closeSync, constants, fstatSync, lstatSync, lutimesSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {loadDefinitions, selectArtefacts} from '../../src/artefacts/load.js'
 import type {Artefact} from '../../src/artefacts/schema.js'
 
+const made: string[] = []
+
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `ratchet-${prefix}-`))
+  const d = mkdtempSync(join(tmpdir(), `ratchet-test-${prefix}-`))
+  made.push(d)
+  return d
+}
+
+/** Removes every folder tempDir() made in this test file (call from afterAll). */
+export function cleanupTempDirs(): void {
+  for (const d of made.splice(0)) rmSync(d, {recursive: true, force: true})
 }
 
 function put(root: string, rel: string, content: string | Buffer): void {

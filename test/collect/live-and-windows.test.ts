@@ -2,13 +2,15 @@ import {spawn, spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {open, readdir, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 import {collect} from '../../src/collect/collect.js'
 import type {CommandRunner} from '../../src/collect/command-runner.js'
 import {channelFromEvtxName} from '../../src/collect/eventlog-export.js'
 import {readManifest} from '../../src/evidence/extract.js'
 import {verifyArchive} from '../../src/evidence/verify.js'
-import {artefactsFor, lockedOpenError, makeWindowsTree, sha256, tempDir} from './helpers.js'
+import {artefactsFor, lockedOpenError, makeWindowsTree, sha256, cleanupTempDirs, tempDir} from './helpers.js'
+
+afterAll(cleanupTempDirs)
 
 const repo = new URL('../..', import.meta.url).pathname
 

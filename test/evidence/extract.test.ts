@@ -2,9 +2,11 @@ import {execFileSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {readFile, readdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 import {extractArchive, unsafeName} from '../../src/evidence/extract.js'
-import {tempDir} from '../collect/helpers.js'
+import {cleanupTempDirs, tempDir} from '../collect/helpers.js'
+
+afterAll(cleanupTempDirs)
 
 /**
  * Hostile zips are built with Python's zipfile (it writes any name, a symlink mode and no zip64), and the

@@ -1,12 +1,14 @@
 import {execFileSync, spawnSync} from 'node:child_process'
 import {readFile, readdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {type CollectResult, collect} from '../../src/collect/collect.js'
 import {extractArchive, readManifest} from '../../src/evidence/extract.js'
 import {sevenZipBinary} from '../../src/evidence/sevenzip.js'
 import {verifyArchive} from '../../src/evidence/verify.js'
-import {artefactsFor, makeWindowsTree, tempDir} from '../collect/helpers.js'
+import {artefactsFor, makeWindowsTree, cleanupTempDirs, tempDir} from '../collect/helpers.js'
+
+afterAll(cleanupTempDirs)
 
 const PASSWORD = 'Pharm4cy-S3cret!pw'
 const repo = new URL('../..', import.meta.url).pathname

@@ -2,11 +2,13 @@ import {spawnSync} from 'node:child_process'
 import {generateKeyPairSync} from 'node:crypto'
 import {copyFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {type CollectResult, collect} from '../../src/collect/collect.js'
 import {verifyArchive} from '../../src/evidence/verify.js'
-import {artefactsFor, makeWindowsTree, tempDir} from '../collect/helpers.js'
+import {artefactsFor, makeWindowsTree, cleanupTempDirs, tempDir} from '../collect/helpers.js'
 import {readAllMembers, tamperMember, writeZip} from './helpers.js'
+
+afterAll(cleanupTempDirs)
 
 const repo = new URL('../..', import.meta.url).pathname
 
