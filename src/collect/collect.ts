@@ -182,6 +182,12 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
       }
     } else if (opts.mode === 'live' && opts.noVolatile) {
       log({level: 'info', event: 'volatile-disabled', message: 'volatile capture disabled by --no-volatile'})
+    } else if (opts.mode === 'image') {
+      const commandArtefacts = opts.artefacts.filter((a) => a.sources.some((s) => s.collector === 'command')).map((a) => a.id)
+      if (commandArtefacts.length > 0) {
+        // a mounted image has no running state: say so rather than leave the selected artefacts unexplained
+        log({level: 'info', event: 'volatile-not-applicable', message: `volatile artefacts are not run against a mounted image: ${commandArtefacts.join(', ')}`, artefacts: commandArtefacts})
+      }
     }
 
     const reader = new TreeReader(root, opts.os)

@@ -33,7 +33,8 @@ export class CollectionSink implements EvidenceSink {
 
   async addBuffer(archivePath: string, data: Buffer, mtime?: Date): Promise<{hashes: Hashes; size: number}> {
     this.members.add(archivePath)
-    return this.writer.addBuffer(archivePath, data, mtime)
+    // command output and derived files have no source mtime: stamp the entry with the capture time
+    return this.writer.addBuffer(archivePath, data, mtime ?? this.now())
   }
 
   record(item: ManifestItem): void {

@@ -1,12 +1,9 @@
-import {readFile} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
 import cliProgress from 'cli-progress'
-import {loadDefinitions, requireValid, selectArtefacts} from '../artefacts/load.js'
 import {BaseCommand} from '../cli/base.js'
+import {collectFlags, resolveCollection} from '../cli/collect-flags.js'
 import {type CollectResult, collect} from '../collect/collect.js'
-import {passwordFromFile, passwordFromPrompt} from '../collect/password.js'
-import {detectSourceOs, liveSource} from '../collect/source-os.js'
-import {RatchetError, errorMessage} from '../core/errors.js'
+import {volatileStageFor} from '../collect/volatile/stage.js'
 
 export default class Collect extends BaseCommand {
   static override summary = 'Collect artefacts from a live host or a mounted image into a hashed evidence archive'
@@ -23,53 +20,13 @@ size caps) or failed (see the manifest).`
   ]
 
   static override flags = {
-    source: Flags.string({description: 'mounted image root (a Windows volume such as a mounted C:, or a Linux root)', exactlyOne: ['source', 'live']}),
-    live: Flags.boolean({description: 'collect the running host', exactlyOne: ['source', 'live']}),
+    ...collectFlags,
     out: Flags.string({description: 'output folder for the archive', required: true}),
-    profile: Flags.string({description: 'artefact profile (artefacts/profiles/*.yaml)', default: 'triage'}),
-    artefact: Flags.string({description: 'artefact id or glob (repeatable); overrides --profile', multiple: true}),
-    format: Flags.string({description: 'archive format (7z when a password is given)', options: ['zip', '7z']}),
-    'password-file': Flags.string({description: 'file whose first line is the archive password (7z only)', exclusive: ['password-prompt']}),
-    'password-prompt': Flags.boolean({description: 'ask for the archive password on the terminal (7z only)'}),
-    case: Flags.string({description: 'case identifier recorded in the manifest'}),
-    examiner: Flags.string({description: 'examiner name recorded in the manifest'}),
-    'sign-key': Flags.string({description: 'Ed25519 private key (PEM) to sign manifest.json'}),
-    os: Flags.string({description: 'OS of a --source image when it cannot be detected', options: ['windows', 'linux']}),
-    'drive-letter': Flags.string({description: 'drive letter of a Windows --source in original paths', default: 'C'}),
-    'no-volatile': Flags.boolean({description: 'skip volatile capture (processes, network…) in --live mode'}),
-    'artefacts-dir': Flags.string({description: 'read artefact definitions from this folder instead of the built-in ones'}),
-    level: Flags.integer({description: 'compression level (zip 0-9, 7z 0-9)', min: 0, max: 9, default: 1}),
   }
 
   async run(): Promise<CollectResult> {
     const {flags} = await this.parse(Collect)
-    let password: string | undefined
-    if (flags['password-file']) password = await passwordFromFile(flags['password-file'])
-    else if (flags['password-prompt']) password = await passwordFromPrompt()
-    const format = (flags.format ?? (password !== undefined ? '7z' : 'zip')) as 'zip' | '7z'
-    if (password !== undefined && format === 'zip') throw new RatchetError('E_USAGE', 'a password needs --format 7z (zip cannot encrypt headers)')
-
-    let root: string
-    let os: 'windows' | 'linux'
-    let drive = flags['drive-letter']
-    if (flags.live) {
-      const live = liveSource()
-      root = live.root
-      os = live.os
-      drive = live.drive ?? drive
-    } else {
-      root = flags.source!
-      os = (flags.os as 'windows' | 'linux' | undefined) ?? (await detectSourceOs(root))
-    }
-    const defs = await loadDefinitions(flags['artefacts-dir'])
-    requireValid(defs)
-    const sel = selectArtefacts(defs, {profile: flags.profile, ids: flags.artefact, os})
-    let signKeyPem: Buffer | undefined
-    if (flags['sign-key']) {
-      signKeyPem = await readFile(flags['sign-key']).catch((e: unknown) => {
-        throw new RatchetError('E_SIGNATURE', `cannot read --sign-key ${flags['sign-key']}: ${errorMessage(e)}`)
-      })
-    }
+    const c = await resolveCollection(flags)
 
     const bar =
       process.stderr.isTTY && !this.jsonEnabled()
@@ -86,20 +43,21 @@ size caps) or failed (see the manifest).`
     process.once('SIGTERM', onSignal)
     const result = await collect({
       signal: ac.signal,
-      mode: flags.live ? 'live' : 'image',
-      root,
-      os,
-      driveLetter: drive,
+      mode: c.mode,
+      root: c.root,
+      os: c.os,
+      driveLetter: c.driveLetter,
       outDir: flags.out,
-      format,
-      password,
+      format: c.format,
+      password: c.password,
       caseId: flags.case ?? null,
       examiner: flags.examiner ?? null,
       commandLine: process.argv.slice(1),
-      artefacts: sel.artefacts,
-      profile: sel.profile,
-      signKeyPem,
+      artefacts: c.artefacts,
+      profile: c.profile,
+      signKeyPem: c.signKeyPem,
       noVolatile: flags['no-volatile'],
+      volatile: volatileStageFor(c.artefacts, c.os),
       level: flags.level,
       onProgress: bar
         ? (p) => {
