@@ -118,6 +118,23 @@ describe('ratchet analyze', () => {
     expect(readFileSync(join(out2, 'analysis.json')).equals(readFileSync(join(out1, 'analysis.json')))).toBe(true)
   })
 
+  it('an encrypted 7z archive is verified and extracted with --password-file', async () => {
+    const small = tmp('small-image')
+    put(small, 'ProgramData/AnyDesk/connection_trace.txt', fx('anydesk', 'connection_trace.utf8-bom.txt'))
+    const out = tmp('collect-7z')
+    const res = await collect({mode: 'image', root: small, os: 'windows', outDir: out, format: '7z', password: 'correct horse', caseId: 'IR-7z', examiner: 'vitest', commandLine: ['ratchet', 'collect'], artefacts: await artefactsFor('windows', 'full'), profile: 'full', noVolatile: true})
+    const pw = join(tmp('pw'), 'pw.txt')
+    writeFileSync(pw, 'correct horse\n')
+    const caseDir = tmp('out-7z')
+    const r = await analyze(res.archive, {out: caseDir, passwordFile: pw})
+    expect(r.input.kind).toBe('7z')
+    expect(r.verification.status).toBe('verified')
+    expect(readEvents(caseDir).map((e) => e.remote_id)).toEqual(['123456789', '221436813', '998877665']) // sorted by time
+    expect(readFileSync(join(caseDir, 'analysis.json'), 'utf8')).not.toContain('correct horse')
+    writeFileSync(pw, 'wrong\n')
+    await expect(analyze(res.archive, {out: tmp('out-7z-bad'), passwordFile: pw})).rejects.toMatchObject({code: 'E_PASSWORD'})
+  })
+
   it('an extracted collection is hash-checked: tampering fails verification unless --allow-unverified', async () => {
     const dir = tmp('extracted')
     await extractArchive(archive, dir, {maxMemberBytes: 1 << 30, maxTotalBytes: 1 << 30})
