@@ -1,9 +1,9 @@
 import {spawnSync} from 'node:child_process'
-import {copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
-import {beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {analyze} from '../../src/analyze/index.js'
 import type {AnalysisFile} from '../../src/analyze/types.js'
 import {collect} from '../../src/collect/collect.js'
@@ -15,7 +15,15 @@ import {sharedEvtxDir} from '../parsers/evtx/shared.js'
 import {addWalRows, buildBaseSessionDb, hasPython} from '../parsers/screenconnect/build-session-db.js'
 import {craftZip} from './craft-zip.js'
 
-const tmp = (p: string): string => mkdtempSync(join(tmpdir(), `ratchet-an-${p}-`))
+const made: string[] = []
+const tmp = (p: string): string => {
+  const d = mkdtempSync(join(tmpdir(), `ratchet-an-${p}-`))
+  made.push(d)
+  return d
+}
+afterAll(() => {
+  for (const d of made) rmSync(d, {recursive: true, force: true})
+})
 const put = (root: string, rel: string, data: string | Buffer): void => {
   const p = join(root, ...rel.split('/'))
   mkdirSync(dirname(p), {recursive: true})
