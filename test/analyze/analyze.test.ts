@@ -60,6 +60,7 @@ async function makeImage(): Promise<string> {
   put(root, `${app}/User.xml`, '<Users><User><Name>vendor.tech</Name><CreationDate>2019-03-01T10:00:00Z</CreationDate></User></Users>')
   put(root, 'Program Files (x86)/ScreenConnect/App_Extensions/shell.aspx', '<%@ Page Language="C#" %>')
   put(root, 'Users/alice/notes.txt', 'not an artefact')
+  put(root, 'Users/alice/Documents/ConnectWiseControl/Temp/tool.exe', 'MZ pushed binary')
   return root
 }
 
@@ -92,6 +93,10 @@ describe('ratchet analyze', () => {
     expect(server.files.map((f) => f.parser)).toContain('screenconnect.session-db')
     if (PY) expect(server.files.some((f) => f.member.endsWith('Session.db-wal') && f.parser.includes('sibling'))).toBe(true)
     expect(a.parsers.map((p) => p.name)).toContain('anydesk.trace')
+    // Files an artefact definition names but no parser reads are listed, with the reason; others are not.
+    expect(a.not_parsed).toContainEqual({member: 'Users/alice/Documents/ConnectWiseControl/Temp/tool.exe', artefact: 'windows.remote-access.screenconnect-client', reason: 'no parser for this file'})
+    expect(a.not_parsed.some((n) => n.member === 'Users/alice/notes.txt')).toBe(false)
+    expect(a.artefacts.map((x) => x.id)).toContain('windows.remote-access.anydesk')
   })
 
   it('archive → analyze round trip: verified, same events as the image, byte-identical reruns, external sort identical', async () => {
