@@ -19,6 +19,9 @@ import {extractArchive, type ExtractLimits} from '../evidence/extract.js'
 import {verifyArchive} from '../evidence/verify.js'
 import {passwordFromFile} from '../collect/password.js'
 
+/** `volatile/<artefact>/<tool>.stdout.txt|.stderr.txt` written by the volatile stage. */
+const RAW_COMMAND_OUTPUT = /^volatile\/[^/]+\/[^/]+\.(stdout|stderr)\.txt$/
+
 export interface AnalyzeOptions {
   out: string
   passwordFile?: string
@@ -215,7 +218,9 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
   const planned = new Set(plan.map((p) => p.job))
   for (const job of prep.files) {
     if (!planned.has(job) && !usedAsSibling.has(job.member)) {
-      notParsed.push({member: job.member, artefact: job.artefact ?? prep.matcher?.match(job.member, '') ?? 'unknown', reason: 'no parser for this file'})
+      // raw command output is kept as evidence; its parsed rendering (parsed*.json beside it) is what is analyzed
+      const reason = RAW_COMMAND_OUTPUT.test(job.member) ? 'raw command output: analyzed through parsed.json beside it' : 'no parser for this file'
+      notParsed.push({member: job.member, artefact: job.artefact ?? prep.matcher?.match(job.member, '') ?? 'unknown', reason})
     }
   }
 

@@ -2,6 +2,7 @@ import type {ArtefactParserPlugin} from '../parser-api.js'
 import {anydeskConf, anydeskConnectionTrace, anydeskFileTransferTrace, anydeskTrace} from './anydesk.js'
 import {evtxPlugin} from './evtx.js'
 import {linuxAuthLog, linuxPasswd} from './linux.js'
+import {volatileParsedPlugin} from '../../parsers/volatile/plugin.js'
 import {
   screenconnectAppExtension,
   screenconnectLaunchParams,
@@ -31,6 +32,7 @@ export const defaultPlugins: ArtefactParserPlugin[] = [
   anydeskConf,
   linuxAuthLog,
   linuxPasswd,
+  volatileParsedPlugin,
 ]
 
 /** A member path that looks like a Linux/macOS root (for mounted images without a manifest). */

@@ -1,4 +1,6 @@
+import {existsSync} from 'node:fs'
 import {createRequire} from 'node:module'
+import {join} from 'node:path'
 import initSqlJs, {type Database, type SqlJsStatic} from 'sql.js'
 import {diag, type Diagnostic} from '../../core/diagnostics.js'
 import {applyWal, dbPageSize, parseWal, toRollback} from './wal.js'
@@ -12,8 +14,10 @@ export const MAX_SQLITE_BYTES = 512 * 1024 * 1024
 let sqlPromise: Promise<SqlJsStatic> | undefined
 export function loadSqlJs(): Promise<SqlJsStatic> {
   if (!sqlPromise) {
-    const require = createRequire(import.meta.url)
-    const wasmPath = require.resolve('sql.js/dist/sql-wasm.wasm')
+    // The standalone executable carries the WASM as an asset extracted under RATCHET_HOME; npm installs have it
+    // in node_modules.
+    const asset = process.env.RATCHET_HOME ? join(process.env.RATCHET_HOME, 'sql-wasm.wasm') : undefined
+    const wasmPath = asset && existsSync(asset) ? asset : createRequire(import.meta.url).resolve('sql.js/dist/sql-wasm.wasm')
     sqlPromise = initSqlJs({locateFile: () => wasmPath})
   }
   return sqlPromise
