@@ -259,10 +259,10 @@ export class ChunkContext {
     const b = this.b
     const tok = b[p]!
     this.need(p, 11, 'open start element')
-    // u16 dependency identifier, u32 data size, u32 name offset. Some writers (BinXML inside substitution
-    // values) omit the dependency identifier: detect it by where the name offset points.
-    // A name offset is valid when it points just past itself (inline name) or back into the records
-    // area (a name defined earlier in the chunk).
+    // u16 dependency identifier, u32 data size, u32 name offset. Some writers (WEC-forwarded events)
+    // omit the dependency identifier: detect it by where the name offset points. A name offset is valid
+    // when it points just past itself (inline name) or back into the records area (a name defined
+    // earlier in the chunk).
     let q = p + 3
     const std = u32(b, p + 7)
     if (std !== p + 11) {
@@ -321,9 +321,8 @@ export class ChunkContext {
     }
   }
 
+  /** Parses exactly one content token: the content parser is run with its end bound at the token's size. */
   private oneToken(p: number, end: number, out: TNode[], depth: number, valEnd: number): number {
-    // Copy the single token followed by a synthetic EOF is not possible in place; instead parse with an
-    // end bound at the token's own size.
     const b = this.b
     const base = b[p]! & ~TOK.More
     let size: number
