@@ -2,7 +2,7 @@ import type {Diagnostic} from '../../core/diagnostics.js'
 import {hasAscii} from '../../binary/le.js'
 import {parseChunk} from './chunk.js'
 import {CHUNK_MAGIC} from './header.js'
-import {renderNodesXmlInto} from './render.js'
+import {renderNodesXml} from './render.js'
 
 export type TextFormat = 'jsonl' | 'xml'
 
@@ -34,11 +34,7 @@ export function renderChunkText(slot: Uint8Array, index: number, offset: number,
     records++
     if (r.facts.recovered) recovered++
     if (xml) {
-      // Joined per record: the many small pieces die in the young generation.
-      const pieces: string[] = []
-      renderNodesXmlInto(r.tree(), pieces)
-      pieces.push('\n')
-      parts.push(pieces.join(''))
+      parts.push(renderNodesXml(r.tree()) + '\n')
     } else {
       parts.push(JSON.stringify(r.record()) + '\n')
     }
