@@ -431,13 +431,6 @@ export class ChunkContext {
     return scalarText(this.b, VT.Binary, p, size)!
   }
 
-  /** Parses a record's event data [p, end) into the rendered element tree. */
-  parseRecord(p: number, end: number): XNode[] {
-    const out: XNode[] = []
-    instantiate(this.parseRecordTokens(p, end), null, out)
-    return out
-  }
-
   /**
    * Parses a record's event data into template nodes with decoded values, without instantiating the
    * top level (the JSON fast path may not need the element tree). Resets the node budget.
@@ -450,7 +443,7 @@ export class ChunkContext {
   }
 }
 
-export function valueText(v: Value | undefined): string {
+function valueText(v: Value | undefined): string {
   if (v === null || v === undefined) return ''
   if (typeof v === 'string') return v
   if (v instanceof ValueArray) return v.items.join(',')
