@@ -1,5 +1,6 @@
 import {isRatchetError} from '../src/core/errors.js'
 import {parseEvtxBuffer} from '../src/parsers/evtx/index.js'
+import {renderChunkText} from '../src/parsers/evtx/render-chunk.js'
 
 /** Small deterministic PRNG (mulberry32): the same seed gives the same mutations on every machine. */
 export function rng(seed: number): () => number {
@@ -68,11 +69,15 @@ export interface FuzzOutcome {
   crash?: string
 }
 
-/** Parses one input (with carving, the path that touches the most bytes) and classifies the outcome. */
+/**
+ * Parses one input with carving (the path that touches the most bytes) twice: through the element tree
+ * (parseEvtxBuffer) and through the JSON fast path (`evtx dump` per-chunk text), and classifies the outcome.
+ */
 export function fuzzOne(b: Uint8Array): FuzzOutcome {
   const t0 = performance.now()
   try {
     const res = parseEvtxBuffer(b, {carve: true})
+    for (let off = 4096, i = 0; off < b.length; off += 65536, i++) renderChunkText(b.subarray(off, off + 65536), i, off, 'jsonl', true)
     return {ms: performance.now() - t0, records: res.records.length, diagnostics: res.diagnostics.length, notEvtx: false}
   } catch (e) {
     const ms = performance.now() - t0

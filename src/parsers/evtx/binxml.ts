@@ -50,19 +50,19 @@ const MAX_DEPTH = 64
 const MAX_VALUES = 2048
 
 // Template node kinds.
-const K_ELEM = 0
-const K_TEXT = 1
-const K_SUB = 2
-const K_CDATA = 3
-const K_PI = 4
-const K_ENTITY = 5
-const K_TI = 6
+export const K_ELEM = 0
+export const K_TEXT = 1
+export const K_SUB = 2
+export const K_CDATA = 3
+export const K_PI = 4
+export const K_ENTITY = 5
+export const K_TI = 6
 
-interface TAttr {
+export interface TAttr {
   name: string
   parts: TNode[]
 }
-type TNode =
+export type TNode =
   | {k: typeof K_ELEM; name: string; attrs: TAttr[]; children: TNode[]}
   | {k: typeof K_TEXT; s: string}
   | {k: typeof K_SUB; idx: number; opt: boolean; type: number}
@@ -74,6 +74,10 @@ type TNode =
 export interface Template {
   offset: number
   nodes: TNode[]
+  /** The JSON fast path for this template (plan.ts): undefined = not compiled yet, null = not eligible. */
+  plan?: unknown
+  /** Same for a template used as a BinXML payload value (an EventData element on its own). */
+  payloadPlan?: unknown
 }
 
 /** A decoded substitution value: text, nothing (null), an array's items, or instantiated nested BinXML. */
@@ -81,8 +85,22 @@ export type Value = string | null | ValueArray | ValueXml
 export class ValueArray {
   constructor(readonly items: string[]) {}
 }
+/**
+ * A BinXML substitution value (typically a record's EventData/UserData). Kept as parsed tokens and
+ * instantiated only when the element tree is wanted: the JSON plan can often read it directly.
+ */
 export class ValueXml {
-  constructor(readonly nodes: XNode[]) {}
+  private rendered: XNode[] | null = null
+  constructor(readonly tokens: TNode[]) {}
+
+  get nodes(): XNode[] {
+    if (!this.rendered) {
+      const out: XNode[] = []
+      instantiate(this.tokens, null, out)
+      this.rendered = out
+    }
+    return this.rendered
+  }
 }
 
 const ENTITIES: Record<string, string> = {amp: '&', lt: '<', gt: '>', quot: '"', apos: "'"}
@@ -259,10 +277,10 @@ export class ChunkContext {
     const b = this.b
     const tok = b[p]!
     this.need(p, 11, 'open start element')
-    // u16 dependency identifier, u32 data size, u32 name offset. Some writers (BinXML inside substitution
-    // values) omit the dependency identifier: detect it by where the name offset points.
-    // A name offset is valid when it points just past itself (inline name) or back into the records
-    // area (a name defined earlier in the chunk).
+    // u16 dependency identifier, u32 data size, u32 name offset. Some writers (WEC-forwarded events)
+    // omit the dependency identifier: detect it by where the name offset points. A name offset is valid
+    // when it points just past itself (inline name) or back into the records area (a name defined
+    // earlier in the chunk).
     let q = p + 3
     const std = u32(b, p + 7)
     if (std !== p + 11) {
@@ -321,9 +339,8 @@ export class ChunkContext {
     }
   }
 
+  /** Parses exactly one content token: the content parser is run with its end bound at the token's size. */
   private oneToken(p: number, end: number, out: TNode[], depth: number, valEnd: number): number {
-    // Copy the single token followed by a synthetic EOF is not possible in place; instead parse with an
-    // end bound at the token's own size.
     const b = this.b
     const base = b[p]! & ~TOK.More
     let size: number
@@ -400,9 +417,7 @@ export class ChunkContext {
     if (type === VT.BinXml) {
       const nodes: TNode[] = []
       this.parseContent(p, p + size, nodes, false, depth + 1, p + size)
-      const xs: XNode[] = []
-      instantiate(nodes, null, xs)
-      return new ValueXml(xs)
+      return new ValueXml(nodes)
     }
     if (type & VT.ArrayFlag) {
       const items = arrayItems(this.b, type & 0x7f, p, size)
@@ -416,14 +431,15 @@ export class ChunkContext {
     return scalarText(this.b, VT.Binary, p, size)!
   }
 
-  /** Parses a record's event data [p, end) into the rendered element tree. */
-  parseRecord(p: number, end: number): XNode[] {
+  /**
+   * Parses a record's event data into template nodes with decoded values, without instantiating the
+   * top level (the JSON fast path may not need the element tree). Resets the node budget.
+   */
+  parseRecordTokens(p: number, end: number): TNode[] {
     budget.left = NODE_BUDGET
     const nodes: TNode[] = []
     this.parseContent(p, end, nodes, false, 0, end)
-    const out: XNode[] = []
-    instantiate(nodes, null, out)
-    return out
+    return nodes
   }
 }
 

@@ -1,8 +1,9 @@
 import {diag, type Diagnostic} from '../../core/diagnostics.js'
 import {hasAscii, u32, u64n} from '../../binary/le.js'
-import {BinXmlError, ChunkContext} from './binxml.js'
+import {BinXmlError, ChunkContext, K_TI, instantiate, type TNode} from './binxml.js'
 import {crc32} from './crc32.js'
 import {extractRecord, type RecordHeaderFacts} from './extract.js'
+import {planFor, recordFromPlan} from './plan.js'
 import {CHUNK_HEADER_SIZE, CHUNK_MAGIC, CHUNK_SIZE, FLAG_NO_CRC32, chunkHeaderCrc, parseChunkHeader} from './header.js'
 import type {EvtxRecord} from './record-types.js'
 import type {XNode} from './tree.js'
@@ -15,6 +16,59 @@ const MIN_RECORD_SIZE = 28
 export interface ChunkOptions {
   /** Also scan the chunk's unallocated space (after the free-space offset) for deleted records. */
   carve?: boolean
+  /** The consumer needs each record's element tree (XML output); otherwise only the EvtxRecord. */
+  needTree?: boolean
+}
+
+/**
+ * One parsed record, handed to the sink. The EvtxRecord comes from the template's JSON plan when the
+ * template is eligible (plan.ts), else from the element tree; the tree is built only when needed. All
+ * work that can fail on hostile input is done in `prepare`, inside the caller's error handling.
+ */
+export class RecordParse {
+  private nodes: XNode[] | null = null
+  private rec: EvtxRecord | null = null
+  /** True when the record came from the template's plan (for tests and profiling). */
+  usedPlan = false
+
+  constructor(
+    private readonly tokens: TNode[],
+    readonly facts: RecordHeaderFacts,
+  ) {}
+
+  prepare(needTree: boolean): void {
+    if (needTree) this.tree()
+    else this.rec = this.compute()
+  }
+
+  tree(): XNode[] {
+    if (!this.nodes) {
+      const out: XNode[] = []
+      instantiate(this.tokens, null, out)
+      this.nodes = out
+    }
+    return this.nodes
+  }
+
+  record(): EvtxRecord {
+    return (this.rec ??= this.compute())
+  }
+
+  private compute(): EvtxRecord {
+    const t = this.tokens
+    if (t.length === 1) {
+      const ti = t[0]!
+      if (ti.k === K_TI) {
+        const plan = planFor(ti.tpl)
+        const r = plan ? recordFromPlan(plan, ti.values, this.facts) : null
+        if (r) {
+          this.usedPlan = true
+          return r
+        }
+      }
+    }
+    return extractRecord(this.tree(), this.facts)
+  }
 }
 
 export interface ParsedRecord {
@@ -23,16 +77,15 @@ export interface ParsedRecord {
 }
 
 /**
- * Receives each record as soon as it is parsed: its rendered tree and header facts (the XML path needs
- * no EvtxRecord; extractRecord derives it). Consuming records one by one (rather than collecting a
- * chunk's worth) keeps the trees short-lived: cheaper garbage collection.
+ * Receives each record as soon as it is parsed. Consuming records one by one (rather than collecting a
+ * chunk's worth) keeps their short-lived objects in the young generation: cheaper garbage collection.
  */
-export type RecordSink = (nodes: XNode[], facts: RecordHeaderFacts) => void
+export type RecordSink = (parsed: RecordParse) => void
 
 /** A sink that collects records (and their trees when `keepTree`) into an array. */
 export function collectInto(out: ParsedRecord[], keepTree: boolean): RecordSink {
-  return (nodes, facts) => {
-    out.push({record: extractRecord(nodes, facts), nodes: keepTree ? nodes : null})
+  return (r) => {
+    out.push({record: r.record(), nodes: keepTree ? r.tree() : null})
   }
 }
 
@@ -149,9 +202,17 @@ function parseOne(
 ): boolean {
   const number = u64n(slot, p + 8)
   ctx.warnings.length = 0
-  let nodes: XNode[]
+  let parsed: RecordParse
   try {
-    nodes = ctx.parseRecord(p + RECORD_HEADER_SIZE, p + size - 4)
+    const tokens = ctx.parseRecordTokens(p + RECORD_HEADER_SIZE, p + size - 4)
+    parsed = new RecordParse(tokens, {
+      headerRecordNumber: number,
+      writtenTime: writtenTime(slot, p + 16),
+      chunk: index,
+      offset: fileOffset + p,
+      recovered,
+    })
+    parsed.prepare(!!opts.needTree)
   } catch (e) {
     if (recovered) return false
     const msg = e instanceof Error ? e.message : String(e)
@@ -162,13 +223,7 @@ function parseOne(
   for (const w of ctx.warnings) {
     diags.push(diag('EVTX_VALUE', 'warning', `chunk ${index}: record ${number}: ${w.message}`, {chunk: index, record: number, offset: fileOffset + w.offset}))
   }
-  sink(nodes, {
-    headerRecordNumber: number,
-    writtenTime: writtenTime(slot, p + 16),
-    chunk: index,
-    offset: fileOffset + p,
-    recovered,
-  })
+  sink(parsed)
   return true
 }
 

@@ -11,14 +11,14 @@ export interface RecordHeaderFacts {
   recovered: boolean
 }
 
-function num(s: string | undefined): number | null {
+export function num(s: string | undefined): number | null {
   if (s === undefined || s === '') return null
   // Decimal or 0x-hex (some writers put hex text in numeric System fields).
   const n = s.startsWith('0x') ? parseInt(s.slice(2), 16) : Number(s)
   return Number.isFinite(n) ? n : null
 }
 
-function str(s: string | undefined): string | null {
+export function str(s: string | undefined): string | null {
   return s === undefined ? null : s
 }
 
@@ -92,9 +92,14 @@ function userData(el: XElement): Record<string, EvtxDataValue> {
   return {}
 }
 
-/** Derives the EvtxRecord contract fields from the rendered tree of one record. */
-export function extractRecord(nodes: XNode[], h: RecordHeaderFacts): EvtxRecord {
-  const rec: EvtxRecord = {
+/** SystemTime as rendered (FILETIME → already 7 digits) or as text from the writer, normalised to 7 digits. */
+export function timeText(t: string | undefined): string | null {
+  return t === undefined ? null : t.length === 28 && t.endsWith('Z') ? t : (normaliseIso(t) ?? t)
+}
+
+/** A record with every contract field empty, in the contract's key order (JSON output depends on it). */
+export function emptyRecord(h: RecordHeaderFacts): EvtxRecord {
+  return {
     recordId: null,
     headerRecordNumber: h.headerRecordNumber,
     timeCreated: null,
@@ -119,6 +124,11 @@ export function extractRecord(nodes: XNode[], h: RecordHeaderFacts): EvtxRecord 
     offset: h.offset,
     recovered: h.recovered,
   }
+}
+
+/** Derives the EvtxRecord contract fields from the rendered tree of one record. */
+export function extractRecord(nodes: XNode[], h: RecordHeaderFacts): EvtxRecord {
+  const rec = emptyRecord(h)
   let ev: XElement | undefined
   for (const n of nodes) if (n instanceof XElement) { ev = n; break }
   if (!ev) return rec
@@ -145,11 +155,9 @@ export function extractRecord(nodes: XNode[], h: RecordHeaderFacts): EvtxRecord 
           case 'Task': rec.task = num(text(c)); break
           case 'Opcode': rec.opcode = num(text(c)); break
           case 'Keywords': rec.keywords = str(text(c)); break
-          case 'TimeCreated': {
-            const t = attr(c, 'SystemTime')
-            rec.timeCreated = t === undefined ? null : t.length === 28 && t.endsWith('Z') ? t : (normaliseIso(t) ?? t)
+          case 'TimeCreated':
+            rec.timeCreated = timeText(attr(c, 'SystemTime'))
             break
-          }
           case 'EventRecordID': rec.recordId = num(text(c)); break
           case 'Correlation': rec.activityId = str(attr(c, 'ActivityID')); break
           case 'Execution':
@@ -161,14 +169,21 @@ export function extractRecord(nodes: XNode[], h: RecordHeaderFacts): EvtxRecord 
           case 'Security': rec.userId = str(attr(c, 'UserID')); break
         }
       }
-    } else if (sec.name === 'EventData') {
-      rec.data = eventData(sec)
-    } else if (sec.name === 'UserData') {
-      rec.data = userData(sec)
-    } else if (rec.data === null && sec.name !== 'RenderingInfo') {
-      // Other payload elements (e.g. ProcessingErrorData, BinaryEventData) keep their content.
-      rec.data = {[sec.name]: elementValue(sec)}
+    } else {
+      applyPayload(rec, sec)
     }
   }
   return rec
+}
+
+/** Event children other than System: EventData, UserData, or another payload element. */
+export function applyPayload(rec: EvtxRecord, sec: XElement): void {
+  if (sec.name === 'EventData') {
+    rec.data = eventData(sec)
+  } else if (sec.name === 'UserData') {
+    rec.data = userData(sec)
+  } else if (rec.data === null && sec.name !== 'RenderingInfo') {
+    // Other payload elements (e.g. ProcessingErrorData, BinaryEventData) keep their content.
+    rec.data = {[sec.name]: elementValue(sec)}
+  }
 }

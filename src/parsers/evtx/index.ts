@@ -68,7 +68,7 @@ export function parseEvtxBuffer(buf: Uint8Array, opts: EvtxOptions = {}): {recor
   for (let off = FILE_HEADER_SIZE, i = 0; off < buf.length; off += CHUNK_SIZE, i++) {
     const slot = buf.subarray(off, Math.min(off + CHUNK_SIZE, buf.length))
     if (hasAscii(slot, 0, CHUNK_MAGIC)) seen++
-    parseChunk(slot, i, off, {carve: opts.carve}, collectInto(parsed, true), diagnostics)
+    parseChunk(slot, i, off, {carve: opts.carve, needTree: true}, collectInto(parsed, true), diagnostics)
   }
   chunkCountNote(header, seen, diagnostics)
   return {records: keep(parsed, true), diagnostics, header}
@@ -109,7 +109,7 @@ export function openEvtx(input: string | Uint8Array, opts: EvtxOptions = {}): Ev
           const slot = input.subarray(off, Math.min(off + CHUNK_SIZE, input.length))
           if (hasAscii(slot, 0, CHUNK_MAGIC)) seen++
           const parsed: ParsedRecord[] = []
-          parseChunk(slot, i, off, {carve: opts.carve}, collectInto(parsed, !!opts.xml), diagnostics)
+          parseChunk(slot, i, off, {carve: opts.carve, needTree: !!opts.xml}, collectInto(parsed, !!opts.xml), diagnostics)
           yield* keep(parsed, !!opts.xml)
         }
         chunkCountNote(header, seen, diagnostics)
@@ -141,7 +141,7 @@ export function openEvtx(input: string | Uint8Array, opts: EvtxOptions = {}): Ev
           for await (const {index, offset, bytes} of readSlots(fh, size)) {
             if (hasAscii(bytes, 0, CHUNK_MAGIC)) seen++
             const parsed: ParsedRecord[] = []
-            parseChunk(bytes, index, offset, {carve: opts.carve}, collectInto(parsed, !!opts.xml), diagnostics)
+            parseChunk(bytes, index, offset, {carve: opts.carve, needTree: !!opts.xml}, collectInto(parsed, !!opts.xml), diagnostics)
             yield* keep(parsed, !!opts.xml)
           }
         }

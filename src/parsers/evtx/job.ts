@@ -47,7 +47,7 @@ export function runJob(job: ChunkJob): JobResult {
   const xml = job.mode === 'records+xml'
   const parsed: ParsedRecord[] = []
   const diagnostics: Diagnostic[] = []
-  parseChunk(slot, job.index, job.offset, {carve: job.carve}, collectInto(parsed, xml), diagnostics)
+  parseChunk(slot, job.index, job.offset, {carve: job.carve, needTree: xml}, collectInto(parsed, xml), diagnostics)
   return {
     seq: job.seq,
     records: parsed.map((p) => p.record),

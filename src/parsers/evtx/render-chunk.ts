@@ -1,9 +1,8 @@
 import type {Diagnostic} from '../../core/diagnostics.js'
 import {hasAscii} from '../../binary/le.js'
 import {parseChunk} from './chunk.js'
-import {extractRecord} from './extract.js'
 import {CHUNK_MAGIC} from './header.js'
-import {renderNodesXmlInto} from './render.js'
+import {renderNodesXml} from './render.js'
 
 export type TextFormat = 'jsonl' | 'xml'
 
@@ -31,17 +30,13 @@ export function renderChunkText(slot: Uint8Array, index: number, offset: number,
   const parts: string[] = []
   let records = 0
   let recovered = 0
-  parseChunk(slot, index, offset, {carve}, (nodes, facts) => {
+  parseChunk(slot, index, offset, {carve, needTree: xml}, (r) => {
     records++
-    if (facts.recovered) recovered++
+    if (r.facts.recovered) recovered++
     if (xml) {
-      // Joined per record: the many small pieces die in the young generation.
-      const pieces: string[] = []
-      renderNodesXmlInto(nodes, pieces)
-      pieces.push('\n')
-      parts.push(pieces.join(''))
+      parts.push(renderNodesXml(r.tree()) + '\n')
     } else {
-      parts.push(JSON.stringify(extractRecord(nodes, facts)) + '\n')
+      parts.push(JSON.stringify(r.record()) + '\n')
     }
   }, diagnostics)
   const text = parts.join('')

@@ -47,51 +47,41 @@ function indentOf(depth: number): string {
 }
 
 /**
- * Pushes the element's text pieces onto `out` (joined once per record: a flat string, not thousands of
- * rope nodes for the garbage collector to trace). `first` is true for the very first line.
+ * Appends the element's text to `acc`. Built with `+` per record: V8 makes cheap rope nodes that are
+ * flattened once when the chunk's text is joined (measured faster than collecting pieces and joining).
  */
-function renderElement(el: XElement, depth: number, out: string[], first: boolean): void {
+function renderElement(el: XElement, depth: number, acc: string, first: boolean): string {
   const indent = indentOf(depth)
-  if (!first) out.push('\n')
-  out.push(indent, '<', el.name)
+  let s = (first ? indent : '\n' + indent) + '<' + el.name
   const a = el.attrs
-  for (let i = 0; i < a.length; i += 2) out.push(' ', a[i]!, '="', escAttr(a[i + 1]!), '"')
+  for (let i = 0; i < a.length; i += 2) s += ' ' + a[i]! + '="' + escAttr(a[i + 1]!) + '"'
   const ch = el.children
-  if (ch.length === 0) {
-    out.push('/>')
-    return
-  }
+  if (ch.length === 0) return acc + s + '/>'
   let onlyText = true
   for (let i = 0; i < ch.length; i++) if (ch[i] instanceof XElement) onlyText = false
   if (onlyText) {
-    out.push('>')
-    for (let i = 0; i < ch.length; i++) out.push(inline(ch[i]!))
-    out.push('</', el.name, '>')
-    return
+    s += '>'
+    for (let i = 0; i < ch.length; i++) s += inline(ch[i]!)
+    return acc + s + '</' + el.name + '>'
   }
-  out.push('>')
+  acc += s + '>'
   const inner = indentOf(depth + 1)
   for (let i = 0; i < ch.length; i++) {
     const c = ch[i]!
-    if (c instanceof XElement) renderElement(c, depth + 1, out, false)
-    else out.push('\n', inner, inline(c))
+    if (c instanceof XElement) acc = renderElement(c, depth + 1, acc, false)
+    else acc += '\n' + inner + inline(c)
   }
-  out.push('\n', indent, '</', el.name, '>')
-}
-
-/** Renders a record's top-level nodes (normally the single Event element) onto `out`. No trailing newline. */
-export function renderNodesXmlInto(nodes: XNode[], out: string[]): void {
-  let first = true
-  for (const n of nodes) {
-    if (n instanceof XElement) renderElement(n, 0, out, first)
-    else out.push(first ? '' : '\n', inline(n))
-    first = false
-  }
+  return acc + '\n' + indent + '</' + el.name + '>'
 }
 
 /** Renders a record's top-level nodes (normally the single Event element). No trailing newline. */
 export function renderNodesXml(nodes: XNode[]): string {
-  const out: string[] = []
-  renderNodesXmlInto(nodes, out)
-  return out.join('')
+  let acc = ''
+  let first = true
+  for (const n of nodes) {
+    if (n instanceof XElement) acc = renderElement(n, 0, acc, first)
+    else acc += (first ? '' : '\n') + inline(n)
+    first = false
+  }
+  return acc
 }
