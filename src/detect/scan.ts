@@ -1,3 +1,4 @@
+import {workerThreadsAvailable} from '../core/runtime.js'
 import {createReadStream, openSync, readSync, closeSync, statSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
 import {fileURLToPath} from 'node:url'
@@ -258,6 +259,7 @@ export function splitRanges(path: string, parts: number): {start: number; end: n
 }
 
 function workerUrl(): URL | undefined {
+  if (!workerThreadsAvailable()) return undefined
   try {
     const here = import.meta.url
     if (typeof here !== 'string') return undefined

@@ -1,3 +1,4 @@
+import {usableThreads} from '../../core/runtime.js'
 import * as fs from 'node:fs'
 import type {Writable} from 'node:stream'
 import type {Diagnostic} from '../../core/diagnostics.js'
@@ -32,7 +33,7 @@ class Writer {
 }
 
 async function* chunkTexts(fh: fs.promises.FileHandle, size: number, opts: DumpOptions): AsyncGenerator<ChunkText> {
-  if (opts.threads > 1) {
+  if (usableThreads(opts.threads) > 1) {
     yield* parallelChunkText(fh, size, opts.threads, {carve: opts.carve, format: opts.format})
     return
   }

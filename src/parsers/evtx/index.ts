@@ -1,3 +1,4 @@
+import {usableThreads} from '../../core/runtime.js'
 import * as fs from 'node:fs'
 import type {Diagnostic} from '../../core/diagnostics.js'
 import {RatchetError, osErrorCode} from '../../core/errors.js'
@@ -119,7 +120,7 @@ export function openEvtx(input: string | Uint8Array, opts: EvtxOptions = {}): Ev
   const path = input
   const {head, first, size} = readHeadSync(path)
   const header = checkFileHeader(head, first, size, diagnostics)
-  const threads = Math.max(1, Math.min(64, Math.floor(opts.threads ?? 1)))
+  const threads = usableThreads(Math.max(1, Math.min(64, Math.floor(opts.threads ?? 1))))
   return {
     header,
     diagnostics,
