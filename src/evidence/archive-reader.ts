@@ -32,6 +32,7 @@ export async function detectFormat(path: string): Promise<ArchiveFormat> {
     throw new RatchetError('E_INPUT_MISSING', `cannot open archive ${path}: ${errorMessage(e)}`)
   })
   try {
+    if (!(await fh.stat()).isFile()) throw new RatchetError('E_INPUT_FORMAT', `${path} is not a file (an evidence archive is a .zip or .7z file)`)
     const buf = Buffer.alloc(6)
     await fh.read(buf, 0, 6, 0)
     if (buf[0] === 0x50 && buf[1] === 0x4b) return 'zip'

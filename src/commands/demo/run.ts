@@ -1,3 +1,4 @@
+import {pathToFileURL} from 'node:url'
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
 import {triageSummaryLines} from '../../cli/triage-summary.js'
@@ -31,7 +32,7 @@ export default class DemoRun extends BaseCommand {
     this.say(`demo host ${result.host.host}: ${result.host.volume}`)
     for (const line of triageSummaryLines(result.triage)) this.say(line)
     this.say('')
-    this.say(`Open the report in a browser: file://${result.triage.report}`)
+    this.say(`Open the report in a browser: ${pathToFileURL(result.triage.report).href}`)
     this.setExitCode(result.triage.exit_code)
     return result
   }
