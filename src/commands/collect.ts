@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
-import cliProgress from 'cli-progress'
 import {BaseCommand} from '../cli/base.js'
 import {collectFlags, resolveCollection} from '../cli/collect-flags.js'
+import {abortOnSignals, collectProgressBar} from '../cli/progress.js'
 import {type CollectResult, collect} from '../collect/collect.js'
 import {volatileStageFor} from '../collect/volatile/stage.js'
 
@@ -28,21 +28,10 @@ size caps) or failed (see the manifest).`
     const {flags} = await this.parse(Collect)
     const c = await resolveCollection(flags)
 
-    const bar =
-      process.stderr.isTTY && !this.jsonEnabled()
-        ? new cliProgress.SingleBar(
-            {stream: process.stderr, format: 'collect [{bar}] {value}/{total} files | {mb} MiB | {current}', hideCursor: true, clearOnComplete: true},
-            cliProgress.Presets.shades_classic,
-          )
-        : undefined
-    let started = false
-    // SIGINT/SIGTERM stop the run between files so the writer can clean up (7z staging); the .partial stays.
-    const ac = new AbortController()
-    const onSignal = (): void => ac.abort()
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
+    const progress = collectProgressBar(process.stderr.isTTY && !this.jsonEnabled())
+    const stop = abortOnSignals()
     const result = await collect({
-      signal: ac.signal,
+      signal: stop.signal,
       mode: c.mode,
       root: c.root,
       os: c.os,
@@ -59,19 +48,10 @@ size caps) or failed (see the manifest).`
       noVolatile: flags['no-volatile'],
       volatile: volatileStageFor(c.artefacts, c.os),
       level: flags.level,
-      onProgress: bar
-        ? (p) => {
-            const payload = {mb: (p.bytesDone / 1048576).toFixed(1), current: (p.current ?? '').slice(-40)}
-            if (!started) {
-              bar.start(p.filesTotal, p.filesDone, payload)
-              started = true
-            } else bar.update(p.filesDone, payload)
-          }
-        : undefined,
+      onProgress: progress.onProgress,
     }).finally(() => {
-      bar?.stop()
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+      progress.stop()
+      stop.dispose()
     })
 
     const s = result.summary

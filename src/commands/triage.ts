@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
-import cliProgress from 'cli-progress'
 import {BaseCommand} from '../cli/base.js'
 import {collectFlags, resolveCollection} from '../cli/collect-flags.js'
+import {abortOnSignals, collectProgressBar} from '../cli/progress.js'
 import {triageSummaryLines} from '../cli/triage-summary.js'
 import {volatileStageFor} from '../collect/volatile/stage.js'
 import {RatchetError} from '../core/errors.js'
@@ -39,16 +39,9 @@ Exit codes: 0 clean; 3 finished but some input could not be read (see the manife
     const windowMs = parseDuration(flags.window)
     if (windowMs === undefined) throw new RatchetError('E_USAGE', `--window: not a duration: ${flags.window} (use e.g. 30m, 2h)`)
     const c = await resolveCollection(flags)
-    const tty = process.stderr.isTTY && !this.jsonEnabled()
-    const bar = tty
-      ? new cliProgress.SingleBar({stream: process.stderr, format: '  collect [{bar}] {value}/{total} files | {mb} MiB', hideCursor: true, clearOnComplete: true}, cliProgress.Presets.shades_classic)
-      : undefined
-    let barStarted = false
+    const progress = collectProgressBar(process.stderr.isTTY && !this.jsonEnabled(), '  collect')
     const started = Date.now()
-    const ac = new AbortController()
-    const onSignal = (): void => ac.abort()
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
+    const stop = abortOnSignals()
     const result = await triage({
       caseDir: flags.out,
       mode: c.mode,
@@ -72,26 +65,17 @@ Exit codes: 0 clean; 3 finished but some input could not be read (see the manife
       title: flags.title,
       classification: flags.classification,
       commandLine: process.argv.slice(1),
-      signal: ac.signal,
+      signal: stop.signal,
       onStage: (stage, i, state, detail) => {
         if (this.jsonEnabled()) return
-        if (state === 'done' && stage === 'collect') bar?.stop()
+        if (state === 'done' && stage === 'collect') progress.stop()
         const secs = ((Date.now() - started) / 1000).toFixed(1)
         if (state !== 'done') this.logToStderr(`[${i + 1}/${STAGES.length}] ${stage}${state === 'skipped' ? ` — ${detail}` : ' …'}  (${secs}s)`)
       },
-      onCollectProgress: bar
-        ? (p) => {
-            const payload = {mb: (p.bytesDone / 1048576).toFixed(1)}
-            if (!barStarted) {
-              bar.start(p.filesTotal, p.filesDone, payload)
-              barStarted = true
-            } else bar.update(p.filesDone, payload)
-          }
-        : undefined,
+      onCollectProgress: progress.onProgress,
     }).finally(() => {
-      bar?.stop()
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+      progress.stop()
+      stop.dispose()
     })
     for (const line of triageSummaryLines(result)) this.say(line)
     if (result.exit_code !== 0) this.warnLine(`finished with exit code ${result.exit_code}: some input could not be read; see analysis.json and the manifest`)

@@ -79,12 +79,9 @@ export function normaliseIso(iso: string): string | undefined {
   return u === undefined ? undefined : formatUnix100ns(u)
 }
 
-/**
- * Offset in minutes of an IANA zone at an instant (positive east of UTC), via Intl (Node ships full ICU).
- * Throws RangeError for an unknown zone; callers validate zones first with isValidTimeZone.
- */
-export function zoneOffsetMinutes(timeZone: string, at: Date): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
+/** An Intl formatter giving a zone's wall-clock fields (reuse it: building one costs tens of microseconds). */
+export function zoneFieldsFormatter(timeZone: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
     year: 'numeric',
@@ -93,10 +90,24 @@ export function zoneOffsetMinutes(timeZone: string, at: Date): number {
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',
-  }).formatToParts(at)
+  })
+}
+
+/** Offset in minutes (positive east of UTC) at `ms` (whole seconds are used) given a zoneFieldsFormatter. */
+export function offsetMinutesWith(fmt: Intl.DateTimeFormat, ms: number): number {
+  const at = Math.floor(ms / 1000) * 1000
+  const parts = fmt.formatToParts(new Date(at))
   const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value)
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
-  return Math.round((asUtc - Math.floor(at.getTime() / 1000) * 1000) / 60_000)
+  return Math.round((asUtc - at) / 60_000)
+}
+
+/**
+ * Offset in minutes of an IANA zone at an instant (positive east of UTC), via Intl (Node ships full ICU).
+ * Throws RangeError for an unknown zone; callers validate zones first with isValidTimeZone.
+ */
+export function zoneOffsetMinutes(timeZone: string, at: Date): number {
+  return offsetMinutesWith(zoneFieldsFormatter(timeZone), at.getTime())
 }
 
 export function isValidTimeZone(tz: string): boolean {

@@ -1,5 +1,5 @@
 import {RatchetError} from '../core/errors.js'
-import {isValidTimeZone} from '../core/time.js'
+import {isValidTimeZone, offsetMinutesWith, zoneFieldsFormatter} from '../core/time.js'
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0')
 
@@ -15,26 +15,13 @@ export function localTimeFormatter(timeZone: string): (iso: string) => string {
   if (!isValidTimeZone(timeZone)) {
     throw new RatchetError('E_USAGE', `unknown time zone ${JSON.stringify(timeZone)}: use an IANA name such as America/Chicago`, {flag: 'tz', value: timeZone})
   }
-  const fmt = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  })
+  const fmt = zoneFieldsFormatter(timeZone)
   const cache = new Map<number, number>()
   const offsetAt = (ms: number): number => {
     const bucket = Math.floor(ms / 900_000)
     let off = cache.get(bucket)
     if (off === undefined) {
-      const at = bucket * 900_000
-      const parts = fmt.formatToParts(new Date(at))
-      const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value)
-      const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
-      off = Math.round((asUtc - at) / 60_000)
+      off = offsetMinutesWith(fmt, bucket * 900_000)
       if (cache.size > 100_000) cache.clear()
       cache.set(bucket, off)
     }
