@@ -1,6 +1,10 @@
-import {readFileSync} from 'node:fs'
+import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {spawnSync} from 'node:child_process'
 import {describe, expect, it} from 'vitest'
+import {analyze} from '../../../src/analyze/index.js'
+import type {AnalysisFile} from '../../../src/analyze/types.js'
 import {linuxGroup, linuxWtmp} from '../../../src/analyze/plugins/linux.js'
 import {artefactForImageFile, defaultPlugins} from '../../../src/analyze/plugins/index.js'
 import {parseUtmpRecord} from '../../../src/parsers/linux/utmp.js'
@@ -104,5 +108,31 @@ describe('Linux wtmp/btmp (glibc x86-64 utmp records)', () => {
       'linux.group', 'linux.group', 'linux.wtmp', 'linux.wtmp', 'linux.wtmp', 'linux.wtmp', undefined,
     ])
     expect([artefactForImageFile('linux.group', 'etc/group'), artefactForImageFile('linux.wtmp', 'var/log/wtmp')]).toEqual(['linux.accounts.passwd-group', 'linux.logs.wtmp'])
+  })
+})
+
+describe('analyze over a Linux image with group, wtmp and btmp', () => {
+  it('parses all three through the driver; none is left in not_parsed', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ratchet-lnx-'))
+    try {
+      const img = join(root, 'img')
+      mkdirSync(join(img, 'etc'), {recursive: true})
+      mkdirSync(join(img, 'var', 'log'), {recursive: true})
+      copyFileSync(fixture('linux', 'group.sudo-wheel-gid0-alias-nis-bad-line'), join(img, 'etc', 'group'))
+      copyFileSync(WTMP, join(img, 'var', 'log', 'wtmp'))
+      copyFileSync(BTMP, join(img, 'var', 'log', 'btmp'))
+      const out = join(root, 'out')
+      await analyze(img, {out})
+      const a = JSON.parse(readFileSync(join(out, 'analysis.json'), 'utf8')) as AnalysisFile
+      expect(a.not_parsed).toEqual([])
+      const files = a.artefacts.flatMap((x) => x.files.map((f) => [x.id, f.member, f.parser, f.events]))
+      expect(files).toEqual([
+        ['linux.accounts.passwd-group', 'etc/group', 'linux.group', 4],
+        ['linux.logs.wtmp', 'var/log/btmp', 'linux.wtmp', 3],
+        ['linux.logs.wtmp', 'var/log/wtmp', 'linux.wtmp', 7],
+      ])
+    } finally {
+      rmSync(root, {recursive: true, force: true})
+    }
   })
 })
