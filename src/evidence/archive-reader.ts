@@ -161,7 +161,13 @@ function visitZip(path: string, visitor: MemberVisitor): Promise<void> {
       })
       const next = (): void => {
         current = null
-        if (!failed) zip.readEntry()
+        if (failed) return
+        // Called from promise callbacks: a throw here would be an unhandled rejection, so it fails the visit instead.
+        try {
+          zip.readEntry()
+        } catch (e) {
+          fail(e)
+        }
       }
       zip.on('entry', (e: yauzl.Entry) => {
         if (failed) return
@@ -179,7 +185,22 @@ function visitZip(path: string, visitor: MemberVisitor): Promise<void> {
           next()
           return
         }
-        let opened: Readable
+        const hand = (member: Readable): void => {
+          current = member
+          let reading: Promise<void>
+          try {
+            reading = visitor.read(info, member)
+          } catch (e3) {
+            reading = Promise.reject(e3)
+          }
+          reading
+            .then(() => {
+              // The contract is to consume or destroy; a visitor that returned early must not keep the file open.
+              if (!member.readableEnded && !member.destroyed) member.destroy()
+              next()
+            })
+            .catch(fail)
+        }
         try {
           // yauzl throws synchronously for some option/entry combinations; callback errors are per member.
           zip.openReadStream(e, (err2, stream) => {
@@ -189,33 +210,24 @@ function visitZip(path: string, visitor: MemberVisitor): Promise<void> {
               return
             }
             if (err2 || !stream) {
-              opened = failedStream(memberError(name, err2 ?? new Error('no stream')))
-            } else {
-              // yauzl forwards inner (zlib, file) errors onto this stream with setImmediate, possibly after the
-              // consumer is gone: a permanent listener keeps them from becoming uncaught exceptions.
-              stream.on('error', ignore)
-              const check = new ZipMemberCheck(name, e.uncompressedSize, e.crc32)
-              check.on('error', ignore)
-              stream.on('error', (se: Error) => check.destroy(memberError(name, se)))
-              check.on('close', () => {
-                stream.unpipe(check)
-                if (!stream.destroyed) stream.destroy()
-              })
-              stream.pipe(check)
-              opened = check
+              hand(failedStream(memberError(name, err2 ?? new Error('no stream'))))
+              return
             }
-            current = opened
-            const member = opened
-            visitor.read(info, member).then(() => {
-              // The contract is to consume or destroy; a visitor that returned early must not keep the file open.
-              if (!member.readableEnded && !member.destroyed) member.destroy()
-              next()
-            }, fail)
+            // yauzl forwards inner (zlib, file) errors onto this stream with setImmediate, possibly after the
+            // consumer is gone: a permanent listener keeps them from becoming uncaught exceptions.
+            stream.on('error', ignore)
+            const check = new ZipMemberCheck(name, e.uncompressedSize, e.crc32)
+            check.on('error', ignore)
+            stream.on('error', (se: Error) => check.destroy(memberError(name, se)))
+            check.on('close', () => {
+              stream.unpipe(check)
+              if (!stream.destroyed) stream.destroy()
+            })
+            stream.pipe(check)
+            hand(check)
           })
         } catch (e2) {
-          opened = failedStream(memberError(name, e2))
-          current = opened
-          visitor.read(info, opened).then(next, fail)
+          hand(failedStream(memberError(name, e2)))
         }
       })
       zip.readEntry()
@@ -346,7 +358,9 @@ async function visit7z(path: string, password: string | undefined, visitor: Memb
     }
   } catch (e) {
     run.child.kill()
-    run.stdout.resume()
+    // resume() does nothing while the async iterator's 'readable' listener is attached: the pipe would never
+    // end, the child never 'close', and this await would hang with nothing left to wake it. Destroy instead.
+    run.stdout.destroy()
     await run.done
     throw e
   }
