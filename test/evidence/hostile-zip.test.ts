@@ -243,3 +243,19 @@ describe('visitors that do not consume their member', () => {
     expect(stray).toEqual([])
   }, 30_000)
 })
+
+describe('ratchet verify (CLI) on the crash archive', () => {
+  it('exits 5 with the member named, every time (a crash would exit 1 with a stack)', async () => {
+    const dir = tmp('cli')
+    const zip = join(dir, 'e.zip')
+    writeFileSync(zip, hostile({declaredSize: 1000}))
+    const bin = new URL('../../bin/dev.js', import.meta.url).pathname
+    for (let i = 0; i < 4; i++) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--no-warnings', bin, 'verify', zip, '--json'], {encoding: 'utf8'})
+      expect(r.status).toBe(5)
+      const out = JSON.parse(r.stdout) as {status: string; members: {member: string; status: string}[]}
+      expect(out.status).toBe('failed')
+      expect(out.members.find((m) => m.member === BAD_NAME)?.status).toBe('unreadable')
+    }
+  })
+})
