@@ -33,7 +33,11 @@ function readZipMember(path: string, name: string): Promise<Buffer | 'encrypted'
             if (n > MAX_MANIFEST) stream.destroy(new Error('manifest.json larger than declared'))
             else chunks.push(c)
           })
-          stream.on('error', reject)
+          // A damaged member fails this archive's manifest check only; the zipfile is closed so no descriptor is left.
+          stream.on('error', (se: Error) => {
+            zip.close()
+            reject(se)
+          })
           stream.on('end', () => {
             zip.close()
             resolve(Buffer.concat(chunks))

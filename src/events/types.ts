@@ -128,6 +128,10 @@ export const EventTypes = {
   TASK_EXISTS: 'task.exists',
   SOFTWARE_INSTALLED: 'software.installed',
   HOST_INFO: 'host.info',
+  /** A boot record (wtmp BOOT_TIME); attributes.kernel when the record names it. */
+  SYSTEM_BOOT: 'system.boot',
+  /** A shutdown record (wtmp RUN_LVL `shutdown`). */
+  SYSTEM_SHUTDOWN: 'system.shutdown',
   // anything else from an event log, so the timeline is complete
   EVTX_GENERIC: 'evtx.record',
 } as const

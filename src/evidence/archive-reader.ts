@@ -1,4 +1,5 @@
-import {PassThrough, type Readable} from 'node:stream'
+import {PassThrough, Transform, type Readable, type TransformCallback} from 'node:stream'
+import {crc32} from 'node:zlib'
 import yauzl from 'yauzl'
 import {RatchetError, errorMessage} from '../core/errors.js'
 import {isPasswordError, run7z, run7zCollect} from './sevenzip.js'
@@ -6,8 +7,10 @@ import {isPasswordError, run7z, run7zCollect} from './sevenzip.js'
 /**
  * Reads the members of a zip or 7z archive as streams, one at a time, without extracting anything to disk.
  * Nothing here trusts the archive: names are returned raw for the caller to judge, declared sizes are
- * reported and actual sizes are enforced while streaming (zip: yauzl's validateEntrySizes; 7z: the single
- * `x -so` stream is split by the declared sizes and any surplus is an error).
+ * reported and actual sizes are enforced while streaming (zip: our own size and CRC-32 check per member;
+ * 7z: the single `x -so` stream is split by the declared sizes and any surplus is an error).
+ * A damaged member never ends the visit: its stream is destroyed with an ArchiveMemberError that the
+ * visitor reports, and the next member is read.
  */
 
 export type ArchiveFormat = 'zip' | '7z'
@@ -67,26 +70,108 @@ function zipKind(e: yauzl.Entry, name: string): MemberKind {
   return 'other'
 }
 
+/** Why a member's bytes could not be trusted; the member's stream is destroyed with this error. */
+export type MemberProblem = 'SIZE_MISMATCH' | 'CRC_MISMATCH' | 'READ_ERROR'
+
+/** Raised on a member's stream (never thrown out of visitMembers): the visitor reports the member and the visit goes on. */
+export class ArchiveMemberError extends Error {
+  constructor(
+    readonly member: string,
+    readonly problem: MemberProblem,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'ArchiveMemberError'
+  }
+}
+
+const ignore = (): void => {}
+
+/**
+ * Counts and CRC-32s a zip member's decompressed bytes against its central-directory entry. yauzl's own
+ * size check (validateEntrySizes) is off: it throws a stored member's size lie at the whole archive and
+ * its check stream keeps emitting errors after the consumer has stopped listening; this one is ours.
+ */
+class ZipMemberCheck extends Transform {
+  private n = 0
+  private crc = 0
+  constructor(
+    private readonly member: string,
+    private readonly declaredSize: number,
+    private readonly declaredCrc: number,
+  ) {
+    super()
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.n += chunk.length
+    if (this.n > this.declaredSize) {
+      cb(new ArchiveMemberError(this.member, 'SIZE_MISMATCH', `more data than the declared ${this.declaredSize} bytes (at least ${this.n})`))
+      return
+    }
+    this.crc = crc32(chunk, this.crc)
+    cb(null, chunk)
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.n !== this.declaredSize) {
+      cb(new ArchiveMemberError(this.member, 'SIZE_MISMATCH', `${this.n} bytes where ${this.declaredSize} were declared`))
+    } else if (this.crc >>> 0 !== this.declaredCrc >>> 0) {
+      const hex = (v: number): string => (v >>> 0).toString(16).padStart(8, '0')
+      cb(new ArchiveMemberError(this.member, 'CRC_MISMATCH', `CRC-32 ${hex(this.crc)} differs from the declared ${hex(this.declaredCrc)}`))
+    } else {
+      cb()
+    }
+  }
+}
+
+/** A stream that fails at once, so a member yauzl cannot even open reaches the visitor like any other bad member. */
+function failedStream(err: ArchiveMemberError): Readable {
+  const s = new PassThrough()
+  s.on('error', ignore)
+  process.nextTick(() => s.destroy(err))
+  return s
+}
+
+function memberError(name: string, e: unknown): ArchiveMemberError {
+  if (e instanceof ArchiveMemberError) return e
+  return new ArchiveMemberError(name, 'READ_ERROR', errorMessage(e))
+}
+
 function visitZip(path: string, visitor: MemberVisitor): Promise<void> {
   return new Promise((resolve, reject) => {
     // decodeStrings:false so that a hostile name reaches our own checks instead of aborting the whole read.
-    yauzl.open(path, {lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: true}, (err, zip) => {
+    yauzl.open(path, {lazyEntries: true, decodeStrings: false, validateEntrySizes: false, autoClose: true}, (err, zip) => {
       if (err || !zip) {
         reject(new RatchetError('E_INPUT_FORMAT', `not a readable zip archive: ${errorMessage(err)}`, {archive: path}))
         return
       }
       let failed = false
+      let current: Readable | null = null
       const fail = (e: unknown): void => {
         if (failed) return
         failed = true
+        current?.destroy()
         zip.close()
         reject(e instanceof RatchetError ? e : new RatchetError('E_INPUT_FORMAT', `zip read failed: ${errorMessage(e)}`, {archive: path}))
       }
+      // Stays attached for the zipfile's whole life: a late error (after the promise settled) is dropped, never uncaught.
       zip.on('error', fail)
       zip.on('end', () => {
         if (!failed) resolve()
       })
+      const next = (): void => {
+        current = null
+        if (failed) return
+        // Called from promise callbacks: a throw here would be an unhandled rejection, so it fails the visit instead.
+        try {
+          zip.readEntry()
+        } catch (e) {
+          fail(e)
+        }
+      }
       zip.on('entry', (e: yauzl.Entry) => {
+        if (failed) return
         const raw = e.fileName as unknown as Buffer
         const name = Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw)
         const info: ArchiveMemberInfo = {name, kind: zipKind(e, name), declaredSize: e.uncompressedSize}
@@ -98,13 +183,53 @@ function visitZip(path: string, visitor: MemberVisitor): Promise<void> {
           return
         }
         if (!wanted || info.kind !== 'file') {
-          zip.readEntry()
+          next()
           return
         }
-        zip.openReadStream(e, (err2, stream) => {
-          if (err2 || !stream) return fail(err2)
-          visitor.read(info, stream).then(() => zip.readEntry(), fail)
-        })
+        const hand = (member: Readable): void => {
+          current = member
+          let reading: Promise<void>
+          try {
+            reading = visitor.read(info, member)
+          } catch (e3) {
+            reading = Promise.reject(e3)
+          }
+          reading
+            .then(() => {
+              // The contract is to consume or destroy; a visitor that returned early must not keep the file open.
+              if (!member.readableEnded && !member.destroyed) member.destroy()
+              next()
+            })
+            .catch(fail)
+        }
+        try {
+          // yauzl throws synchronously for some option/entry combinations; callback errors are per member.
+          zip.openReadStream(e, (err2, stream) => {
+            if (failed) {
+              stream?.on('error', ignore)
+              stream?.destroy()
+              return
+            }
+            if (err2 || !stream) {
+              hand(failedStream(memberError(name, err2 ?? new Error('no stream'))))
+              return
+            }
+            // yauzl forwards inner (zlib, file) errors onto this stream with setImmediate, possibly after the
+            // consumer is gone: a permanent listener keeps them from becoming uncaught exceptions.
+            stream.on('error', ignore)
+            const check = new ZipMemberCheck(name, e.uncompressedSize, e.crc32)
+            check.on('error', ignore)
+            stream.on('error', (se: Error) => check.destroy(memberError(name, se)))
+            check.on('close', () => {
+              stream.unpipe(check)
+              if (!stream.destroyed) stream.destroy()
+            })
+            stream.pipe(check)
+            hand(check)
+          })
+        } catch (e2) {
+          hand(failedStream(memberError(name, e2)))
+        }
       })
       zip.readEntry()
     })
@@ -187,7 +312,16 @@ async function visit7z(path: string, password: string | undefined, visitor: Memb
       }
       const wanted = visitor.want(m) && m.kind === 'file'
       const pt = new PassThrough({highWaterMark: 1 << 20})
+      // Permanent: the short-member error below must not be uncaught when nobody reads this member.
+      pt.on('error', ignore)
       const reading = wanted ? visitor.read(m, pt) : Promise.resolve()
+      // Handled now (awaited below): a visitor failing while we wait on 7-Zip must not be an unhandled rejection,
+      // and once it is done any bytes it left are drained instead of blocking the write loop forever.
+      let settled = false
+      reading.then(ignore, ignore).finally(() => {
+        settled = true
+        if (!pt.destroyed) pt.resume()
+      })
       if (!wanted) pt.resume()
       let remaining = m.declaredSize
       while (remaining > 0) {
@@ -196,11 +330,23 @@ async function visit7z(path: string, password: string | undefined, visitor: Memb
         const take = chunk.length <= remaining ? chunk : chunk.subarray(0, remaining)
         if (chunk.length > remaining) pending = chunk.subarray(remaining)
         remaining -= take.length
-        if (!pt.write(take)) await new Promise<void>((r) => pt.once('drain', () => r()))
+        // A destroyed member stream (visitor gave up) still consumes its share of the single 7-Zip stream.
+        if (pt.destroyed) continue
+        if (!pt.write(take) && !settled) {
+          await new Promise<void>((r) => {
+            const done = (): void => {
+              pt.off('drain', done)
+              pt.off('close', done)
+              r()
+            }
+            pt.on('drain', done)
+            pt.on('close', done)
+          })
+        }
       }
       if (remaining > 0) {
-        pt.destroy(new Error(`member ended ${remaining} bytes short of its declared size`))
-        await reading.catch(() => {})
+        pt.destroy(new ArchiveMemberError(m.name, 'SIZE_MISMATCH', `member ended ${remaining} bytes short of its declared size`))
+        await reading.catch(ignore)
         break
       }
       pt.end()
@@ -213,7 +359,9 @@ async function visit7z(path: string, password: string | undefined, visitor: Memb
     }
   } catch (e) {
     run.child.kill()
-    run.stdout.resume()
+    // resume() does nothing while the async iterator's 'readable' listener is attached: the pipe would never
+    // end, the child never 'close', and this await would hang with nothing left to wake it. Destroy instead.
+    run.stdout.destroy()
     await run.done
     throw e
   }

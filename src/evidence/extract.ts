@@ -1,11 +1,10 @@
 import {createHash} from 'node:crypto'
-import {createWriteStream} from 'node:fs'
-import {mkdir, rm} from 'node:fs/promises'
+import {type FileHandle, mkdir, open, rm} from 'node:fs/promises'
 import {dirname, join, resolve, sep} from 'node:path'
 import {RatchetError, errorMessage} from '../core/errors.js'
 import {MAX_METADATA_BYTES, Members, parseManifest} from './manifest.js'
 import type {Manifest} from './manifest-types.js'
-import {type ArchiveMemberInfo, visitMembers} from './archive-reader.js'
+import {ArchiveMemberError, type ArchiveMemberInfo, visitMembers} from './archive-reader.js'
 
 export type RejectReason =
   | 'ABSOLUTE_PATH'
@@ -16,7 +15,10 @@ export type RejectReason =
   | 'MEMBER_TOO_LARGE'
   | 'TOTAL_TOO_LARGE'
   | 'SIZE_MISMATCH'
+  | 'CRC_MISMATCH'
   | 'READ_ERROR'
+  /** A second member with the same name, or a file where another member needs a folder (never overwritten). */
+  | 'NAME_CONFLICT'
 
 export interface ExtractedMember {
   member: string
@@ -105,8 +107,26 @@ export async function extractArchive(archivePath: string, destDir: string, limit
         reject(m, 'PARENT_COMPONENT', 'resolves outside the destination')
         return
       }
-      await mkdir(dirname(target), {recursive: true})
-      const out = createWriteStream(target, {flags: 'wx', mode: 0o600})
+      // Open exclusively before reading: a duplicate name or a file/folder clash is this member's problem,
+      // and must neither overwrite nor (on cleanup) delete what an earlier member wrote.
+      let fh: FileHandle
+      try {
+        await mkdir(dirname(target), {recursive: true})
+        fh = await open(target, 'wx', 0o600)
+      } catch (e) {
+        data.on('error', () => {})
+        data.destroy()
+        const code = (e as NodeJS.ErrnoException).code
+        if (code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR') reject(m, 'NAME_CONFLICT', `cannot write ${JSON.stringify(m.name)}: ${code}`)
+        else reject(m, 'READ_ERROR', `cannot write ${JSON.stringify(m.name)}: ${errorMessage(e)}`)
+        return
+      }
+      const out = fh.createWriteStream()
+      // Write errors surface through end() below; the listener keeps a late one from being uncaught.
+      let writeError: Error | undefined
+      out.on('error', (e) => {
+        writeError ??= e
+      })
       const h = createHash('sha256')
       let n = 0
       try {
@@ -115,12 +135,22 @@ export async function extractArchive(archivePath: string, destDir: string, limit
           if (n > limits.maxMemberBytes) throw new LimitError('MEMBER_TOO_LARGE', `actual size exceeds ${limits.maxMemberBytes}`)
           if (result.totalBytes + n > limits.maxTotalBytes) throw new LimitError('TOTAL_TOO_LARGE', `total exceeds ${limits.maxTotalBytes}`)
           h.update(c)
-          if (!out.write(c)) await new Promise<void>((r) => out.once('drain', () => r()))
+          if (writeError) throw writeError
+          if (!out.write(c)) await new Promise<void>((r) => {
+            const done = (): void => {
+              out.off('drain', done)
+              out.off('close', done)
+              r()
+            }
+            out.on('drain', done)
+            out.on('close', done)
+          })
         }
-        await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())))
+        await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ?? writeError ? rej(e ?? writeError) : res())))
       } catch (e) {
         data.destroy()
         out.destroy()
+        await new Promise<void>((r) => (out.closed ? r() : out.once('close', () => r())))
         await rm(target, {force: true})
         if (e instanceof LimitError && e.reason === 'TOTAL_TOO_LARGE') {
           throw new RatchetError('E_ARCHIVE_UNSAFE_MEMBER', `extraction exceeded ${limits.maxTotalBytes} bytes at ${m.name}`, {
@@ -129,7 +159,7 @@ export async function extractArchive(archivePath: string, destDir: string, limit
           })
         }
         if (e instanceof LimitError) reject(m, e.reason, e.message)
-        else if (/too many bytes|not enough bytes|declared size/i.test(errorMessage(e))) reject(m, 'SIZE_MISMATCH', errorMessage(e))
+        else if (e instanceof ArchiveMemberError) reject(m, e.problem, e.message)
         else reject(m, 'READ_ERROR', errorMessage(e))
         return
       }

@@ -6,7 +6,7 @@ import {RatchetError, errorMessage, isRatchetError} from '../core/errors.js'
 import {hashFile} from './hash-file.js'
 import {MAX_METADATA_BYTES, Members, parseManifest, parseSha256Sums} from './manifest.js'
 import type {Manifest} from './manifest-types.js'
-import {type ArchiveFormat, visitMembers} from './archive-reader.js'
+import {ArchiveMemberError, type ArchiveFormat, visitMembers} from './archive-reader.js'
 
 export type MemberStatus = 'ok' | 'mismatch' | 'missing' | 'extra' | 'unreadable'
 
@@ -132,7 +132,9 @@ export async function verifyArchive(path: string, opts: {password?: string; pubk
           actual.set(m.name, h.digest('hex'))
         }
       } catch (e) {
-        unreadable.set(m.name, isRatchetError(e) ? e.message : errorMessage(e))
+        // Size or CRC lies and read errors name their kind, so the report says what was wrong with the member.
+        if (e instanceof ArchiveMemberError) unreadable.set(m.name, `${e.problem === 'SIZE_MISMATCH' ? 'size mismatch: ' : e.problem === 'READ_ERROR' ? 'read error: ' : ''}${e.message}`)
+        else unreadable.set(m.name, isRatchetError(e) ? e.message : errorMessage(e))
       }
     },
   })

@@ -9,6 +9,10 @@ export interface CraftMember {
   data: Buffer
   /** Override the uncompressed size written in the headers (a lying bomb). */
   declaredSize?: number
+  /** Override the compressed size written in the headers (data read short or long). */
+  declaredCompressedSize?: number
+  /** Override the CRC-32 written in the headers. */
+  crc?: number
   symlink?: boolean
   store?: boolean
 }
@@ -21,7 +25,7 @@ export function craftZip(members: CraftMember[]): Buffer {
     const name = Buffer.from(m.name, 'utf8')
     const comp = m.store ? m.data : deflateRawSync(m.data)
     const method = m.store ? 0 : 8
-    const crc = crc32(m.data)
+    const crc = m.crc ?? crc32(m.data)
     const size = m.declaredSize ?? m.data.length
     const lh = Buffer.alloc(30)
     lh.writeUInt32LE(0x04034b50, 0)
@@ -31,7 +35,7 @@ export function craftZip(members: CraftMember[]): Buffer {
     lh.writeUInt16LE(0, 10)
     lh.writeUInt16LE(0x21, 12)
     lh.writeUInt32LE(crc, 14)
-    lh.writeUInt32LE(comp.length, 18)
+    lh.writeUInt32LE(m.declaredCompressedSize ?? comp.length, 18)
     lh.writeUInt32LE(size, 22)
     lh.writeUInt16LE(name.length, 26)
     lh.writeUInt16LE(0, 28)
@@ -45,7 +49,7 @@ export function craftZip(members: CraftMember[]): Buffer {
     ch.writeUInt16LE(0, 12)
     ch.writeUInt16LE(0x21, 14)
     ch.writeUInt32LE(crc, 16)
-    ch.writeUInt32LE(comp.length, 20)
+    ch.writeUInt32LE(m.declaredCompressedSize ?? comp.length, 20)
     ch.writeUInt32LE(size, 24)
     ch.writeUInt16LE(name.length, 28)
     ch.writeUInt32LE(((m.symlink ? 0o120777 : 0o100644) << 16) >>> 0, 38)

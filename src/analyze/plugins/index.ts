@@ -1,7 +1,7 @@
 import type {ArtefactParserPlugin} from '../parser-api.js'
 import {anydeskConf, anydeskConnectionTrace, anydeskFileTransferTrace, anydeskTrace} from './anydesk.js'
 import {evtxPlugin} from './evtx.js'
-import {linuxAuthLog, linuxPasswd} from './linux.js'
+import {linuxAuthLog, linuxGroup, linuxPasswd, linuxWtmp} from './linux.js'
 import {volatileParsedPlugin} from '../../parsers/volatile/plugin.js'
 import {
   screenconnectAppExtension,
@@ -32,6 +32,8 @@ export const defaultPlugins: ArtefactParserPlugin[] = [
   anydeskConf,
   linuxAuthLog,
   linuxPasswd,
+  linuxGroup,
+  linuxWtmp,
   volatileParsedPlugin,
 ]
 
@@ -51,6 +53,7 @@ export function artefactForImageFile(plugin: string, member: string): string {
   if (plugin.startsWith('screenconnect.')) return 'windows.remote-access.screenconnect-server'
   if (plugin === 'evtx') return 'windows.eventlogs.all'
   if (plugin === 'linux.auth-log') return 'linux.logs.auth'
-  if (plugin === 'linux.passwd') return 'linux.accounts.passwd-group'
+  if (plugin === 'linux.passwd' || plugin === 'linux.group') return 'linux.accounts.passwd-group'
+  if (plugin === 'linux.wtmp') return 'linux.logs.wtmp'
   return plugin
 }
