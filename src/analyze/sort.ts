@@ -6,6 +6,7 @@ import {once} from 'node:events'
 import type {Writable} from 'node:stream'
 import {compareEvents} from '../events/order.js'
 import type {NormalizedEvent} from '../events/types.js'
+import type {SerializedEvents} from './serialized.js'
 
 /**
  * Sorts events with bounded memory: events are buffered up to `runSize`, sorted with compareEvents and
@@ -37,12 +38,26 @@ export class ExternalSorter {
   ) {}
 
   async add(ev: NormalizedEvent): Promise<void> {
-    const line = JSON.stringify(ev)
     const e = ev.evidence
-    this.buf.push({datetime: ev.datetime, evidence: {member: e.member, sha256: '', offset: e.offset, record: e.record, line: e.line}, event_type: ev.event_type, id: ev.id, line})
-    this.bufChars += line.length
+    await this.push({datetime: ev.datetime, evidence: {member: e.member, sha256: '', offset: e.offset, record: e.record, line: e.line}, event_type: ev.event_type, id: ev.id, line: JSON.stringify(ev)})
+  }
+
+  /** Adds events serialized elsewhere (a worker thread): the same lines and keys `add` would make. */
+  async addSerialized(s: SerializedEvents): Promise<void> {
+    for (let i = 0; i < s.lines.length; i++) {
+      const k: Keyed = {datetime: s.datetimes[i]!, evidence: {member: s.members[i]!, sha256: '', offset: s.offsets[i], record: s.records[i], line: s.textLines[i]}, event_type: s.types[i]!, id: s.ids[i]!, line: s.lines[i]!}
+      const p = this.push(k)
+      if (p) await p
+    }
+  }
+
+  /** Returns a promise only when the buffer spilled, so most events cost no microtask. */
+  private push(k: Keyed): Promise<void> | undefined {
+    this.buf.push(k)
+    this.bufChars += k.line.length
     this.count++
-    if (this.buf.length >= this.runSize || this.bufChars >= this.runChars) await this.spill()
+    if (this.buf.length >= this.runSize || this.bufChars >= this.runChars) return this.spill()
+    return undefined
   }
 
   get spilledRuns(): number {

@@ -240,6 +240,11 @@ function service(
   })
 }
 
+/** Records WindowsMapper maps with state (4104 script-block fragments); mapEvtxRecord maps all others alone. */
+export function needsMapperState(rec: EvtxRecord): boolean {
+  return rec.eventId === 4104 && /PowerShell/i.test(rec.provider ?? '')
+}
+
 /**
  * Stateful wrapper: reassembles PowerShell 4104 script blocks (MessageNumber/MessageTotal) across records.
  * The complete block is one event at the first fragment's time; fragments still open at `flush()` (or when
@@ -251,7 +256,7 @@ export class WindowsMapper {
   static readonly MAX_PENDING_CHARS = 64 * 1024 * 1024
 
   map(ctx: MapContext, rec: EvtxRecord): NormalizedEvent[] {
-    if (rec.eventId === 4104 && /PowerShell/i.test(rec.provider ?? '')) return this.script(ctx, rec)
+    if (needsMapperState(rec)) return this.script(ctx, rec)
     return mapEvtxRecord(ctx, rec)
   }
 
