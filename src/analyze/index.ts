@@ -13,7 +13,7 @@ import type {ArtefactParserPlugin, ParseContext} from './parser-api.js'
 import {artefactForImageFile, defaultPlugins} from './plugins/index.js'
 import {ArtefactMatcher} from './artefact-match.js'
 import {ExternalSorter} from './sort.js'
-import {isSerializedEvents} from './serialized.js'
+import {isSerializedEvents, serializedCount} from './serialized.js'
 import type {AnalysisFile} from './types.js'
 import {COLLECTION_METADATA, copyHashed, hashFile, readManifestFile, walkImage, type FileJob} from './inputs.js'
 import {extractArchive, type ExtractLimits} from '../evidence/extract.js'
@@ -282,7 +282,7 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
           if (isSerializedEvents(ev)) {
             // serialized by the plugin with ctx.unverified (buildEvent sets the flag)
             await sorter.addSerialized(ev)
-            events += ev.lines.length
+            events += serializedCount(ev)
             continue
           }
           if (unverified) ev.unverified = true

@@ -1,12 +1,15 @@
 import type {NormalizedEvent} from '../events/types.js'
 
 /**
- * Events already serialized to their events.jsonl line, with the fields of the total order
- * (src/events/order.ts) beside them in columns. Plain arrays of strings and numbers: cheap to
- * structured-clone from a worker thread (no event objects cross threads) and enough to sort and merge.
+ * Events already serialized to their events.jsonl lines (UTF-8 bytes, back to back), with the fields of
+ * the total order (src/events/order.ts) beside them in columns. No event objects: a worker thread
+ * transfers the byte buffers (no copy) and clones a few short strings, and the sorter keeps bytes off the
+ * JS heap (the garbage collector never copies them).
  */
 export interface SerializedEvents {
-  lines: string[]
+  /** Line i is bytes[bounds[i], bounds[i + 1]) without its newline; bounds has one entry more than lines. */
+  bytes: Uint8Array
+  bounds: Uint32Array
   datetimes: string[]
   members: string[]
   offsets: (number | undefined)[]
@@ -16,26 +19,51 @@ export interface SerializedEvents {
   ids: string[]
 }
 
-export function emptySerialized(): SerializedEvents {
-  return {lines: [], datetimes: [], members: [], offsets: [], records: [], textLines: [], types: [], ids: []}
+export const serializedCount = (s: SerializedEvents): number => s.bounds.length - 1
+
+/** Collects events; `finish` encodes their lines (exactly `JSON.stringify(ev)`, as the in-thread path writes). */
+export class SerializedBuilder {
+  private lines: string[] = []
+  private readonly cols: Omit<SerializedEvents, 'bytes' | 'bounds'> = {datetimes: [], members: [], offsets: [], records: [], textLines: [], types: [], ids: []}
+
+  get count(): number {
+    return this.lines.length
+  }
+
+  push(ev: NormalizedEvent): void {
+    const e = ev.evidence
+    const c = this.cols
+    this.lines.push(JSON.stringify(ev))
+    c.datetimes.push(ev.datetime)
+    c.members.push(e.member)
+    c.offsets.push(e.offset)
+    c.records.push(e.record)
+    c.textLines.push(e.line)
+    c.types.push(ev.event_type)
+    c.ids.push(ev.id)
+  }
+
+  /** The batch, its bytes in one exactly-sized buffer of their own (transferable). */
+  finish(): SerializedEvents {
+    const n = this.lines.length
+    const bounds = new Uint32Array(n + 1)
+    let total = 0
+    for (let i = 0; i < n; i++) {
+      total += Buffer.byteLength(this.lines[i]!, 'utf8')
+      bounds[i + 1] = total
+    }
+    const bytes = Buffer.allocUnsafeSlow(total)
+    for (let i = 0; i < n; i++) bytes.write(this.lines[i]!, bounds[i]!, 'utf8')
+    this.lines = []
+    return {bytes, bounds, ...this.cols}
+  }
 }
 
-/** Appends one event. The line is exactly `JSON.stringify(ev)`, as the in-thread path writes it. */
-export function pushSerialized(out: SerializedEvents, ev: NormalizedEvent): void {
-  const e = ev.evidence
-  out.lines.push(JSON.stringify(ev))
-  out.datetimes.push(ev.datetime)
-  out.members.push(e.member)
-  out.offsets.push(e.offset)
-  out.records.push(e.record)
-  out.textLines.push(e.line)
-  out.types.push(ev.event_type)
-  out.ids.push(ev.id)
-}
-
+/** Events [from, to) of a batch (bytes shared, not copied). */
 export function sliceSerialized(s: SerializedEvents, from: number, to: number): SerializedEvents {
   return {
-    lines: s.lines.slice(from, to),
+    bytes: s.bytes,
+    bounds: s.bounds.subarray(from, to + 1),
     datetimes: s.datetimes.slice(from, to),
     members: s.members.slice(from, to),
     offsets: s.offsets.slice(from, to),
@@ -46,7 +74,14 @@ export function sliceSerialized(s: SerializedEvents, from: number, to: number): 
   }
 }
 
+const decoder = new TextDecoder()
+
+/** The events of a batch as objects again (for callers of a plugin's `events`, not the analyze driver). */
+export function* parseSerialized(s: SerializedEvents): Generator<NormalizedEvent> {
+  for (let i = 0; i + 1 < s.bounds.length; i++) yield JSON.parse(decoder.decode(s.bytes.subarray(s.bounds[i], s.bounds[i + 1]))) as NormalizedEvent
+}
+
 /** Lets the analyze driver tell a plugin's pre-serialized batch from a NormalizedEvent. */
 export function isSerializedEvents(x: NormalizedEvent | SerializedEvents): x is SerializedEvents {
-  return Array.isArray((x as SerializedEvents).lines)
+  return (x as SerializedEvents).bounds instanceof Uint32Array
 }

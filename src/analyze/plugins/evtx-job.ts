@@ -6,7 +6,7 @@ import {parseChunk} from '../../parsers/evtx/chunk.js'
 import {CHUNK_MAGIC} from '../../parsers/evtx/header.js'
 import type {ChunkJob} from '../../parsers/evtx/job.js'
 import type {EvtxRecord} from '../../parsers/evtx/record-types.js'
-import {emptySerialized, pushSerialized, type SerializedEvents} from '../serialized.js'
+import {SerializedBuilder, type SerializedEvents} from '../serialized.js'
 
 /** One EVTX chunk slot parsed, mapped and serialized: what a worker hands back to the analyze driver. */
 export interface EvtxEventsBatch {
@@ -28,16 +28,19 @@ export interface EvtxEventsBatch {
 export function runEventsJob(job: ChunkJob): EvtxEventsBatch {
   const ctx = job.payload as MapContext
   const slot = new Uint8Array(job.buf, 0, job.len)
-  const events = emptySerialized()
+  const events = new SerializedBuilder()
   const stateful: EvtxEventsBatch['stateful'] = []
   const diagnostics: Diagnostic[] = []
   parseChunk(slot, job.index, job.offset, {carve: job.carve, needTree: false}, (r) => {
     const rec = r.record()
     if (needsMapperState(rec)) {
-      stateful.push({at: events.lines.length, rec})
+      stateful.push({at: events.count, rec})
       return
     }
-    for (const ev of mapEvtxRecord(ctx, rec)) pushSerialized(events, ev)
+    for (const ev of mapEvtxRecord(ctx, rec)) events.push(ev)
   }, diagnostics)
-  return {seq: job.seq, events, stateful, diagnostics, hadMagic: hasAscii(slot, 0, CHUNK_MAGIC)}
+  return {seq: job.seq, events: events.finish(), stateful, diagnostics, hadMagic: hasAscii(slot, 0, CHUNK_MAGIC)}
 }
+
+/** What to transfer (not copy) when the batch crosses threads. */
+export const batchTransfer = (b: EvtxEventsBatch): ArrayBuffer[] => [b.events.bytes.buffer as ArrayBuffer, b.events.bounds.buffer as ArrayBuffer]

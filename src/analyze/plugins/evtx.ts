@@ -11,7 +11,7 @@ import {readHeadSync} from '../../parsers/evtx/index.js'
 import {parallelChunkJobs, spawnModuleWorker} from '../../parsers/evtx/pool.js'
 import {readSlots} from '../../parsers/evtx/slots.js'
 import type {ArtefactParserPlugin, ParseOutput} from '../parser-api.js'
-import {isSerializedEvents, sliceSerialized, type SerializedEvents} from '../serialized.js'
+import {isSerializedEvents, parseSerialized, serializedCount, sliceSerialized, type SerializedEvents} from '../serialized.js'
 import {runEventsJob, type EvtxEventsBatch} from './evtx-job.js'
 import {mapContext} from './util.js'
 
@@ -66,7 +66,7 @@ export const evtxPlugin: ArtefactParserPlugin = {
               from = at
               yield* mapper.map(mc, rec)
             }
-            const n = b.events.lines.length
+            const n = serializedCount(b.events)
             if (from === 0 && n) yield b.events
             else if (from < n) yield sliceSerialized(b.events, from, n)
           }
@@ -82,7 +82,7 @@ export const evtxPlugin: ArtefactParserPlugin = {
     }
     async function* objects(): AsyncGenerator<NormalizedEvent> {
       for await (const x of run()) {
-        if (isSerializedEvents(x)) for (const line of x.lines) yield JSON.parse(line) as NormalizedEvent
+        if (isSerializedEvents(x)) yield* parseSerialized(x)
         else yield x
       }
     }
