@@ -55,7 +55,7 @@ export const evtxPlugin: ArtefactParserPlugin = {
         const fh = await fs.promises.open(ctx.localPath, 'r')
         try {
           const batches = threads > 1
-            ? parallelChunkJobs(fh, size, threads, false, {spawn: () => spawnModuleWorker(import.meta.url, 'evtx-worker'), local: runEventsJob, payload: mc})
+            ? parallelChunkJobs(fh, size, threads, false, {spawn: () => spawnModuleWorker(import.meta.url, 'evtx-worker'), local: runEventsJob, payload: mc, callerLane: false})
             : localBatches(fh, size, mc)
           for await (const b of batches) {
             if (b.hadMagic) seen++

@@ -35,6 +35,11 @@ export interface LaneSpec<T> {
   local(job: ChunkJob): T
   /** Passed to every job (structured-cloned to workers), e.g. what a mapper needs. */
   payload?: unknown
+  /**
+   * Whether the calling thread is one of the lanes (default). A caller with heavy work of its own (the
+   * analyze driver sorts and writes) leaves all `threads` lanes to workers so no lane lags behind.
+   */
+  callerLane?: boolean
 }
 
 interface Slot {
@@ -43,14 +48,17 @@ interface Slot {
 }
 
 /**
- * Parses chunk slots on `threads` lanes: the calling thread is one lane and `threads - 1` workers are the
- * others (one isolate fewer keeps memory down, and the main thread's I/O is light). Each 64 KiB slot is
- * read once from `fh`; at most 2 × threads chunks are in flight (read, queued or parsed but not yet
- * consumed), so memory stays bounded whatever the file size; results come out in file order.
+ * Parses chunk slots on `threads` lanes: by default the calling thread is one lane and `threads - 1`
+ * workers are the others (one isolate fewer keeps memory down, and the main thread's I/O is light); with
+ * `callerLane: false` all lanes are workers. Each 64 KiB slot is read once from `fh`; at most 2 × threads
+ * chunks (4 × without a caller lane, so workers go on while the caller is busy) are in flight (read,
+ * queued or parsed but not yet consumed): memory stays bounded whatever the file size; results come out
+ * in file order.
  */
 async function* run<T>(fh: FileHandle, size: number, threads: number, carve: boolean, mode: ChunkJob['mode'], lane: LaneSpec<T> = {spawn, local: runJob as (job: ChunkJob) => T}): AsyncGenerator<T> {
   const slots: Slot[] = []
-  for (let i = 0; i < threads - 1; i++) {
+  const callerLane = lane.callerLane ?? true
+  for (let i = 0; i < (callerLane ? threads - 1 : threads); i++) {
     const worker = lane.spawn()
     const waiting: Slot['waiting'] = new Map()
     worker.on('message', (m: {seq: number}) => {
@@ -65,7 +73,7 @@ async function* run<T>(fh: FileHandle, size: number, threads: number, carve: boo
     slots.push({worker, waiting})
   }
   const total = size > FILE_HEADER_SIZE ? Math.ceil((size - FILE_HEADER_SIZE) / CHUNK_SIZE) : 0
-  const maxInFlight = threads * 2
+  const maxInFlight = threads * (callerLane ? 2 : 4)
   const queue: Promise<T>[] = []
   let next = 0
   const submit = async (i: number): Promise<T> => {
@@ -75,7 +83,7 @@ async function* run<T>(fh: FileHandle, size: number, threads: number, carve: boo
     const {bytesRead} = await fh.read(new Uint8Array(buf), 0, len, offset)
     const job: ChunkJob = {seq: i, buf, len: bytesRead, index: i, offset, carve, mode, payload: lane.payload}
     const which = i % threads
-    if (which === threads - 1) return lane.local(job) // the calling thread's share
+    if (callerLane && which === threads - 1) return lane.local(job) // the calling thread's share
     const slot = slots[which]!
     return new Promise<T>((resolve, reject) => {
       slot.waiting.set(i, {resolve: resolve as (b: unknown) => void, reject})
