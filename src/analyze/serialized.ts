@@ -43,19 +43,41 @@ export class SerializedBuilder {
     c.ids.push(ev.id)
   }
 
-  /** The batch, its bytes in one exactly-sized buffer of their own (transferable). */
+  /**
+   * The batch, its bytes in one buffer of their own (transferable). Encodes each line once, straight into
+   * the buffer: sized for ASCII plus room for the longest line's worst case, grown only by wider text.
+   */
   finish(): SerializedEvents {
-    const n = this.lines.length
+    const lines = this.lines
+    const n = lines.length
     const bounds = new Uint32Array(n + 1)
-    let total = 0
+    let sum = 0
+    let longest = 0
     for (let i = 0; i < n; i++) {
-      total += Buffer.byteLength(this.lines[i]!, 'utf8')
-      bounds[i + 1] = total
+      const l = lines[i]!.length
+      sum += l
+      if (l > longest) longest = l
     }
-    const bytes = Buffer.allocUnsafeSlow(total)
-    for (let i = 0; i < n; i++) bytes.write(this.lines[i]!, bounds[i]!, 'utf8')
+    let bytes = Buffer.allocUnsafeSlow(sum + 3 * longest)
+    let pos = 0
+    for (let i = 0; i < n; i++) {
+      const line = lines[i]!
+      if (pos + 3 * line.length > bytes.length) {
+        const grown = Buffer.allocUnsafeSlow(Math.max(bytes.length * 2, pos + 3 * line.length))
+        bytes.copy(grown, 0, 0, pos)
+        bytes = grown
+      }
+      pos += bytes.write(line, pos, 'utf8')
+      bounds[i + 1] = pos
+    }
     this.lines = []
-    return {bytes, bounds, ...this.cols}
+    // the sorter may hold a batch for a while: do not let it pin much more than its lines
+    if (bytes.length - pos > (pos >> 3) + 4096) {
+      const exact = Buffer.allocUnsafeSlow(pos)
+      bytes.copy(exact, 0, 0, pos)
+      bytes = exact
+    }
+    return {bytes: bytes.subarray(0, pos), bounds, ...this.cols}
   }
 }
 

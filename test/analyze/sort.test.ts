@@ -12,14 +12,14 @@ afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
 function event(i: number): NormalizedEvent {
   // Non-ASCII text (2-, 3- and 4-byte UTF-8, an escaped lone surrogate) and, now and then, a line longer
-  // than the writer's and the arena's 1 MiB blocks.
+  // than the writer's and the arena's 1 MiB blocks. Mostly 3-byte text makes a batch outgrow its first buffer.
   const big = i % 97 === 5 ? 'x'.repeat(1_200_000 + i) : ''
   return {
     id: (i * 2654435761 >>> 0).toString(16).padStart(16, '0'),
     datetime: `2024-01-0${1 + (i % 3)}T00:00:${String(i % 60).padStart(2, '0')}.0000000Z`,
     timestamp: i,
     timestamp_desc: 'Event Logged',
-    message: `évènement ${i} — 日本 😀 \ud800 ${big}`,
+    message: `évènement ${i} — 日本 😀 \ud800 ${'語'.repeat(i % 11 ? 400 : 0)}${big}`,
     source: 'EVTX',
     artefact: 'a',
     event_type: i % 2 ? 'b' : 'a',
