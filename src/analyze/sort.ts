@@ -19,8 +19,13 @@ interface Keyed {
   evidence: NormalizedEvent['evidence']
   event_type: string
   id: string
-  /** The events.jsonl line (without newline) as UTF-8 bytes: off the JS heap, written without re-encoding. */
-  line: Uint8Array
+  /**
+   * The events.jsonl line (without newline): UTF-8 bytes [start, end) of a shared block (an arena, a
+   * worker's batch, a run file block): off the JS heap, written without re-encoding, no view per event.
+   */
+  bytes: Buffer
+  start: number
+  end: number
 }
 const byOrder = (a: Keyed, b: Keyed): number => compareEvents(a as unknown as NormalizedEvent, b as unknown as NormalizedEvent)
 
@@ -34,6 +39,8 @@ export class ExternalSorter {
   private dir: string | undefined
   private arena = Buffer.allocUnsafeSlow(ARENA)
   private arenaPos = 0
+  private encBytes = this.arena
+  private encEnd = 0
   count = 0
 
   constructor(
@@ -45,35 +52,45 @@ export class ExternalSorter {
 
   async add(ev: NormalizedEvent): Promise<void> {
     const e = ev.evidence
-    await this.push({datetime: ev.datetime, evidence: {member: e.member, sha256: '', offset: e.offset, record: e.record, line: e.line}, event_type: ev.event_type, id: ev.id, line: this.encode(JSON.stringify(ev))})
+    const start = this.encode(JSON.stringify(ev))
+    await this.push({datetime: ev.datetime, evidence: {member: e.member, sha256: '', offset: e.offset, record: e.record, line: e.line}, event_type: ev.event_type, id: ev.id, bytes: this.encBytes, start, end: this.encEnd})
   }
 
   /** Adds events serialized elsewhere (a worker thread): the same lines and keys `add` would make. */
   async addSerialized(s: SerializedEvents): Promise<void> {
     const b = s.bounds
+    // one Buffer view for the whole batch (a transferred batch arrives as a plain Uint8Array)
+    const bytes = Buffer.isBuffer(s.bytes) ? s.bytes : Buffer.from(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength)
     for (let i = 0; i + 1 < b.length; i++) {
-      const k: Keyed = {datetime: s.datetimes[i]!, evidence: {member: s.members[i]!, sha256: '', offset: s.offsets[i], record: s.records[i], line: s.textLines[i]}, event_type: s.types[i]!, id: s.ids[i]!, line: s.bytes.subarray(b[i], b[i + 1])}
+      const k: Keyed = {datetime: s.datetimes[i]!, evidence: {member: s.members[i]!, sha256: '', offset: s.offsets[i], record: s.records[i], line: s.textLines[i]}, event_type: s.types[i]!, id: s.ids[i]!, bytes, start: b[i]!, end: b[i + 1]!}
       const p = this.push(k)
       if (p) await p
     }
   }
 
-  private encode(line: string): Uint8Array {
+  /** Encodes into the arena (or a buffer of its own when huge); returns the start, sets encBytes/encEnd. */
+  private encode(line: string): number {
     const max = line.length * 3
-    if (max > ARENA) return Buffer.from(line, 'utf8')
+    if (max > ARENA) {
+      this.encBytes = Buffer.from(line, 'utf8')
+      this.encEnd = this.encBytes.length
+      return 0
+    }
     if (this.arenaPos + max > ARENA) {
       this.arena = Buffer.allocUnsafeSlow(ARENA)
       this.arenaPos = 0
     }
     const start = this.arenaPos
     this.arenaPos += this.arena.write(line, start, 'utf8')
-    return this.arena.subarray(start, this.arenaPos)
+    this.encBytes = this.arena
+    this.encEnd = this.arenaPos
+    return start
   }
 
   /** Returns a promise only when the buffer spilled, so most events cost no microtask. */
   private push(k: Keyed): Promise<void> | undefined {
     this.buf.push(k)
-    this.bufBytes += k.line.length
+    this.bufBytes += k.end - k.start
     this.count++
     if (this.buf.length >= this.runSize || this.bufBytes >= this.runBytes) return this.spill()
     return undefined
@@ -118,7 +135,7 @@ export class ExternalSorter {
 async function writeLines(ws: Writable, events: Keyed[], prefix?: (e: Keyed) => string): Promise<void> {
   const w = new LineWriter(ws)
   for (const e of events) {
-    const p = w.push(e.line, prefix?.(e))
+    const p = w.push(e, prefix?.(e))
     if (p) await p
   }
   await w.end()
@@ -136,22 +153,22 @@ class LineWriter {
   constructor(private readonly ws: Writable) {}
 
   /** Writes `prefix` + TAB + `line` + LF (or `line` + LF); returns a promise only on backpressure. */
-  push(line: Uint8Array, prefix?: string): Promise<void> | undefined {
-    const max = (prefix === undefined ? 0 : prefix.length * 3 + 1) + line.length + 1
+  push(e: Keyed, prefix?: string): Promise<void> | undefined {
+    const len = e.end - e.start
+    const max = (prefix === undefined ? 0 : prefix.length * 3 + 1) + len + 1
     let ok = true
     if (this.pos + max > this.buf.length) ok = this.flush()
     if (max > this.buf.length) {
       // a line larger than a block gets its own writes
       if (prefix !== undefined) ok = this.ws.write(`${prefix}\t`) && ok
-      ok = this.ws.write(line) && ok
+      ok = this.ws.write(e.bytes.subarray(e.start, e.end)) && ok
       ok = this.ws.write('\n') && ok
     } else {
       if (prefix !== undefined) {
         this.pos += this.buf.write(prefix, this.pos)
         this.buf[this.pos++] = 9
       }
-      this.buf.set(line, this.pos)
-      this.pos += line.length
+      this.pos += e.bytes.copy(this.buf, this.pos, e.start, e.end)
       this.buf[this.pos++] = 10
     }
     return ok ? undefined : once(this.ws, 'drain').then(() => undefined)
@@ -200,9 +217,8 @@ class RunReader {
     if (nl >= 0) {
       const tab = this.buf.indexOf(9, this.pos)
       const k = JSON.parse(this.buf.toString('utf8', this.pos, tab)) as RunKey
-      const line = this.buf.subarray(tab + 1, nl)
       this.pos = nl + 1
-      return {datetime: k[0], evidence: {member: k[1], sha256: '', offset: k[2] ?? undefined, record: k[3] ?? undefined, line: k[4] ?? undefined}, event_type: k[5], id: k[6], line}
+      return {datetime: k[0], evidence: {member: k[1], sha256: '', offset: k[2] ?? undefined, record: k[3] ?? undefined, line: k[4] ?? undefined}, event_type: k[5], id: k[6], bytes: this.buf, start: tab + 1, end: nl}
     }
     if (this.eof) return this.close()
     return this.refill().then(() => this.next())
@@ -276,7 +292,7 @@ async function mergeRuns(paths: string[], memory: Keyed[], out: Writable): Promi
   const w = new LineWriter(out)
   while (heap.length) {
     const h = pop()
-    const p = w.push(h.ev.line)
+    const p = w.push(h.ev)
     if (p) await p
     const r = h.src()
     const ev = r instanceof Promise ? await r : r
