@@ -219,7 +219,8 @@ export function mapEvtxRecord(ctx: MapContext, rec: EvtxRecord): NormalizedEvent
     if (id === 11) return [mk({event_type: EventTypes.FILE_CREATED, process: s(data.Image), file_name: s(data.TargetFilename), message: `File ${s(data.TargetFilename) ?? '?'} created by ${s(data.Image) ?? '?'}`})]
     if (id === 22) return [mk({event_type: EventTypes.DNS_QUERY, process: s(data.Image), message: `DNS query ${s(data.QueryName) ?? '?'} by ${s(data.Image) ?? '?'}`, attributes: {query_name: s(data.QueryName)}})]
   }
-  return [mk({event_type: EventTypes.EVTX_GENERIC, message: `${prov || '?'} ${id ?? '?'}${firstValues(data) ? `: ${firstValues(data)}` : ''}`})]
+  const first = firstValues(data) // computed once: this is the path most records take
+  return [mk({event_type: EventTypes.EVTX_GENERIC, message: `${prov || '?'} ${id ?? '?'}${first ? `: ${first}` : ''}`})]
 }
 
 function service(
