@@ -286,7 +286,8 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
             continue
           }
           if (unverified) ev.unverified = true
-          await sorter.add(ev)
+          const spilled = sorter.add(ev)
+          if (spilled) await spilled
           events++
         }
       } catch (e) {

@@ -50,10 +50,11 @@ export class ExternalSorter {
     private readonly runBytes = 32 * 1024 * 1024,
   ) {}
 
-  async add(ev: NormalizedEvent): Promise<void> {
+  /** Returns a promise only when the buffer spilled (await it then), so most events cost no microtask. */
+  add(ev: NormalizedEvent): Promise<void> | undefined {
     const e = ev.evidence
     const start = this.encode(JSON.stringify(ev))
-    await this.push({datetime: ev.datetime, evidence: {member: e.member, sha256: '', offset: e.offset, record: e.record, line: e.line}, event_type: ev.event_type, id: ev.id, bytes: this.encBytes, start, end: this.encEnd})
+    return this.push({datetime: ev.datetime, evidence: {member: e.member, sha256: '', offset: e.offset, record: e.record, line: e.line}, event_type: ev.event_type, id: ev.id, bytes: this.encBytes, start, end: this.encEnd})
   }
 
   /** Adds events serialized elsewhere (a worker thread): the same lines and keys `add` would make. */
