@@ -2,9 +2,11 @@
  * `npm run bench:analyze`: analyze throughput and memory.
  *
  * 1. EVTX: `ratchet analyze` on a folder holding one replicated Security log (≈ --evtx-mb MB, built from the
- *    largest shared sample like bench:evtx does) against `ratchet evtx dump --threads 1` on the same file
- *    (analyze parses EVTX in one thread; dump with its default threads is shown too).
- *    Goal: analyze ≥ 80 % of dump's records/s (mapping must be cheap).
+ *    largest shared sample like bench:evtx does) against `ratchet evtx dump --threads 1` on the same file.
+ *    analyze runs parse + map + serialize on worker lanes (default: available cores); `analyze --threads 1`
+ *    and dump with its default threads are shown too. Goal: analyze ≥ 80 % of dump --threads 1 records/s.
+ *    `--baseline <repo>` also times another checkout's built CLI (e.g. the commit before a change) on the
+ *    same file and checks that its events.jsonl is byte-identical.
  * 2. A generated case with ≥ --events events (default 1,000,000): that EVTX plus an AnyDesk trace of
  *    generated session lines. Reports events/s and peak RSS (goal < 1 GB: events are spilled in sorted runs).
  *
@@ -23,6 +25,8 @@ const opt = (name: string, def: number): number => {
   return i >= 0 ? Number(argv[i + 1]) : def
 }
 const evtxMb = opt('evtx-mb', 100)
+const baselineAt = argv.indexOf('--baseline')
+const baseline = baselineAt >= 0 ? path.resolve(argv[baselineAt + 1]!) : undefined
 const wantEvents = opt('events', 1_000_000)
 const repo = path.resolve(new URL('..', import.meta.url).pathname)
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ratchet-analyze-bench-'))
@@ -108,15 +112,25 @@ for (const b of fs.readFileSync(dumpOut)) if (b === 10) records++
 fs.rmSync(dumpOut)
 const an = timed(['node', run, 'analyze', evtxImage, '--out', path.join(work, 'case-evtx'), '--json'])
 const anEvents = (JSON.parse(an.stdout) as {totals: {events: number}}).totals.events
+const an1 = timed(['node', run, 'analyze', evtxImage, '--out', path.join(work, 'case-evtx1'), '--json', '--threads', '1'])
+const same = (a: string, b: string): boolean => fs.readFileSync(path.join(work, a, 'events.jsonl')).equals(fs.readFileSync(path.join(work, b, 'events.jsonl')))
+const base = baseline ? timed(['node', path.join(baseline, 'bin/run.js'), 'analyze', evtxImage, '--out', path.join(work, 'case-base'), '--json']) : undefined
 console.log(`\n## EVTX: ${(size / 1e6).toFixed(1)} MB, ${records} records\n`)
 console.log('| run | wall s | CPU s | records/s (wall) | MB/s (wall) | peak RSS MB |')
 console.log('|---|---|---|---|---|---|')
 console.log(`| ratchet evtx dump --threads 1 | ${dump1.secs.toFixed(2)} | ${dump1.cpu.toFixed(2)} | ${Math.round(records / dump1.secs).toLocaleString('en-US')} | ${(size / 1e6 / dump1.secs).toFixed(1)} | ${dump1.rssMb.toFixed(0)} |`)
 console.log(`| ratchet evtx dump (default: ${os.availableParallelism()} threads) | ${dump.secs.toFixed(2)} | ${dump.cpu.toFixed(2)} | ${Math.round(records / dump.secs).toLocaleString('en-US')} | ${(size / 1e6 / dump.secs).toFixed(1)} | ${dump.rssMb.toFixed(0)} |`)
-console.log(`| ratchet analyze (${anEvents} events) | ${an.secs.toFixed(2)} | ${an.cpu.toFixed(2)} | ${Math.round(records / an.secs).toLocaleString('en-US')} | ${(size / 1e6 / an.secs).toFixed(1)} | ${an.rssMb.toFixed(0)} |`)
-console.log(`\nanalyze / dump --threads 1 (analyze parses in one thread): ${((dump1.secs / an.secs) * 100).toFixed(0)} % by wall time, ${((dump1.cpu / an.cpu) * 100).toFixed(0)} % by CPU time (goal ≥ 80 %)`)
-console.log(`analyze / dump default threads: ${((dump.secs / an.secs) * 100).toFixed(0)} % by wall time, ${((dump.cpu / an.cpu) * 100).toFixed(0)} % by CPU time`)
-fs.rmSync(path.join(work, 'case-evtx'), {recursive: true, force: true})
+const row = (name: string, r: typeof an): void => console.log(`| ${name} | ${r.secs.toFixed(2)} | ${r.cpu.toFixed(2)} | ${Math.round(records / r.secs).toLocaleString('en-US')} | ${(size / 1e6 / r.secs).toFixed(1)} | ${r.rssMb.toFixed(0)} |`)
+row(`ratchet analyze (default: ${os.availableParallelism()} threads; ${anEvents} events)`, an)
+row('ratchet analyze --threads 1', an1)
+if (base) row(`baseline analyze (${baseline})`, base)
+const pct = (a: number, b: number): string => `${((a / b) * 100).toFixed(0)} %`
+console.log(`\nanalyze / dump --threads 1: ${pct(dump1.secs, an.secs)} by wall time (goal ≥ 80 %), ${pct(dump1.cpu, an.cpu)} by CPU time`)
+console.log(`analyze --threads 1 / dump --threads 1: ${pct(dump1.secs, an1.secs)} by wall time, ${pct(dump1.cpu, an1.cpu)} by CPU time`)
+console.log(`analyze / dump default threads: ${pct(dump.secs, an.secs)} by wall time, ${pct(dump.cpu, an.cpu)} by CPU time`)
+if (base) console.log(`baseline analyze / dump --threads 1: ${pct(dump1.secs, base.secs)} by wall time, ${pct(dump1.cpu, base.cpu)} by CPU time`)
+console.log(`events.jsonl identical: threads 1 vs default ${same('case-evtx1', 'case-evtx') ? 'yes' : 'NO'}${base ? `, baseline vs default ${same('case-base', 'case-evtx') ? 'yes' : 'NO'}` : ''}`)
+for (const c of ['case-evtx', 'case-evtx1', 'case-base']) fs.rmSync(path.join(work, c), {recursive: true, force: true})
 
 // The ≥ 1M-event case: the same EVTX plus a generated AnyDesk trace.
 const bigImage = path.join(work, 'big-image')
@@ -130,4 +144,9 @@ console.log(`\n## generated case: ${bigEvents.toLocaleString('en-US')} events\n`
 console.log('| run | wall s | CPU s | events/s (wall) | events.jsonl MB | peak RSS MB |')
 console.log('|---|---|---|---|---|---|')
 console.log(`| ratchet analyze | ${big.secs.toFixed(2)} | ${big.cpu.toFixed(2)} | ${Math.round(bigEvents / big.secs).toLocaleString('en-US')} | ${outMb.toFixed(0)} | ${big.rssMb.toFixed(0)} |`)
+if (baseline) {
+  const b = timed(['node', path.join(baseline, 'bin/run.js'), 'analyze', bigImage, '--out', path.join(work, 'case-big-base'), '--json'])
+  console.log(`| baseline analyze | ${b.secs.toFixed(2)} | ${b.cpu.toFixed(2)} | ${Math.round(bigEvents / b.secs).toLocaleString('en-US')} | ${outMb.toFixed(0)} | ${b.rssMb.toFixed(0)} |`)
+  console.log(`\nevents.jsonl identical to the baseline: ${same('case-big', 'case-big-base') ? 'yes' : 'NO'}`)
+}
 fs.rmSync(work, {recursive: true, force: true})

@@ -13,6 +13,7 @@ import type {ArtefactParserPlugin, ParseContext} from './parser-api.js'
 import {artefactForImageFile, defaultPlugins} from './plugins/index.js'
 import {ArtefactMatcher} from './artefact-match.js'
 import {ExternalSorter} from './sort.js'
+import {isSerializedEvents, serializedCount} from './serialized.js'
 import type {AnalysisFile} from './types.js'
 import {COLLECTION_METADATA, copyHashed, hashFile, readManifestFile, walkImage, type FileJob} from './inputs.js'
 import {extractArchive, type ExtractLimits} from '../evidence/extract.js'
@@ -33,6 +34,8 @@ export interface AnalyzeOptions {
   tmpDir?: string
   /** Events held in memory before a sorted run is spilled to disk. */
   runSize?: number
+  /** Threads for parsers that parallelize (EVTX); default: available cores. */
+  threads?: number
   /** Bounds for extracting an archive (zip bombs); defaults DEFAULT_EXTRACT_LIMITS. */
   extractLimits?: Omit<ExtractLimits, 'password'>
 }
@@ -269,14 +272,22 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
         unverified,
         mtime: job.mtime,
         size: job.size,
+        threads: opts.threads,
       }
       let events = 0
       let out
       try {
         out = plugin.parse(createReadStream(localPath), ctx)
-        for await (const ev of out.events) {
+        for await (const ev of out.serialized ?? out.events) {
+          if (isSerializedEvents(ev)) {
+            // serialized by the plugin with ctx.unverified (buildEvent sets the flag)
+            await sorter.addSerialized(ev)
+            events += serializedCount(ev)
+            continue
+          }
           if (unverified) ev.unverified = true
-          await sorter.add(ev)
+          const spilled = sorter.add(ev)
+          if (spilled) await spilled
           events++
         }
       } catch (e) {

@@ -1,6 +1,7 @@
 import type {Readable} from 'node:stream'
 import type {Diagnostic} from '../core/diagnostics.js'
 import type {NormalizedEvent} from '../events/types.js'
+import type {SerializedEvents} from './serialized.js'
 
 /**
  * The interface every artefact parser plugs into `ratchet analyze` through. A plugin couples a pure parser
@@ -31,10 +32,18 @@ export interface ParseContext {
   mtime?: string
   /** Size in bytes of the file, when known before reading (lets a parser refuse oversized input early). */
   size?: number
+  /** Threads a parser may use (default: available cores; the standalone executable uses one). */
+  threads?: number
 }
 
 export interface ParseOutput {
   events: AsyncIterable<NormalizedEvent> | Iterable<NormalizedEvent>
+  /**
+   * Optional faster form of `events` (consume one or the other, never both): events, or batches already
+   * serialized (by worker threads) with their sort keys. A pre-serialized line must be exactly
+   * `JSON.stringify` of the event `events` would yield, `unverified` included when the context says so.
+   */
+  serialized?: AsyncIterable<NormalizedEvent | SerializedEvents>
   /** Filled while `events` is consumed; read it after iteration. */
   diagnostics: Diagnostic[]
 }

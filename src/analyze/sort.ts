@@ -1,14 +1,15 @@
-import {createReadStream, createWriteStream} from 'node:fs'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {createWriteStream} from 'node:fs'
+import {mkdtemp, open, rm, type FileHandle} from 'node:fs/promises'
 import {join} from 'node:path'
-import {createInterface} from 'node:readline'
 import {once} from 'node:events'
 import type {Writable} from 'node:stream'
 import {compareEvents} from '../events/order.js'
 import type {NormalizedEvent} from '../events/types.js'
+import type {SerializedEvents} from './serialized.js'
 
 /**
- * Sorts events with bounded memory: events are buffered up to `runSize`, sorted with compareEvents and
+ * Sorts events with bounded memory: events are buffered (as UTF-8 lines plus their sort keys) up to
+ * `runSize` events or `runBytes` bytes, sorted with compareEvents and
  * spilled to a temp file as JSONL; at the end the runs are k-way merged (binary heap) into the output.
  * With fewer events than one run nothing touches the disk. The total order makes the output byte-identical.
  */
@@ -18,31 +19,82 @@ interface Keyed {
   evidence: NormalizedEvent['evidence']
   event_type: string
   id: string
-  line: string
+  /**
+   * The events.jsonl line (without newline): UTF-8 bytes [start, end) of a shared block (an arena, a
+   * worker's batch, a run file block): off the JS heap, written without re-encoding, no view per event.
+   */
+  bytes: Buffer
+  start: number
+  end: number
 }
 const byOrder = (a: Keyed, b: Keyed): number => compareEvents(a as unknown as NormalizedEvent, b as unknown as NormalizedEvent)
 
+/** Lines of `add`ed events are encoded into blocks of this size (one allocation per block, not per line). */
+const ARENA = 1 << 20
+
 export class ExternalSorter {
   private buf: Keyed[] = []
-  private bufChars = 0
+  private bufBytes = 0
   private runs: string[] = []
   private dir: string | undefined
+  private arena = Buffer.allocUnsafeSlow(ARENA)
+  private arenaPos = 0
+  private encBytes = this.arena
+  private encEnd = 0
   count = 0
 
   constructor(
     private readonly tmpRoot: string,
     private readonly runSize = 100_000,
-    /** Serialized characters buffered before a spill: bounds memory whatever the event size. */
-    private readonly runChars = 32 * 1024 * 1024,
+    /** Serialized bytes buffered before a spill: bounds memory whatever the event size. */
+    private readonly runBytes = 32 * 1024 * 1024,
   ) {}
 
-  async add(ev: NormalizedEvent): Promise<void> {
-    const line = JSON.stringify(ev)
+  /** Returns a promise only when the buffer spilled (await it then), so most events cost no microtask. */
+  add(ev: NormalizedEvent): Promise<void> | undefined {
     const e = ev.evidence
-    this.buf.push({datetime: ev.datetime, evidence: {member: e.member, sha256: '', offset: e.offset, record: e.record, line: e.line}, event_type: ev.event_type, id: ev.id, line})
-    this.bufChars += line.length
+    const start = this.encode(JSON.stringify(ev))
+    return this.push({datetime: ev.datetime, evidence: {member: e.member, sha256: '', offset: e.offset, record: e.record, line: e.line}, event_type: ev.event_type, id: ev.id, bytes: this.encBytes, start, end: this.encEnd})
+  }
+
+  /** Adds events serialized elsewhere (a worker thread): the same lines and keys `add` would make. */
+  async addSerialized(s: SerializedEvents): Promise<void> {
+    const b = s.bounds
+    // one Buffer view for the whole batch (a transferred batch arrives as a plain Uint8Array)
+    const bytes = Buffer.isBuffer(s.bytes) ? s.bytes : Buffer.from(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength)
+    for (let i = 0; i + 1 < b.length; i++) {
+      const k: Keyed = {datetime: s.datetimes[i]!, evidence: {member: s.members[i]!, sha256: '', offset: s.offsets[i], record: s.records[i], line: s.textLines[i]}, event_type: s.types[i]!, id: s.ids[i]!, bytes, start: b[i]!, end: b[i + 1]!}
+      const p = this.push(k)
+      if (p) await p
+    }
+  }
+
+  /** Encodes into the arena (or a buffer of its own when huge); returns the start, sets encBytes/encEnd. */
+  private encode(line: string): number {
+    const max = line.length * 3
+    if (max > ARENA) {
+      this.encBytes = Buffer.from(line, 'utf8')
+      this.encEnd = this.encBytes.length
+      return 0
+    }
+    if (this.arenaPos + max > ARENA) {
+      this.arena = Buffer.allocUnsafeSlow(ARENA)
+      this.arenaPos = 0
+    }
+    const start = this.arenaPos
+    this.arenaPos += this.arena.write(line, start, 'utf8')
+    this.encBytes = this.arena
+    this.encEnd = this.arenaPos
+    return start
+  }
+
+  /** Returns a promise only when the buffer spilled, so most events cost no microtask. */
+  private push(k: Keyed): Promise<void> | undefined {
+    this.buf.push(k)
+    this.bufBytes += k.end - k.start
     this.count++
-    if (this.buf.length >= this.runSize || this.bufChars >= this.runChars) await this.spill()
+    if (this.buf.length >= this.runSize || this.bufBytes >= this.runBytes) return this.spill()
+    return undefined
   }
 
   get spilledRuns(): number {
@@ -56,10 +108,10 @@ export class ExternalSorter {
     const ws = createWriteStream(path)
     // Each run line carries its sort key before a tab (JSON never holds a raw tab), so the merge compares
     // without re-parsing whole events.
-    await writeLines(ws, this.buf.map((e) => `${JSON.stringify([e.datetime, e.evidence.member, e.evidence.offset ?? null, e.evidence.record ?? null, e.evidence.line ?? null, e.event_type, e.id])}\t${e.line}`))
+    await writeLines(ws, this.buf, (e) => JSON.stringify([e.datetime, e.evidence.member, e.evidence.offset ?? null, e.evidence.record ?? null, e.evidence.line ?? null, e.event_type, e.id]))
     this.runs.push(path)
     this.buf = []
-    this.bufChars = 0
+    this.bufBytes = 0
   }
 
   /** Writes all events, sorted, as JSONL to `out` (which is ended). */
@@ -67,7 +119,7 @@ export class ExternalSorter {
     try {
       if (!this.runs.length) {
         this.buf.sort(byOrder)
-        await writeLines(out, this.buf.map((e) => e.line))
+        await writeLines(out, this.buf)
         this.buf = []
         return
       }
@@ -81,39 +133,59 @@ export class ExternalSorter {
   }
 }
 
-async function writeLines(ws: Writable, lines: Iterable<string>): Promise<void> {
-  const batch = new BatchWriter(ws)
-  for (const l of lines) {
-    const p = batch.push(l)
+async function writeLines(ws: Writable, events: Keyed[], prefix?: (e: Keyed) => string): Promise<void> {
+  const w = new LineWriter(ws)
+  for (const e of events) {
+    const p = w.push(e, prefix?.(e))
     if (p) await p
   }
-  await batch.end()
+  await w.end()
 }
 
-/** Collects lines and writes them ~1 MiB at a time with one join (no growing string concatenation). */
-class BatchWriter {
-  private parts: string[] = []
-  private chars = 0
+const BLOCK = 1 << 20
+
+/**
+ * Writes lines ~1 MiB at a time: event lines are bytes already (copied into the block, never decoded);
+ * only a run's short sort-key prefix is encoded here.
+ */
+class LineWriter {
+  private buf = Buffer.allocUnsafe(BLOCK)
+  private pos = 0
   constructor(private readonly ws: Writable) {}
 
-  /** Returns a promise only when it flushed (callers await it then), so most lines cost no microtask. */
-  push(line: string): Promise<void> | undefined {
-    this.parts.push(line)
-    this.chars += line.length + 1
-    return this.chars >= 1 << 20 ? this.flush() : undefined
+  /** Writes `prefix` + TAB + `line` + LF (or `line` + LF); returns a promise only on backpressure. */
+  push(e: Keyed, prefix?: string): Promise<void> | undefined {
+    const len = e.end - e.start
+    const max = (prefix === undefined ? 0 : prefix.length * 3 + 1) + len + 1
+    let ok = true
+    if (this.pos + max > this.buf.length) ok = this.flush()
+    if (max > this.buf.length) {
+      // a line larger than a block gets its own writes
+      if (prefix !== undefined) ok = this.ws.write(`${prefix}\t`) && ok
+      ok = this.ws.write(e.bytes.subarray(e.start, e.end)) && ok
+      ok = this.ws.write('\n') && ok
+    } else {
+      if (prefix !== undefined) {
+        this.pos += this.buf.write(prefix, this.pos)
+        this.buf[this.pos++] = 9
+      }
+      this.pos += e.bytes.copy(this.buf, this.pos, e.start, e.end)
+      this.buf[this.pos++] = 10
+    }
+    return ok ? undefined : once(this.ws, 'drain').then(() => undefined)
   }
 
-  private async flush(): Promise<void> {
-    if (!this.parts.length) return
-    this.parts.push('')
-    const ok = this.ws.write(this.parts.join('\n'))
-    this.parts = []
-    this.chars = 0
-    if (!ok) await once(this.ws, 'drain')
+  /** Hands the filled part of the block to the stream (which keeps it) and starts a new block. */
+  private flush(): boolean {
+    if (!this.pos) return true
+    const ok = this.ws.write(this.buf.subarray(0, this.pos))
+    this.buf = Buffer.allocUnsafe(BLOCK)
+    this.pos = 0
+    return ok
   }
 
   async end(): Promise<void> {
-    await this.flush()
+    if (!this.flush()) await once(this.ws, 'drain')
     this.ws.end()
     await once(this.ws, 'finish')
   }
@@ -126,10 +198,50 @@ interface Head {
 
 type RunKey = [string, string, number | null, string | number | null, number | null, string, string]
 
-function keyedFromRunLine(raw: string): Keyed {
-  const tab = raw.indexOf('\t')
-  const k = JSON.parse(raw.slice(0, tab)) as RunKey
-  return {datetime: k[0], evidence: {member: k[1], sha256: '', offset: k[2] ?? undefined, record: k[3] ?? undefined, line: k[4] ?? undefined}, event_type: k[5], id: k[6], line: raw.slice(tab + 1)}
+/**
+ * Reads a spilled run back in 1 MiB blocks: only the small key before the TAB is decoded; the event line
+ * stays bytes (a view into the block) until the writer copies it out. Synchronous while a block lasts.
+ */
+class RunReader {
+  private buf: Buffer = Buffer.alloc(0)
+  private pos = 0
+  private filePos = 0
+  private eof = false
+  private constructor(private readonly fh: FileHandle) {}
+
+  static async open(path: string): Promise<RunReader> {
+    return new RunReader(await open(path, 'r'))
+  }
+
+  next(): Keyed | undefined | Promise<Keyed | undefined> {
+    const nl = this.buf.indexOf(10, this.pos)
+    if (nl >= 0) {
+      const tab = this.buf.indexOf(9, this.pos)
+      const k = JSON.parse(this.buf.toString('utf8', this.pos, tab)) as RunKey
+      this.pos = nl + 1
+      return {datetime: k[0], evidence: {member: k[1], sha256: '', offset: k[2] ?? undefined, record: k[3] ?? undefined, line: k[4] ?? undefined}, event_type: k[5], id: k[6], bytes: this.buf, start: tab + 1, end: nl}
+    }
+    if (this.eof) return this.close()
+    return this.refill().then(() => this.next())
+  }
+
+  private async refill(): Promise<void> {
+    const rest = this.buf.subarray(this.pos)
+    // a fresh block each time: lines handed out earlier stay valid until the writer has copied them
+    const block = Buffer.allocUnsafe(Math.max(BLOCK, rest.length * 2))
+    rest.copy(block)
+    const {bytesRead} = await this.fh.read(block, rest.length, block.length - rest.length, this.filePos)
+    this.filePos += bytesRead
+    if (bytesRead === 0) this.eof = true
+    this.buf = block.subarray(0, rest.length + bytesRead)
+    this.pos = 0
+  }
+
+  private async close(): Promise<undefined> {
+    if (this.pos < this.buf.length) throw new Error('sort run ends inside a line')
+    await this.fh.close()
+    return undefined
+  }
 }
 
 async function mergeRuns(paths: string[], memory: Keyed[], out: Writable): Promise<void> {
@@ -164,28 +276,28 @@ async function mergeRuns(paths: string[], memory: Keyed[], out: Writable): Promi
     }
     return top
   }
-  const fromFile = (p: string): Head['src'] => {
-    const it = createInterface({input: createReadStream(p), crlfDelay: Infinity})[Symbol.asyncIterator]()
-    return async () => {
-      const r = await it.next()
-      return r.done ? undefined : keyedFromRunLine(r.value)
-    }
-  }
   const fromMemory = (arr: Keyed[]): Head['src'] => {
     let i = 0
     return () => arr[i++]
   }
-  for (const src of [...paths.map(fromFile), ...(memory.length ? [fromMemory(memory)] : [])]) {
+  const sources: Head['src'][] = []
+  for (const p of paths) {
+    const r = await RunReader.open(p)
+    sources.push(() => r.next())
+  }
+  if (memory.length) sources.push(fromMemory(memory))
+  for (const src of sources) {
     const ev = await src()
     if (ev) push({ev, src})
   }
-  const batch = new BatchWriter(out)
+  const w = new LineWriter(out)
   while (heap.length) {
     const h = pop()
-    const p = batch.push(h.ev.line)
+    const p = w.push(h.ev)
     if (p) await p
-    const ev = await h.src()
+    const r = h.src()
+    const ev = r instanceof Promise ? await r : r
     if (ev) push({ev, src: h.src})
   }
-  await batch.end()
+  await w.end()
 }

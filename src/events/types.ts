@@ -1,4 +1,4 @@
-import {createHash} from 'node:crypto'
+import * as crypto from 'node:crypto'
 
 /**
  * The normalized event: the contract between parsers/mappers and everything after them (hunt, timeline,
@@ -149,5 +149,10 @@ export function makeEventId(
   discriminator = '',
 ): string {
   const key = [evidence.member, evidence.sha256, evidence.offset ?? '', evidence.record ?? '', evidence.line ?? '', eventType, datetime, discriminator].join('\u0000')
-  return createHash('sha256').update(key).digest('hex').slice(0, 16)
+  return sha256Hex(key).slice(0, 16)
 }
+
+/** One-shot crypto.hash (Node ≥ 20.12) is ~3× cheaper per event than a Hash object; same digest. */
+const sha256Hex: (s: string) => string = typeof crypto.hash === 'function'
+  ? (s) => crypto.hash('sha256', s, 'hex')
+  : (s) => crypto.createHash('sha256').update(s).digest('hex')

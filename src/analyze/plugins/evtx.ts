@@ -1,10 +1,26 @@
+import * as fs from 'node:fs'
+import {availableParallelism} from 'node:os'
 import {diag, type Diagnostic} from '../../core/diagnostics.js'
 import {errorMessage, isRatchetError} from '../../core/errors.js'
+import {usableThreads} from '../../core/runtime.js'
 import {WindowsMapper} from '../../events/mappers/windows.js'
 import type {NormalizedEvent} from '../../events/types.js'
-import {openEvtx, type EvtxReader} from '../../parsers/evtx/index.js'
-import type {ArtefactParserPlugin} from '../parser-api.js'
+import {checkFileHeader, chunkCountNote} from '../../parsers/evtx/file.js'
+import type {EvtxFileHeader} from '../../parsers/evtx/header.js'
+import {readHeadSync} from '../../parsers/evtx/index.js'
+import {parallelChunkJobs, spawnModuleWorker} from '../../parsers/evtx/pool.js'
+import {readSlots} from '../../parsers/evtx/slots.js'
+import type {ArtefactParserPlugin, ParseOutput} from '../parser-api.js'
+import {isSerializedEvents, parseSerialized, serializedCount, sliceSerialized, type SerializedEvents} from '../serialized.js'
+import {runEventsJob, type EvtxEventsBatch} from './evtx-job.js'
 import {mapContext} from './util.js'
+
+/** All chunk slots in the calling thread (one thread, or the standalone executable). */
+async function* localBatches(fh: fs.promises.FileHandle, size: number, payload: unknown): AsyncGenerator<EvtxEventsBatch> {
+  for await (const {index, offset, bytes} of readSlots(fh, size)) {
+    yield runEventsJob({seq: index, buf: bytes.buffer as ArrayBuffer, len: bytes.length, index, offset, carve: false, mode: 'custom', payload})
+  }
+}
 
 export const evtxPlugin: ArtefactParserPlugin = {
   name: 'evtx',
@@ -12,30 +28,66 @@ export const evtxPlugin: ArtefactParserPlugin = {
   accepts: (m) => /\.evtx$/i.test(m),
   parse(input, ctx) {
     const diagnostics: Diagnostic[] = []
-    async function* run(): AsyncGenerator<NormalizedEvent> {
+    async function* run(): AsyncGenerator<NormalizedEvent | SerializedEvents> {
       // The EVTX parser reads the private copy at localPath itself (random access); the
       // driver has hashed the file already, so the sequential stream is not needed.
       input.destroy()
       const mapper = new WindowsMapper()
       const mc = mapContext(ctx)
-      let file: EvtxReader
+      const fileDiags: Diagnostic[] = []
+      let header: EvtxFileHeader
+      let size: number
       try {
-        // In the calling thread: worker threads would hand every record back by structured clone, which
-        // costs more than parsing here (measured with bench:analyze: +30 % CPU); dump's workers return text.
-        file = openEvtx(ctx.localPath, {threads: 1})
+        const h = readHeadSync(ctx.localPath)
+        header = checkFileHeader(h.head, h.first, h.size, fileDiags)
+        size = h.size
       } catch (e) {
         const code = isRatchetError(e) ? e.code : 'EVTX_OPEN_FAILED'
         diagnostics.push(diag(code, 'error', `cannot parse as EVTX: ${errorMessage(e)}`, {file: ctx.member, artefact: ctx.artefact}))
         return
       }
+      // Parse + map + serialize run per chunk slot on `threads` lanes (workers return JSON lines and sort
+      // keys, never event objects); results come back in file order, so the output is the same for any
+      // thread count. Script-block fragments need the stateful mapper: they are mapped here, in order.
+      const threads = usableThreads(Math.max(1, Math.min(64, Math.floor(ctx.threads ?? availableParallelism()))))
+      let seen = 0
       try {
-        for await (const rec of file.records()) yield* mapper.map(mc, rec)
+        const fh = await fs.promises.open(ctx.localPath, 'r')
+        try {
+          const batches = threads > 1
+            ? parallelChunkJobs(fh, size, threads, false, {spawn: () => spawnModuleWorker(import.meta.url, 'evtx-worker'), local: runEventsJob, payload: mc, callerLane: false})
+            : localBatches(fh, size, mc)
+          for await (const b of batches) {
+            if (b.hadMagic) seen++
+            for (const d of b.diagnostics) fileDiags.push(d)
+            let from = 0
+            for (const {at, rec} of b.stateful) {
+              if (at > from) yield sliceSerialized(b.events, from, at)
+              from = at
+              yield* mapper.map(mc, rec)
+            }
+            const n = serializedCount(b.events)
+            if (from === 0 && n) yield b.events
+            else if (from < n) yield sliceSerialized(b.events, from, n)
+          }
+        } finally {
+          await fh.close()
+        }
+        chunkCountNote(header, seen, fileDiags)
       } catch (e) {
         diagnostics.push(diag('EVTX_READ_FAILED', 'error', `EVTX reading stopped: ${errorMessage(e)}`, {file: ctx.member, artefact: ctx.artefact}))
       }
       yield* mapper.flush()
-      for (const d of file.diagnostics) diagnostics.push({...d, file: ctx.member, artefact: ctx.artefact})
+      for (const d of fileDiags) diagnostics.push({...d, file: ctx.member, artefact: ctx.artefact})
     }
-    return {events: run(), diagnostics}
+    async function* objects(): AsyncGenerator<NormalizedEvent> {
+      for await (const x of run()) {
+        if (isSerializedEvents(x)) yield* parseSerialized(x)
+        else yield x
+      }
+    }
+    // `events` (objects) for callers that want them; the analyze driver takes `serialized`.
+    const output: ParseOutput = {diagnostics, get events() { return objects() }, get serialized() { return run() }}
+    return output
   },
 }

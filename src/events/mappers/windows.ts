@@ -219,7 +219,8 @@ export function mapEvtxRecord(ctx: MapContext, rec: EvtxRecord): NormalizedEvent
     if (id === 11) return [mk({event_type: EventTypes.FILE_CREATED, process: s(data.Image), file_name: s(data.TargetFilename), message: `File ${s(data.TargetFilename) ?? '?'} created by ${s(data.Image) ?? '?'}`})]
     if (id === 22) return [mk({event_type: EventTypes.DNS_QUERY, process: s(data.Image), message: `DNS query ${s(data.QueryName) ?? '?'} by ${s(data.Image) ?? '?'}`, attributes: {query_name: s(data.QueryName)}})]
   }
-  return [mk({event_type: EventTypes.EVTX_GENERIC, message: `${prov || '?'} ${id ?? '?'}${firstValues(data) ? `: ${firstValues(data)}` : ''}`})]
+  const first = firstValues(data) // computed once: this is the path most records take
+  return [mk({event_type: EventTypes.EVTX_GENERIC, message: `${prov || '?'} ${id ?? '?'}${first ? `: ${first}` : ''}`})]
 }
 
 function service(
@@ -240,6 +241,11 @@ function service(
   })
 }
 
+/** Records WindowsMapper maps with state (4104 script-block fragments); mapEvtxRecord maps all others alone. */
+export function needsMapperState(rec: EvtxRecord): boolean {
+  return rec.eventId === 4104 && /PowerShell/i.test(rec.provider ?? '')
+}
+
 /**
  * Stateful wrapper: reassembles PowerShell 4104 script blocks (MessageNumber/MessageTotal) across records.
  * The complete block is one event at the first fragment's time; fragments still open at `flush()` (or when
@@ -251,7 +257,7 @@ export class WindowsMapper {
   static readonly MAX_PENDING_CHARS = 64 * 1024 * 1024
 
   map(ctx: MapContext, rec: EvtxRecord): NormalizedEvent[] {
-    if (rec.eventId === 4104 && /PowerShell/i.test(rec.provider ?? '')) return this.script(ctx, rec)
+    if (needsMapperState(rec)) return this.script(ctx, rec)
     return mapEvtxRecord(ctx, rec)
   }
 

@@ -15,7 +15,9 @@ export interface ChunkJob {
   offset: number
   carve: boolean
   /** `records`: EvtxRecord objects (+ their XML); `jsonl`/`xml`: the chunk's output text only. */
-  mode: 'records' | 'records+xml' | 'jsonl' | 'xml'
+  mode: 'records' | 'records+xml' | 'jsonl' | 'xml' | 'custom'
+  /** Whatever a custom lane (LaneSpec) needs besides the bytes. */
+  payload?: unknown
 }
 
 export interface ChunkBatch {

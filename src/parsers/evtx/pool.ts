@@ -14,14 +14,32 @@ export type {ChunkBatch} from './job.js'
  */
 const WORKER_LIMITS = {maxYoungGenerationSizeMb: 8}
 
-function spawn(): Worker {
-  const self = import.meta.url
-  if (!self.endsWith('.ts')) return new Worker(new URL('./worker.js', self), {resourceLimits: WORKER_LIMITS})
-  // Running from sources (tsx, vitest): register tsx's loader inside the worker, then load worker.ts.
+/**
+ * Starts the worker module `name` (without extension) that sits beside the module at `self`
+ * (`import.meta.url` of the caller): the compiled `.js` from dist, or the `.ts` source under tsx/vitest.
+ */
+export function spawnModuleWorker(self: string, name: string): Worker {
+  if (!self.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, self), {resourceLimits: WORKER_LIMITS})
+  // Running from sources (tsx, vitest): register tsx's loader inside the worker, then load the .ts file.
   const tsxApi = pathToFileURL(createRequire(self).resolve('tsx/esm/api')).href
-  const workerUrl = new URL('./worker.ts', self).href
+  const workerUrl = new URL(`./${name}.ts`, self).href
   const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl)}) })`
   return new Worker(code, {eval: true, resourceLimits: WORKER_LIMITS})
+}
+
+const spawn = (): Worker => spawnModuleWorker(import.meta.url, 'worker')
+
+/** Who parses a chunk slot: a worker module (spawned per lane) and the same job run in the calling thread. */
+export interface LaneSpec<T> {
+  spawn(): Worker
+  local(job: ChunkJob): T
+  /** Passed to every job (structured-cloned to workers), e.g. what a mapper needs. */
+  payload?: unknown
+  /**
+   * Whether the calling thread is one of the lanes (default). A caller with heavy work of its own (the
+   * analyze driver sorts and writes) leaves all `threads` lanes to workers so no lane lags behind.
+   */
+  callerLane?: boolean
 }
 
 interface Slot {
@@ -30,15 +48,18 @@ interface Slot {
 }
 
 /**
- * Parses chunk slots on `threads` lanes: the calling thread is one lane and `threads - 1` workers are the
- * others (one isolate fewer keeps memory down, and the main thread's I/O is light). Each 64 KiB slot is
- * read once from `fh`; at most 2 × threads chunks are in flight (read, queued or parsed but not yet
- * consumed), so memory stays bounded whatever the file size; results come out in file order.
+ * Parses chunk slots on `threads` lanes: by default the calling thread is one lane and `threads - 1`
+ * workers are the others (one isolate fewer keeps memory down, and the main thread's I/O is light); with
+ * `callerLane: false` all lanes are workers. Each 64 KiB slot is read once from `fh`; at most 2 × threads
+ * chunks (4 × without a caller lane, so workers go on while the caller is busy) are in flight (read,
+ * queued or parsed but not yet consumed): memory stays bounded whatever the file size; results come out
+ * in file order.
  */
-async function* run<T>(fh: FileHandle, size: number, threads: number, carve: boolean, mode: ChunkJob['mode']): AsyncGenerator<T> {
+async function* run<T>(fh: FileHandle, size: number, threads: number, carve: boolean, mode: ChunkJob['mode'], lane: LaneSpec<T> = {spawn, local: runJob as (job: ChunkJob) => T}): AsyncGenerator<T> {
   const slots: Slot[] = []
-  for (let i = 0; i < threads - 1; i++) {
-    const worker = spawn()
+  const callerLane = lane.callerLane ?? true
+  for (let i = 0; i < (callerLane ? threads - 1 : threads); i++) {
+    const worker = lane.spawn()
     const waiting: Slot['waiting'] = new Map()
     worker.on('message', (m: {seq: number}) => {
       const w = waiting.get(m.seq)
@@ -52,7 +73,7 @@ async function* run<T>(fh: FileHandle, size: number, threads: number, carve: boo
     slots.push({worker, waiting})
   }
   const total = size > FILE_HEADER_SIZE ? Math.ceil((size - FILE_HEADER_SIZE) / CHUNK_SIZE) : 0
-  const maxInFlight = threads * 2
+  const maxInFlight = threads * (callerLane ? 2 : 4)
   const queue: Promise<T>[] = []
   let next = 0
   const submit = async (i: number): Promise<T> => {
@@ -60,10 +81,10 @@ async function* run<T>(fh: FileHandle, size: number, threads: number, carve: boo
     const len = Math.min(CHUNK_SIZE, size - offset)
     const buf = new ArrayBuffer(len)
     const {bytesRead} = await fh.read(new Uint8Array(buf), 0, len, offset)
-    const job: ChunkJob = {seq: i, buf, len: bytesRead, index: i, offset, carve, mode}
-    const lane = i % threads
-    if (lane === threads - 1) return runJob(job) as T // the calling thread's share
-    const slot = slots[lane]!
+    const job: ChunkJob = {seq: i, buf, len: bytesRead, index: i, offset, carve, mode, payload: lane.payload}
+    const which = i % threads
+    if (callerLane && which === threads - 1) return lane.local(job) // the calling thread's share
+    const slot = slots[which]!
     return new Promise<T>((resolve, reject) => {
       slot.waiting.set(i, {resolve: resolve as (b: unknown) => void, reject})
       slot.worker.postMessage(job, [buf])
@@ -91,4 +112,12 @@ export function parallelChunks(fh: FileHandle, size: number, threads: number, op
 /** Output text per chunk (the `evtx dump` path), rendered in workers. */
 export function parallelChunkText(fh: FileHandle, size: number, threads: number, opts: {carve: boolean; format: 'jsonl' | 'xml'}): AsyncGenerator<ChunkText> {
   return run<ChunkText>(fh, size, threads, opts.carve, opts.format)
+}
+
+/**
+ * Any per-chunk job (`lane.local` in the calling thread, `lane.spawn()` workers for the other lanes), with
+ * the same bounded read-ahead and in-order results as the parsers above.
+ */
+export function parallelChunkJobs<T>(fh: FileHandle, size: number, threads: number, carve: boolean, lane: LaneSpec<T>): AsyncGenerator<T> {
+  return run<T>(fh, size, threads, carve, 'custom', lane)
 }
