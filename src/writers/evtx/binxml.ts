@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto'
 import {ByteSink} from './bytes.js'
 import {ValueType, encodeValue, valueTypeByte, type EvtxValue} from './values.js'
+import {TOK} from '../../parsers/evtx/binxml.js'
 
 /**
  * BinXML encoding as Windows writes event records: every record is a fragment holding one template
@@ -10,21 +11,8 @@ import {ValueType, encodeValue, valueTypeByte, type EvtxValue} from './values.js
  * Token and field layouts follow the libevtx format notes (§Binary XML).
  */
 
-const Token = {
-  EOF: 0x00,
-  OpenStartElement: 0x01,
-  CloseStartElement: 0x02,
-  CloseEmptyElement: 0x03,
-  EndElement: 0x04,
-  Value: 0x05,
-  Attribute: 0x06,
-  TemplateInstance: 0x0c,
-  NormalSubstitution: 0x0d,
-  OptionalSubstitution: 0x0e,
-  FragmentHeader: 0x0f,
-  /** "more data follows" flag: on an element start it announces an attribute list; on an attribute, another attribute. */
-  HasMore: 0x40,
-} as const
+// Token values are the format's, shared with the parser so the two can never disagree.
+const Token = TOK
 
 export type TemplateText =
   | {kind: 'text'; text: string}
@@ -113,7 +101,7 @@ function writeText(out: ByteSink, t: TemplateText): void {
 }
 
 function writeElement(out: ByteSink, tables: ChunkTables, el: TemplateElement): void {
-  out.u8(el.attrs.length > 0 ? Token.OpenStartElement | Token.HasMore : Token.OpenStartElement)
+  out.u8(el.attrs.length > 0 ? Token.OpenStartElement | Token.More : Token.OpenStartElement)
   out.u16(0xffff) // dependency identifier: not set
   const sizeAt = out.u32(0)
   const start = out.length
@@ -122,7 +110,7 @@ function writeElement(out: ByteSink, tables: ChunkTables, el: TemplateElement): 
     const listAt = out.u32(0)
     const listStart = out.length
     el.attrs.forEach((a, i) => {
-      out.u8(i < el.attrs.length - 1 ? Token.Attribute | Token.HasMore : Token.Attribute)
+      out.u8(i < el.attrs.length - 1 ? Token.Attribute | Token.More : Token.Attribute)
       writeName(out, tables, a.name)
       writeText(out, a.value)
     })
