@@ -27,6 +27,10 @@ export interface ParseContext {
   localPath: string
   /** Set when the evidence failed verification and the analyst chose --allow-unverified. */
   unverified: boolean
+  /** Modification time of the original file (ISO UTC, manifest MACB or file system), when known. */
+  mtime?: string
+  /** Size in bytes of the file, when known before reading (lets a parser refuse oversized input early). */
+  size?: number
 }
 
 export interface ParseOutput {

@@ -92,5 +92,22 @@ export interface Manifest {
   ended_utc: string
   archive: {format: 'zip' | '7z'; encrypted: boolean; encrypted_headers: boolean}
   items: ManifestItem[]
-  summary: {collected: number; partial: number; skipped: number; errors: number; bytes: number}
+  summary: {
+    collected: number
+    partial: number
+    skipped: number
+    errors: number
+    bytes: number
+    /** Items whose size or mtime changed while they were read (flagged, still collected). */
+    changed_during_read?: number
+  }
+  /**
+   * collection.log.jsonl is closed before the manifest is written, so its hash is covered by the manifest
+   * (and by a signature of the manifest).
+   */
+  collection_log?: {archive_path: string; sha256: string; lines: number}
+  /** Present when the manifest was signed (`manifest.json.sig`, base64 Ed25519 over manifest.json's bytes). */
+  signature?: {algorithm: 'ed25519'; public_key_sha256: string}
+  /** Problems outside any one item (a failed volatile stage, unreadable directories while walking). */
+  stage_errors?: string[]
 }

@@ -1,0 +1,320 @@
+import {createReadStream, createWriteStream} from 'node:fs'
+import {access, mkdir, mkdtemp, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {basename, join} from 'node:path'
+import {diag, type Diagnostic} from '../core/diagnostics.js'
+import {RatchetError, errorMessage} from '../core/errors.js'
+import {ExitCode, type ExitCodeValue} from '../core/exit-codes.js'
+import {CaseFiles} from '../core/case-layout.js'
+import {isValidTimeZone} from '../core/time.js'
+import {ratchetVersion} from '../core/version.js'
+import type {Manifest} from '../evidence/manifest-types.js'
+import type {ArtefactParserPlugin, ParseContext} from './parser-api.js'
+import {artefactForImageFile, defaultPlugins} from './plugins/index.js'
+import {ExternalSorter} from './sort.js'
+import type {AnalysisFile} from './types.js'
+import {COLLECTION_METADATA, copyHashed, hashFile, readManifestFile, walkImage, type FileJob} from './inputs.js'
+import {extractArchive, type ExtractLimits} from '../evidence/extract.js'
+import {verifyArchive} from '../evidence/verify.js'
+import {passwordFromFile} from '../collect/password.js'
+
+export interface AnalyzeOptions {
+  out: string
+  passwordFile?: string
+  allowUnverified?: boolean
+  plugins?: ArtefactParserPlugin[]
+  /** Where private temp folders go (default: the OS temp dir). */
+  tmpDir?: string
+  /** Events held in memory before a sorted run is spilled to disk. */
+  runSize?: number
+  /** Bounds for extracting an archive (zip bombs); defaults DEFAULT_EXTRACT_LIMITS. */
+  extractLimits?: Omit<ExtractLimits, 'password'>
+}
+
+export const DEFAULT_EXTRACT_LIMITS: Omit<ExtractLimits, 'password'> = {maxMemberBytes: 16 * 1024 ** 3, maxTotalBytes: 64 * 1024 ** 3}
+
+export interface AnalyzeResult {
+  /** Files written (absolute paths). */
+  files: {events: string; analysis: string}
+  input: AnalysisFile['input']
+  verification: AnalysisFile['verification']
+  unverified: boolean
+  totals: AnalysisFile['totals']
+  diagnostics: {error: number; warning: number; info: number}
+  /** 0 clean, 3 when error diagnostics exist. */
+  exitCode: ExitCodeValue
+}
+
+interface Prepared {
+  kind: AnalysisFile['input']['kind']
+  files: FileJob[]
+  manifest: Manifest | null
+  problems: string[]
+  /** Files present but never to be parsed, with the reason. */
+  notParsed: {member: string; artefact: string; reason: string}[]
+  /** Whether file jobs must be copied (and hashed) to a private place before parsing. */
+  copyFirst: boolean
+  cleanup: string[]
+  archiveSha256: string | null
+  signature: AnalysisFile['verification']['signature']
+}
+
+const sortByMember = <T extends {member: string}>(a: T, b: T): number => (a.member < b.member ? -1 : a.member > b.member ? 1 : 0)
+
+/** Reads a directory that holds manifest.json (an extracted collection) and checks every hash. */
+async function prepareCollection(root: string, manifest: Manifest, known: Map<string, {path: string; sha256: string; size: number}> | undefined): Promise<Pick<Prepared, 'files' | 'problems' | 'notParsed'>> {
+  const files: FileJob[] = []
+  const problems: string[] = []
+  const notParsed: Prepared['notParsed'] = []
+  const listed = new Set<string>()
+  for (const item of manifest.items) {
+    if (!item.archive_path) {
+      if (item.status !== 'collected') notParsed.push({member: item.original_path, artefact: item.artefact, reason: `not in the archive (${item.status}${item.reason ? `: ${item.reason}` : ''})`})
+      continue
+    }
+    if (item.kind !== 'file' && item.kind !== 'command-output') continue
+    listed.add(item.archive_path)
+    const have = known?.get(item.archive_path)
+    const path = have?.path ?? join(root, ...item.archive_path.split('/'))
+    let actual: {sha256: string; size: number}
+    try {
+      actual = have ?? (await hashFile(path))
+    } catch (e) {
+      problems.push(`${item.archive_path}: missing or unreadable (${errorMessage(e)})`)
+      continue
+    }
+    const expected = item.hashes?.sha256
+    if (!expected) problems.push(`${item.archive_path}: no SHA-256 in the manifest`)
+    else if (expected.toLowerCase() !== actual.sha256) problems.push(`${item.archive_path}: SHA-256 mismatch (manifest ${expected}, actual ${actual.sha256})`)
+    files.push({member: item.archive_path, path, sha256: actual.sha256, artefact: item.artefact, originalPath: item.original_path, mtime: item.times?.modified ?? undefined, size: actual.size})
+  }
+  if (known) {
+    for (const name of known.keys()) if (!listed.has(name) && !COLLECTION_METADATA.has(name)) problems.push(`${name}: member not listed in the manifest`)
+  }
+  files.sort(sortByMember)
+  return {files, problems, notParsed}
+}
+
+async function prepare(input: string, opts: AnalyzeOptions, plugins: ArtefactParserPlugin[]): Promise<Prepared> {
+  let st
+  try {
+    st = await stat(input)
+  } catch {
+    throw new RatchetError('E_INPUT_MISSING', `input not found: ${input}`, {input})
+  }
+  const accept = (m: string): boolean => plugins.some((p) => p.accepts(m))
+  if (st.isDirectory()) {
+    const manifestPath = join(input, 'manifest.json')
+    const hasManifest = await access(manifestPath).then(() => true, () => false)
+    if (hasManifest) {
+      const manifest = await readManifestFile(manifestPath)
+      const c = await prepareCollection(input, manifest, undefined)
+      return {kind: 'collection-directory', manifest, ...c, copyFirst: false, cleanup: [], archiveSha256: null, signature: 'not-checked'}
+    }
+    // A mounted image: siblings (Session.db-wal) are needed too, so accept names a plugin asks for.
+    const wanted = (m: string): boolean => accept(m) || /-(wal|shm)$/i.test(m)
+    const walked = await walkImage(input, wanted)
+    const notParsed = walked.links.map((l) => ({member: l, artefact: 'unknown', reason: 'symbolic link: not followed'}))
+    return {kind: 'directory', manifest: null, files: walked.files, problems: [], notParsed, copyFirst: true, cleanup: [], archiveSha256: null, signature: 'not-checked'}
+  }
+  const lower = input.toLowerCase()
+  if (lower.endsWith('.partial')) throw new RatchetError('E_ARCHIVE_INCOMPLETE', 'archive is an incomplete .partial file left by an interrupted collection', {input})
+  if (!lower.endsWith('.zip') && !lower.endsWith('.7z')) throw new RatchetError('E_INPUT_FORMAT', 'input must be a directory, a .zip or a .7z evidence archive', {input})
+  const password = opts.passwordFile ? await passwordFromFile(opts.passwordFile) : undefined
+  // 1. Verify (every member re-hashed against manifest.json, SHA256SUMS and the .sha256 sidecar).
+  const report = await verifyArchive(input, {password})
+  if (report.status === 'incomplete') throw new RatchetError('E_ARCHIVE_INCOMPLETE', report.problems.join('; '), {input})
+  const {sha256} = await hashFile(input)
+  const problems = [...report.problems]
+  const signature = report.signature.state === 'ok' ? 'valid' : report.signature.state === 'failed' ? 'invalid' : report.signature.state
+  // 2. Extract safely to a private temp folder (unsafe members are rejected, never written), hashing again.
+  const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'ratchet-analyze-'))
+  try {
+    const ex = await extractArchive(input, join(dir, 'x'), {...(opts.extractLimits ?? DEFAULT_EXTRACT_LIMITS), password})
+    for (const r of ex.rejected) {
+      const line = `${r.member}: rejected (${r.reason}: ${r.detail})`
+      if (!problems.includes(line)) problems.push(line)
+    }
+    const known = new Map(ex.extracted.map((m) => [m.member, {path: m.path, sha256: m.sha256, size: m.size}]))
+    const mf = known.get('manifest.json')
+    if (!mf) throw new RatchetError('E_INPUT_FORMAT', 'archive has no readable manifest.json: not a ratchet evidence archive', {input})
+    const manifest = await readManifestFile(mf.path)
+    const c = await prepareCollection(ex.dest, manifest, known)
+    for (const p of c.problems) if (!problems.some((q) => q.startsWith(p.split(':')[0]!))) problems.push(p)
+    return {kind: lower.endsWith('.7z') ? '7z' : 'zip', manifest, files: c.files, problems, notParsed: c.notParsed, copyFirst: false, cleanup: [dir], archiveSha256: sha256, signature}
+  } catch (e) {
+    await rm(dir, {recursive: true, force: true})
+    throw e
+  }
+}
+
+/** Runs every parser over the input and writes events.jsonl + analysis.json into `opts.out`. */
+export async function analyze(input: string, opts: AnalyzeOptions): Promise<AnalyzeResult> {
+  const plugins = opts.plugins ?? defaultPlugins
+  const prep = await prepare(input, opts, plugins)
+  try {
+    return await run(input, opts, plugins, prep)
+  } finally {
+    for (const d of prep.cleanup) await rm(d, {recursive: true, force: true})
+  }
+}
+
+async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserPlugin[], prep: Prepared): Promise<AnalyzeResult> {
+  const verification: AnalysisFile['verification'] = {
+    status: prep.kind === 'directory' ? 'not-applicable' : prep.problems.length ? 'failed' : 'verified',
+    problems: prep.problems,
+    signature: prep.signature,
+  }
+  if (verification.status === 'failed' && !opts.allowUnverified) {
+    throw new RatchetError('E_VERIFY_FAILED', `evidence verification failed (${prep.problems.length} problem(s)); rerun with --allow-unverified to analyze anyway`, {problems: prep.problems.slice(0, 50)})
+  }
+  const unverified = verification.status === 'failed'
+  await mkdir(opts.out, {recursive: true})
+  const tmpRoot = opts.tmpDir ?? tmpdir()
+  const work = await mkdtemp(join(tmpRoot, 'ratchet-work-'))
+  const sorter = new ExternalSorter(tmpRoot, opts.runSize)
+  const host = prep.manifest?.host ?? null
+  const tz = host?.time_zone && isValidTimeZone(host.time_zone) ? host.time_zone : undefined
+  const hostName = host?.hostname ?? undefined
+
+  type ArtefactAcc = AnalysisFile['artefacts'][number]
+  const artefacts = new Map<string, ArtefactAcc>()
+  const acc = (id: string): ArtefactAcc => {
+    let a = artefacts.get(id)
+    if (!a) artefacts.set(id, (a = {id, files: [], events: 0, diagnostics: []}))
+    return a
+  }
+  const notParsed = [...prep.notParsed]
+  const byLowerMember = new Map(prep.files.map((f) => [f.member.toLowerCase(), f]))
+  const usedAsSibling = new Map<string, string>()
+  const usedPlugins = new Set<string>()
+  if (prep.kind === 'directory' && !prep.files.length) acc('image').diagnostics.push(diag('ANALYZE_NOTHING_TO_PARSE', 'warning', 'no file in the image matched a parser'))
+
+  // Pass 1: who reads what (siblings are claimed by the file that needs them).
+  const plan: {job: FileJob; plugin: ArtefactParserPlugin; siblings: FileJob[]}[] = []
+  for (const job of prep.files) {
+    const plugin = plugins.find((p) => p.accepts(job.member))
+    if (!plugin) continue
+    const siblings: FileJob[] = []
+    for (const s of plugin.siblings?.(job.member) ?? []) {
+      const sj = byLowerMember.get(s.toLowerCase())
+      if (sj) {
+        siblings.push(sj)
+        usedAsSibling.set(sj.member, plugin.name)
+      }
+    }
+    plan.push({job, plugin, siblings})
+  }
+  const planned = new Set(plan.map((p) => p.job))
+  for (const job of prep.files) {
+    if (!planned.has(job) && !usedAsSibling.has(job.member)) {
+      notParsed.push({member: job.member, artefact: job.artefact ?? 'unknown', reason: 'no parser for this file'})
+    }
+  }
+
+  try {
+    for (const {job, plugin, siblings} of plan) {
+      usedPlugins.add(plugin.name)
+      const artefactId = job.artefact ?? artefactForImageFile(plugin.name, job.member)
+      const a = acc(artefactId)
+      let localPath = job.path
+      let sha = job.sha256
+      const sibPaths: Record<string, string> = {}
+      const fileDiags: Diagnostic[] = []
+      try {
+        if (prep.copyFirst) {
+          // Mounted image: one read of the evidence, hashed while copied to a private file we then parse.
+          localPath = join(work, 'f')
+          await rm(localPath, {force: true})
+          const h = await copyHashed(job.path, localPath)
+          sha = h.sha256
+          job.size = h.size
+          for (const [i, s] of siblings.entries()) {
+            const p = join(work, `s${i}`)
+            await rm(p, {force: true})
+            const sh = await copyHashed(s.path, p)
+            s.sha256 = sh.sha256
+            sibPaths[s.member] = p
+          }
+        } else {
+          for (const s of siblings) sibPaths[s.member] = s.path
+        }
+      } catch (e) {
+        fileDiags.push(diag('ANALYZE_READ_FAILED', 'error', `cannot read: ${errorMessage(e)}`, {file: job.member, artefact: artefactId}))
+        a.files.push({member: job.member, sha256: sha ?? '', parser: plugin.name, events: 0, diagnostics: fileDiags.length})
+        a.diagnostics.push(...fileDiags)
+        continue
+      }
+      const ctx: ParseContext = {
+        member: job.member,
+        sha256: sha ?? '',
+        artefact: artefactId,
+        host: hostName,
+        hostTimeZone: tz,
+        originalPath: job.originalPath,
+        siblings: sibPaths,
+        localPath,
+        unverified,
+        mtime: job.mtime,
+        size: job.size,
+      }
+      let events = 0
+      let out
+      try {
+        out = plugin.parse(createReadStream(localPath), ctx)
+        for await (const ev of out.events) {
+          if (unverified) ev.unverified = true
+          await sorter.add(ev)
+          events++
+        }
+      } catch (e) {
+        fileDiags.push(diag('ANALYZE_PARSER_FAILED', 'error', `parser ${plugin.name} stopped: ${errorMessage(e)}`, {file: job.member, artefact: artefactId}))
+      }
+      if (out) fileDiags.push(...out.diagnostics.map((d) => ({...d, file: d.file ?? job.member, artefact: d.artefact ?? artefactId})))
+      a.files.push({member: job.member, sha256: sha ?? '', parser: plugin.name, events, diagnostics: fileDiags.length})
+      for (const s of siblings) a.files.push({member: s.member, sha256: s.sha256 ?? '', parser: `${plugin.name} (sibling of ${basename(job.member)})`, events: 0, diagnostics: 0})
+      a.events += events
+      a.diagnostics.push(...fileDiags)
+    }
+
+    const eventsPath = join(opts.out, CaseFiles.events)
+    const analysisPath = join(opts.out, CaseFiles.analysis)
+    const total = sorter.count
+    const tmpEvents = `${eventsPath}.tmp-${process.pid}`
+    await sorter.writeTo(createWriteStream(tmpEvents))
+    await rename(tmpEvents, eventsPath)
+
+    const artefactList = [...artefacts.values()].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
+    for (const a of artefactList) a.files.sort(sortByMember)
+    const allDiags = artefactList.flatMap((a) => a.diagnostics)
+    const m = prep.manifest
+    const analysis: AnalysisFile = {
+      format: 'ratchet-analysis/1',
+      input: {path: input, kind: prep.kind, sha256: prep.archiveSha256},
+      verification,
+      unverified,
+      collection: m ? {case_id: m.case_id, examiner: m.examiner, tool: m.tool, source: m.source, started_utc: m.started_utc, ended_utc: m.ended_utc, profile: m.profile} : null,
+      host,
+      parsers: plugins.filter((p) => usedPlugins.has(p.name)).map((p) => ({name: p.name, version: p.version})).sort((x, y) => (x.name < y.name ? -1 : 1)),
+      artefacts: artefactList,
+      not_parsed: notParsed.sort(sortByMember),
+      totals: {files: artefactList.reduce((n, a) => n + a.files.length, 0), events: total, diagnostics: allDiags.length},
+      ratchet_version: ratchetVersion(),
+    }
+    await writeFile(`${analysisPath}.tmp-${process.pid}`, JSON.stringify(analysis, null, 2) + '\n')
+    await rename(`${analysisPath}.tmp-${process.pid}`, analysisPath)
+    const counts = {error: 0, warning: 0, info: 0}
+    for (const d of allDiags) counts[d.severity]++
+    return {
+      files: {events: eventsPath, analysis: analysisPath},
+      input: analysis.input,
+      verification,
+      unverified,
+      totals: analysis.totals,
+      diagnostics: counts,
+      exitCode: counts.error > 0 ? ExitCode.PARTIAL : ExitCode.OK,
+    }
+  } finally {
+    await rm(work, {recursive: true, force: true})
+  }
+}

@@ -1,0 +1,166 @@
+import {createHash} from 'node:crypto'
+import {createWriteStream} from 'node:fs'
+import {mkdir, rm} from 'node:fs/promises'
+import {dirname, join, resolve, sep} from 'node:path'
+import {RatchetError, errorMessage} from '../core/errors.js'
+import {MAX_METADATA_BYTES, Members, parseManifest} from './manifest.js'
+import type {Manifest} from './manifest-types.js'
+import {type ArchiveMemberInfo, visitMembers} from './archive-reader.js'
+
+export type RejectReason =
+  | 'ABSOLUTE_PATH'
+  | 'PARENT_COMPONENT'
+  | 'BAD_NAME'
+  | 'LINK'
+  | 'NOT_A_FILE'
+  | 'MEMBER_TOO_LARGE'
+  | 'TOTAL_TOO_LARGE'
+  | 'SIZE_MISMATCH'
+  | 'READ_ERROR'
+
+export interface ExtractedMember {
+  member: string
+  /** Absolute path of the extracted copy. */
+  path: string
+  size: number
+  sha256: string
+}
+
+export interface RejectedMember {
+  member: string
+  reason: RejectReason
+  detail: string
+}
+
+export interface ExtractResult {
+  dest: string
+  extracted: ExtractedMember[]
+  rejected: RejectedMember[]
+  totalBytes: number
+}
+
+export interface ExtractLimits {
+  password?: string
+  /** Largest single member (declared or actual) written; larger ones are rejected. */
+  maxMemberBytes: number
+  /** Largest sum of all written members; exceeding it stops the extraction with E_ARCHIVE_UNSAFE_MEMBER. */
+  maxTotalBytes: number
+}
+
+/** Judges a member name; returns the reason it may not be written, or null when it is safe. */
+export function unsafeName(name: string): {reason: RejectReason; detail: string} | null {
+  if (name.length === 0 || name.includes('\0')) return {reason: 'BAD_NAME', detail: 'empty name or NUL byte'}
+  if (name.startsWith('/') || name.startsWith('\\') || /^[A-Za-z]:/.test(name)) {
+    return {reason: 'ABSOLUTE_PATH', detail: `absolute path ${JSON.stringify(name)}`}
+  }
+  const segs = name.split(/[\\/]/)
+  if (segs.some((s) => s === '..')) return {reason: 'PARENT_COMPONENT', detail: `".." component in ${JSON.stringify(name)}`}
+  return null
+}
+
+class LimitError extends Error {
+  constructor(
+    readonly reason: RejectReason,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * Extracts an evidence archive into `destDir` safely: absolute names, `..` components, links and
+ * non-file members are rejected with a typed reason (nothing is written for them); sizes are checked as
+ * declared AND as actually streamed, so a zip bomb stops at the limit. Each written file is hashed on
+ * the way. Throws only for an unusable archive or when the total limit is exceeded.
+ */
+export async function extractArchive(archivePath: string, destDir: string, limits: ExtractLimits): Promise<ExtractResult> {
+  const dest = resolve(destDir)
+  await mkdir(dest, {recursive: true})
+  const result: ExtractResult = {dest, extracted: [], rejected: [], totalBytes: 0}
+  const reject = (m: ArchiveMemberInfo, reason: RejectReason, detail: string): void => {
+    result.rejected.push({member: m.name, reason, detail})
+  }
+  await visitMembers(archivePath, {password: limits.password}, {
+    want: (m) => {
+      if (m.kind === 'directory') return false
+      const bad = unsafeName(m.name)
+      if (bad) reject(m, bad.reason, bad.detail)
+      else if (m.kind === 'symlink') reject(m, 'LINK', 'symbolic link members are never extracted')
+      else if (m.kind !== 'file') reject(m, 'NOT_A_FILE', `member of kind ${m.kind}`)
+      else if (m.declaredSize > limits.maxMemberBytes) reject(m, 'MEMBER_TOO_LARGE', `declared size ${m.declaredSize} > ${limits.maxMemberBytes}`)
+      else if (result.totalBytes + m.declaredSize > limits.maxTotalBytes) {
+        throw new RatchetError('E_ARCHIVE_UNSAFE_MEMBER', `extraction would exceed ${limits.maxTotalBytes} bytes at ${m.name}`, {
+          member: m.name,
+          reason: 'TOTAL_TOO_LARGE',
+        })
+      } else {
+        return true
+      }
+      return false
+    },
+    read: async (m, data) => {
+      const target = join(dest, ...m.name.split('/'))
+      if (!target.startsWith(dest + sep)) {
+        data.resume()
+        reject(m, 'PARENT_COMPONENT', 'resolves outside the destination')
+        return
+      }
+      await mkdir(dirname(target), {recursive: true})
+      const out = createWriteStream(target, {flags: 'wx', mode: 0o600})
+      const h = createHash('sha256')
+      let n = 0
+      try {
+        for await (const c of data as AsyncIterable<Buffer>) {
+          n += c.length
+          if (n > limits.maxMemberBytes) throw new LimitError('MEMBER_TOO_LARGE', `actual size exceeds ${limits.maxMemberBytes}`)
+          if (result.totalBytes + n > limits.maxTotalBytes) throw new LimitError('TOTAL_TOO_LARGE', `total exceeds ${limits.maxTotalBytes}`)
+          h.update(c)
+          if (!out.write(c)) await new Promise<void>((r) => out.once('drain', () => r()))
+        }
+        await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())))
+      } catch (e) {
+        data.destroy()
+        out.destroy()
+        await rm(target, {force: true})
+        if (e instanceof LimitError && e.reason === 'TOTAL_TOO_LARGE') {
+          throw new RatchetError('E_ARCHIVE_UNSAFE_MEMBER', `extraction exceeded ${limits.maxTotalBytes} bytes at ${m.name}`, {
+            member: m.name,
+            reason: 'TOTAL_TOO_LARGE',
+          })
+        }
+        if (e instanceof LimitError) reject(m, e.reason, e.message)
+        else if (/size/i.test(errorMessage(e))) reject(m, 'SIZE_MISMATCH', errorMessage(e))
+        else reject(m, 'READ_ERROR', errorMessage(e))
+        return
+      }
+      if (n !== m.declaredSize) {
+        await rm(target, {force: true})
+        reject(m, 'SIZE_MISMATCH', `declared ${m.declaredSize} bytes, got ${n}`)
+        return
+      }
+      result.totalBytes += n
+      result.extracted.push({member: m.name, path: target, size: n, sha256: h.digest('hex')})
+    },
+  })
+  return result
+}
+
+/** Reads and parses manifest.json from an archive without extracting anything else. */
+export async function readManifest(archivePath: string, opts: {password?: string} = {}): Promise<Manifest> {
+  let bytes: Buffer | undefined
+  await visitMembers(archivePath, {password: opts.password}, {
+    want: (m) => m.name === Members.manifest && m.kind === 'file' && m.declaredSize <= MAX_METADATA_BYTES,
+    read: async (_m, data) => {
+      const parts: Buffer[] = []
+      let n = 0
+      for await (const c of data as AsyncIterable<Buffer>) {
+        n += c.length
+        if (n > MAX_METADATA_BYTES) throw new RatchetError('E_INPUT_FORMAT', 'manifest.json is too large')
+        parts.push(c)
+      }
+      bytes = Buffer.concat(parts)
+    },
+  })
+  if (!bytes) throw new RatchetError('E_INPUT_FORMAT', `${archivePath} holds no manifest.json (not a ratchet evidence archive)`)
+  return parseManifest(bytes)
+}

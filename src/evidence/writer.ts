@@ -1,0 +1,213 @@
+import {createWriteStream, type WriteStream} from 'node:fs'
+import {mkdir, rm, stat} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
+import {PassThrough, type Readable} from 'node:stream'
+import {ZipArchive} from 'archiver'
+import {RatchetError, errorMessage, osErrorCode} from '../core/errors.js'
+import {HashingStream, type Hashes, MultiHasher} from '../core/hashing.js'
+import {isPasswordError, run7z} from './sevenzip.js'
+
+/**
+ * Archive writers. Both hash every member while its bytes stream in (each source byte is read once) and
+ * hash the archive itself while it is written. Members are written one at a time, in call order.
+ */
+
+export interface MemberWritten {
+  hashes: Hashes
+  size: number
+}
+
+/** Thrown by addStream when the source failed part-way: what was read is stored and hashed. */
+export class PartialMemberError extends Error {
+  constructor(
+    readonly written: MemberWritten,
+    override readonly cause: unknown,
+  ) {
+    super(`read failed after ${written.size} bytes: ${errorMessage(cause)}`)
+  }
+}
+
+export interface ArchiveWriter {
+  readonly path: string
+  addStream(name: string, data: Readable, mtime?: Date): Promise<MemberWritten>
+  addBuffer(name: string, data: Buffer, mtime?: Date): Promise<MemberWritten>
+  /** Completes the archive; returns its SHA-256 and size. */
+  finalize(): Promise<{sha256: string; bytes: number}>
+  /** Stops writing; the `.partial` stays (it is evidence that a collection was attempted). */
+  abort(): Promise<void>
+}
+
+/** Member names are forward-slash relative paths without `.`/`..` segments. */
+export function assertMemberName(name: string): void {
+  const segs = name.split('/')
+  if (!name || name.startsWith('/') || segs.some((s) => s === '' || s === '.' || s === '..') || name.includes('\0')) {
+    throw new RatchetError('E_INTERNAL', `refusing unsafe archive member name ${JSON.stringify(name)}`)
+  }
+}
+
+/**
+ * Copies `data` into `out` chunk by chunk, hashing. A read error ends the member early (what was read is
+ * kept) and is rethrown as PartialMemberError once the member is closed.
+ */
+async function pumpHashed(data: Readable, out: NodeJS.WritableStream & {write(c: Buffer): boolean}, end: () => void): Promise<{hasher: MultiHasher; error?: unknown}> {
+  const hasher = new MultiHasher()
+  let error: unknown
+  try {
+    for await (const chunk of data as AsyncIterable<Buffer>) {
+      hasher.update(chunk)
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()))
+    }
+  } catch (e) {
+    error = e
+    data.destroy()
+  }
+  end()
+  return {hasher, error}
+}
+
+export class ZipWriter implements ArchiveWriter {
+  private readonly archive: ZipArchive
+  private readonly file: WriteStream
+  private readonly archiveHash = new HashingStream()
+  private readonly names = new Set<string>()
+  private failure: Error | undefined
+  private readonly closed: Promise<void>
+
+  constructor(
+    readonly path: string,
+    level = 1,
+  ) {
+    this.archive = new ZipArchive({zlib: {level}, forceZip64: true})
+    this.file = createWriteStream(path, {flags: 'wx'})
+    this.archive.on('error', (e: Error) => (this.failure ??= e))
+    this.archive.on('warning', (e: Error) => (this.failure ??= e))
+    this.file.on('error', (e: Error) => (this.failure ??= e))
+    this.archive.pipe(this.archiveHash).pipe(this.file)
+    this.closed = new Promise((resolve, reject) => {
+      this.file.on('close', () => resolve())
+      this.file.on('error', reject)
+    })
+    this.closed.catch(() => {})
+  }
+
+  private check(): void {
+    if (this.failure) throw new RatchetError('E_OUTPUT_WRITE', `writing ${this.path} failed: ${this.failure.message}`)
+  }
+
+  async addStream(name: string, data: Readable, mtime?: Date): Promise<MemberWritten> {
+    assertMemberName(name)
+    this.check()
+    if (this.names.has(name)) throw new RatchetError('E_INTERNAL', `duplicate archive member ${name}`)
+    this.names.add(name)
+    const pass = new PassThrough({highWaterMark: 1 << 20})
+    const entryDone = new Promise<void>((resolve, reject) => {
+      const onEntry = (d: {name: string}): void => {
+        if (d.name !== name) return
+        this.archive.off('entry', onEntry)
+        resolve()
+      }
+      this.archive.on('entry', onEntry)
+      this.archive.once('error', reject)
+    })
+    this.archive.append(pass, {name, date: mtime ?? new Date(0)})
+    const {hasher, error} = await pumpHashed(data, pass, () => pass.end())
+    await entryDone
+    this.check()
+    const written = {hashes: hasher.digest(), size: hasher.bytes}
+    if (error) throw new PartialMemberError(written, error)
+    return written
+  }
+
+  addBuffer(name: string, data: Buffer, mtime?: Date): Promise<MemberWritten> {
+    return this.addStream(name, bufferStream(data), mtime)
+  }
+
+  async finalize(): Promise<{sha256: string; bytes: number}> {
+    this.check()
+    await this.archive.finalize()
+    await this.closed
+    this.check()
+    return {sha256: this.archiveHash.hashes!.sha256, bytes: this.archiveHash.bytes}
+  }
+
+  async abort(): Promise<void> {
+    this.archive.abort()
+    this.file.destroy()
+  }
+}
+
+function bufferStream(data: Buffer): Readable {
+  const p = new PassThrough()
+  p.end(data)
+  return p
+}
+
+/**
+ * 7z writer. 7-Zip cannot take many members as streams, so members are staged (hashed while copied) in a
+ * private folder beside the archive, then packed in one run (AES-256 with encrypted headers when a
+ * password is given) and the staging folder removed. The staging folder holds plaintext evidence for
+ * the duration of the run: it lives in the examiner's output folder, mode 0700.
+ */
+export class SevenZipWriter implements ArchiveWriter {
+  private readonly names = new Set<string>()
+
+  constructor(
+    readonly path: string,
+    private readonly staging: string,
+    private readonly password?: string,
+    private readonly level = 1,
+  ) {}
+
+  async init(): Promise<void> {
+    await mkdir(this.staging, {recursive: false, mode: 0o700})
+  }
+
+  async addStream(name: string, data: Readable, _mtime?: Date): Promise<MemberWritten> {
+    assertMemberName(name)
+    if (this.names.has(name)) throw new RatchetError('E_INTERNAL', `duplicate archive member ${name}`)
+    this.names.add(name)
+    const target = join(this.staging, ...name.split('/'))
+    await mkdir(dirname(target), {recursive: true, mode: 0o700})
+    const out = createWriteStream(target, {flags: 'wx', mode: 0o600})
+    const closed = new Promise<void>((resolve, reject) => {
+      out.on('close', resolve)
+      out.on('error', reject)
+    })
+    const {hasher, error} = await pumpHashed(data, out, () => out.end())
+    try {
+      await closed
+    } catch (e) {
+      throw new RatchetError('E_OUTPUT_WRITE', `staging ${name} failed: ${osErrorCode(e) ?? errorMessage(e)}`)
+    }
+    const written = {hashes: hasher.digest(), size: hasher.bytes}
+    if (error) throw new PartialMemberError(written, error)
+    return written
+  }
+
+  addBuffer(name: string, data: Buffer, mtime?: Date): Promise<MemberWritten> {
+    return this.addStream(name, bufferStream(data), mtime)
+  }
+
+  async finalize(): Promise<{sha256: string; bytes: number}> {
+    const tops = [...new Set([...this.names].map((n) => n.split('/')[0]!))].sort()
+    const args = ['a', '-t7z', `-mx=${this.level}`, '-bso0', '-bsp0', '-snl', '-ssc', '-y']
+    if (this.password !== undefined) args.push('-mhe=on', '-p')
+    args.push('--', this.path, ...tops)
+    const run = await run7z(args, {cwd: this.staging, password: this.password})
+    run.stdout.resume()
+    const res = await run.done
+    if (res.code !== 0) {
+      const why = isPasswordError(res.stderr) ? 'password problem' : res.stderr.trim().split('\n').slice(-3).join(' ')
+      throw new RatchetError('E_OUTPUT_WRITE', `7-Zip failed (exit ${res.code ?? res.signal}): ${why}`)
+    }
+    await rm(this.staging, {recursive: true, force: true})
+    const {hashFile} = await import('./hash-file.js')
+    const h = await hashFile(this.path)
+    const st = await stat(this.path)
+    return {sha256: h.sha256, bytes: st.size}
+  }
+
+  async abort(): Promise<void> {
+    await rm(this.staging, {recursive: true, force: true})
+  }
+}
