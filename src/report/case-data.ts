@@ -1,5 +1,6 @@
 import type {AnalysisFile} from '../analyze/types.js'
 import type {Diagnostic} from '../core/diagnostics.js'
+import type {BlastRadiusFile} from '../detect/blast/types.js'
 import type {FindingsFile, SessionsFile} from '../detect/types.js'
 import type {NormalizedEvent} from '../events/types.js'
 
@@ -53,6 +54,8 @@ export interface CaseData {
   analysis: AnalysisFile | null
   findings: FindingsFile | null
   sessions: SessionsFile | null
+  /** blast-radius.json (ScreenConnect server cases only). */
+  blast: BlastRadiusFile | null
   verify: VerifySummary | null
   archives: ArchiveFacts[]
   events: EventScan

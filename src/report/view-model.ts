@@ -2,6 +2,7 @@ import type {Diagnostic} from '../core/diagnostics.js'
 import type {Finding, RemoteSession} from '../detect/types.js'
 import type {NormalizedEvent} from '../events/types.js'
 import {attackView} from './attack.js'
+import {blastView} from './blast.js'
 import type {CaseData, ReportRun} from './case-data.js'
 import {histogram, swimlane} from './charts.js'
 import {eventAnchor, findingRef, sessionRef, str} from './facts.js'
@@ -278,6 +279,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
     sessionsHidden: sessions.length - shownSessions.length,
     swimlane: swimlane(shownSessions, findings),
     histogram: histogram(data.events),
+    blast: blastView(data.blast ?? null),
     keyTimeline: {
       rows: keyRows,
       total: data.events.total,

@@ -1,0 +1,123 @@
+import type {BlastRadiusFile} from '../detect/blast/types.js'
+import {redactCommand} from '../detect/redact.js'
+
+/**
+ * The Blast radius section of a ScreenConnect server case: which customer machines the intruder reached,
+ * a per-day chart of suspicious connections, the commands in plain language and how many machines saw only
+ * routine access. Pure: blast-radius.json in, plain view objects out (the template escapes every value).
+ */
+
+export const BLAST_LIMITS = {machines: 500, commandsPerMachine: 40, outputChars: 600} as const
+
+export interface BlastDayBar {
+  x: number
+  y: number
+  w: number
+  h: number
+  label: string
+  count: number
+  title: string
+}
+
+export interface BlastView {
+  sentence: string
+  routineSentence: string
+  baseline: string
+  bruteForce: string[]
+  machines: {
+    anchor: string
+    machine: string
+    domain: string
+    customer: string
+    session: string
+    first: string
+    last: string
+    operators: string
+    addresses: string
+    reasons: string[]
+    files: string[]
+    hidden: number
+    walOnly: number
+    commands: {time: string; operator: string; text: string; meaning: string; status: string; failed: boolean; output: string; hidden: boolean; fromWal: boolean; suspicious: boolean}[]
+    commandsMore: number
+  }[]
+  machinesMore: number
+  chart: {width: number; height: number; plotBottom: number; max: number; bars: BlastDayBar[]; empty: boolean}
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`
+
+function dayChart(b: BlastRadiusFile): BlastView['chart'] {
+  const width = 960
+  const height = 170
+  const plotBottom = 130
+  const counts = new Map<string, number>()
+  for (const m of b.affected) for (const c of m.connections) if (c.suspicious) counts.set(c.start_utc.slice(0, 10), (counts.get(c.start_utc.slice(0, 10)) ?? 0) + 1)
+  if (counts.size === 0) return {width, height, plotBottom, max: 0, bars: [], empty: true}
+  const days = [...counts.keys()].sort()
+  const first = Date.parse(`${days[0]}T00:00:00Z`)
+  const last = Date.parse(`${days[days.length - 1]}T00:00:00Z`)
+  const n = Math.round((last - first) / 86_400_000) + 1
+  const max = Math.max(...counts.values())
+  const x0 = 44
+  const plotW = width - x0 - 12
+  const w = Math.max(2, Math.min(60, plotW / n - 2))
+  const bars: BlastDayBar[] = []
+  for (let i = 0; i < n && i < 400; i++) {
+    const day = new Date(first + i * 86_400_000).toISOString().slice(0, 10)
+    const count = counts.get(day) ?? 0
+    const h = Math.round(((plotBottom - 14) * count) / max * 10) / 10
+    bars.push({x: Math.round((x0 + (plotW * i) / n) * 10) / 10, y: Math.round((plotBottom - h) * 10) / 10, w: Math.round(w * 10) / 10, h, label: n <= 16 || i % Math.ceil(n / 12) === 0 ? day.slice(5) : '', count, title: `${day}: ${plural(count, 'suspicious connection')}`})
+  }
+  return {width, height, plotBottom, max, bars, empty: false}
+}
+
+export function blastView(b: BlastRadiusFile | null): BlastView | null {
+  if (!b || b.format !== 'ratchet-blast-radius/1' || !Array.isArray(b.affected)) return null
+  const n = b.affected.length
+  const total = b.machines_total
+  const sentence =
+    n === 0
+      ? `The ScreenConnect server's records show no customer machine reached by suspicious activity (${plural(total, 'machine')} with recorded sessions).`
+      : `The intruder's activity on the ScreenConnect server reached ${plural(n, 'customer machine')} out of ${total} with recorded sessions, between ${b.affected.map((m) => m.first_suspicious_utc).sort()[0]} and ${b.affected.map((m) => m.last_suspicious_utc).sort().pop()} (UTC).`
+  const routineSentence = `${plural(b.routine_only, 'machine')} saw only routine access (the vendor's usual accounts, from their usual addresses and hours, running ordinary maintenance) and ${b.routine_only === 1 ? 'is' : 'are'} not listed.`
+  return {
+    sentence,
+    routineSentence,
+    baseline: b.baseline.incident_start_utc ? `Activity before ${b.baseline.incident_start_utc} (UTC), the first sign of the intrusion (${b.baseline.first_signal ?? ''}), is taken as each account's normal behaviour.` : 'No sign of intrusion was found, so all recorded activity is treated as normal.',
+    bruteForce: b.brute_force.map((x) => `${x.address}: ${plural(x.failures, 'failed web login')}, then a successful one${x.user ? ` as ${x.user}` : ''} at ${x.success_utc} (UTC)`),
+    machines: b.affected.slice(0, BLAST_LIMITS.machines).map((m, i) => ({
+      anchor: `blast-${i + 1}`,
+      machine: m.machine,
+      domain: m.domain ?? '',
+      customer: [m.customer, ...m.custom_properties.slice(1)].filter(Boolean).join(' · '),
+      session: m.session_id,
+      first: m.first_suspicious_utc,
+      last: m.last_suspicious_utc,
+      operators: m.operators.join(', '),
+      addresses: m.addresses.join(', '),
+      reasons: m.reasons.map((r) => r.text),
+      files: m.files.map((f) => `${f.time_utc} ${f.action} ${f.name}${f.hidden ? ' (hidden)' : ''}`),
+      hidden: m.hidden_rows.length,
+      walOnly: m.wal_only_rows,
+      commands: m.commands.slice(0, BLAST_LIMITS.commandsPerMachine).map((c) => {
+        const out = redactCommand(c.output ?? '')
+        return {
+          time: c.queued_utc,
+          operator: c.operator ?? '',
+          text: redactCommand(c.text),
+          meaning: c.meaning,
+          status: c.status,
+          failed: c.status === 'failed',
+          output: out.length > BLAST_LIMITS.outputChars ? `${out.slice(0, BLAST_LIMITS.outputChars)}…` : out,
+          hidden: c.hidden,
+          fromWal: c.from_wal,
+          suspicious: c.suspicious,
+        }
+      }),
+      commandsMore: Math.max(0, m.commands.length - BLAST_LIMITS.commandsPerMachine),
+    })),
+    machinesMore: Math.max(0, n - BLAST_LIMITS.machines),
+    chart: dayChart(b),
+  }
+}
