@@ -8,7 +8,7 @@ import {loadSqlJs} from '../parsers/sqlite/open.js'
 import {buildWal, markWalMode} from '../writers/sqlite/wal.js'
 import type {DemoFile} from './generate.js'
 import {Rng} from './rng.js'
-import {PAYLOAD, VENDOR_SC} from './scenario.js'
+import {PAYLOAD, ROUTINE_VENDOR_SESSIONS, VENDOR_SC} from './scenario.js'
 import {BRUTE_FORCE, CITIES, INTRUDER_VISITS, NORTHWIND, ROUTINE_COMMANDS, SERVER, STATES} from './server-scenario.js'
 import {isoPlus, isoToDate} from './timeutil.js'
 
@@ -119,6 +119,11 @@ function plan(seed: number): {base: Row[]; wal: Row[]; machines: Machine[]; secu
   // routine maintenance: every machine, 1–3 visits over the five weeks, both technicians, office addresses, work hours
   const days = 37
   for (const m of ms) {
+    if (m.guid === NORTHWIND.sessionGuid) {
+      // the client demo host's own routine vendor sessions (its Application log shows the same ones)
+      for (const [on, off] of ROUTINE_VENDOR_SESSIONS) visit(m, SERVER.routineOperator, SERVER.officeAddress, on, off, [{at: isoPlus(on, 90), kind: 'command', text: 'sc query "RxPOS Service"'}, {at: isoPlus(on, 94), kind: 'output', text: ROUTINE_COMMANDS[1][1]}])
+      continue
+    }
     const visits = rng.int(1, 3)
     for (let v = 0; v < visits; v++) {
       const day = rng.int(0, days - 1)

@@ -19,6 +19,8 @@ import type {Finding, FindingsFile, IocHit, SessionsFile} from './types.js'
 import {affectedMachinesCsv, blastFindings, SERVER_RULES} from './blast/output.js'
 import {computeBlastRadius, isServerEvent, isSessionDbEvent} from './blast/radius.js'
 import {redactDeep} from './redact.js'
+import {CaseFactCollector, joinCases, type CaseFacts} from './cross-host.js'
+import type {BlastRadiusFile} from './blast/types.js'
 
 export interface HuntOptions {
   caseDir: string
@@ -263,5 +265,60 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
     },
     unverified,
     diagnostics: scan.diagCount,
+  }
+}
+
+export interface MultiHuntResult {
+  cases: HuntResult[]
+  cross_host: {links: number; unmatched_client_sessions: number; linked_sessions: string[]}
+}
+
+async function readJsonFile<T>(path: string): Promise<T | undefined> {
+  if (!existsSync(path)) return undefined
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T
+  } catch (e) {
+    throw new RatchetError('E_INPUT_FORMAT', `${path} is not valid JSON: ${(e as Error).message}`, {file: path})
+  }
+}
+
+/**
+ * `ratchet hunt <case>…`: hunts each case, then joins ScreenConnect client sessions with the server's record
+ * of the same session (cross-host.ts) and adds the same `cross_host` object to every case's sessions.json and
+ * findings.json, so each side's report can show what the other side saw.
+ */
+export async function runHuntCases(opts: Omit<HuntOptions, 'caseDir'> & {caseDirs: string[]}): Promise<MultiHuntResult> {
+  const dirs = [...new Set(opts.caseDirs.map((d) => resolve(d)))]
+  const cases: HuntResult[] = []
+  for (const caseDir of dirs) cases.push(await runHunt({...opts, caseDir}))
+  const facts: CaseFacts[] = []
+  for (const caseDir of dirs) {
+    const col = new CaseFactCollector()
+    await streamLines(casePath(caseDir, 'events'), (line) => {
+      if (!line.includes('ScreenConnect')) return
+      try {
+        const v: unknown = JSON.parse(line)
+        if (isEvent(v)) col.add(v)
+      } catch {
+        // bad lines were reported by the hunt itself
+      }
+    })
+    const sessions = (await readJsonFile<SessionsFile>(casePath(caseDir, 'sessions')))?.sessions ?? []
+    const blastFile = await readJsonFile<BlastRadiusFile>(casePath(caseDir, 'blastRadius'))
+    const server = col.serverSessions()
+    facts.push({caseDir, sessions, blast: blastFile, clientGuids: col.clientGuids, serverSessions: server.sessions, serverHost: server.host, hosts: [...col.hosts].sort()})
+  }
+  const cross = joinCases(facts)
+  for (const caseDir of dirs) {
+    const sp = casePath(caseDir, 'sessions')
+    const fp = casePath(caseDir, 'findings')
+    const s = await readJsonFile<SessionsFile>(sp)
+    const f = await readJsonFile<FindingsFile>(fp)
+    if (s) writeJson(sp, {...s, cross_host: cross})
+    if (f) writeJson(fp, {...f, cross_host: cross})
+  }
+  return {
+    cases,
+    cross_host: {links: cross.links.length, unmatched_client_sessions: cross.unmatched_client_sessions, linked_sessions: [...new Set(cross.links.map((l) => l.session_guid))].sort()},
   }
 }
