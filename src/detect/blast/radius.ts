@@ -57,6 +57,8 @@ function fileHits(index: IocIndex, name: string | undefined): ValueHit[] {
   return out
 }
 
+const sources = (hits: ValueHit[]): string => [...new Set(hits.map((h) => h.indicator.source))].sort().join('; ')
+
 function hhmm(h: number): string {
   return `${String(h).padStart(2, '0')}:00`
 }
@@ -139,7 +141,8 @@ export function computeBlastRadius(input: BlastInput): BlastRadiusFile {
     if (micros(ev) < t0) return out
     const op = lc(ev.user)
     const b = baseline.get(op)
-    for (const h of ipHits(index, ev.src_ip)) out.push({code: 'ioc_address', text: `${ev.user ?? 'an operator'} connected from ${ev.src_ip}, listed as an indicator (${h.indicator.source})`, event_id: ev.id})
+    const ip = ipHits(index, ev.src_ip)
+    if (ip.length) out.push({code: 'ioc_address', text: `${ev.user ?? 'an operator'} connected from ${ev.src_ip}, listed as an indicator (${sources(ip)})`, event_id: ev.id})
     if (ev.src_ip && bruteAddrs.has(ev.src_ip)) out.push({code: 'brute_force_address', text: `${ev.user ?? 'an operator'} connected from ${ev.src_ip}, the address that guessed a web login`, event_id: ev.id})
     if (!b) {
       if (op) out.push({code: 'new_operator', text: `operator ${ev.user} has no activity before the incident window`, event_id: ev.id})
@@ -219,7 +222,7 @@ export function computeBlastRadius(input: BlastInput): BlastRadiusFile {
     const files: BlastFile[] = []
     for (const e of evs.filter((x) => x.event_type === T.REMOTE_FILE_TRANSFER)) {
       const hits = fileHits(index, e.file_name)
-      for (const h of hits) reasons.push({code: 'ioc_file', text: `file ${e.file_name} (${attr(e, 'action') ?? 'transfer'}) is named by an indicator (${h.indicator.source})`, event_id: e.id})
+      if (hits.length) reasons.push({code: 'ioc_file', text: `file ${e.file_name} (${attr(e, 'action') ?? 'transfer'}) is named by an indicator (${sources(hits)})`, event_id: e.id})
       const conn = connOf(e)
       if (hits.length || conn?.suspicious) suspiciousTimes.push(micros(e))
       if (micros(e) >= t0 || hits.length) files.push({time_utc: e.datetime, action: attr(e, 'action') ?? attr(e, 'event_type_name') ?? 'transfer', name: e.file_name ?? '', operator: e.user ?? attr(e, 'host_operator'), hidden: e.attributes?.hidden === true, from_wal: e.attributes?.from_wal === true, event_id: e.id})
