@@ -8,6 +8,7 @@ import {runHunt, type HuntResult} from '../../src/detect/hunt.js'
 import {redactCommand, redactionMark} from '../../src/detect/redact.js'
 import type {FindingsFile} from '../../src/detect/types.js'
 import {generateReport} from '../../src/report/generate.js'
+import {writeTimeline} from '../../src/timeline/write.js'
 import {ANYDESK_PASSWORD, buildServerImage, G, HOSTILE_CUSTOMER, HOSTILE_MACHINE, IOC_ADDRESS, NEW_ADDRESS, PASSWORD} from './server-image.js'
 
 let root: string
@@ -66,11 +67,13 @@ describe('blast radius of a ScreenConnect server (hand-built Session.db + WAL, s
     expect(d.reasons.map((r) => r.code)).toContain('remote_tool_command')
   })
 
-  it('redacts the passwords in every output and keeps a hash', () => {
+  it('redacts the passwords in every output and keeps a hash', async () => {
+    await writeTimeline({caseDir, format: 'csv'})
     const mark = redactionMark(PASSWORD)
     expect(mark).toMatch(/^\[REDACTED sha256:[0-9a-f]{12}…\]$/)
     expect(machine(G.charlie)!.commands[0].text).toBe(`net user backup ${mark} /add`)
     expect(machine(G.delta)!.commands[0].text).toBe(`echo ${redactionMark(ANYDESK_PASSWORD)} | "C:\\ProgramData\\AnyDesk.exe" --set-password`)
+    expect(readFileSync(join(caseDir, 'timeline.csv'), 'utf8')).toContain(mark)
     for (const f of readdirSync(caseDir).filter((x) => x !== 'events.jsonl')) {
       const text = readFileSync(join(caseDir, f), 'utf8')
       expect(text, f).not.toContain(PASSWORD)
