@@ -1,4 +1,5 @@
 import type {BlastRadiusFile} from '../detect/blast/types.js'
+import type {CrossHostFile} from '../detect/cross-host.js'
 import {redactCommand} from '../detect/redact.js'
 
 /**
@@ -120,4 +121,41 @@ export function blastView(b: BlastRadiusFile | null): BlastView | null {
     machinesMore: Math.max(0, n - BLAST_LIMITS.machines),
     chart: dayChart(b),
   }
+}
+
+export interface CrossHostView {
+  thisSide: 'client' | 'server'
+  client: string
+  clientWhen: string
+  clientOperator: string
+  clientSession: string
+  server: string
+  matchedBy: string
+  connections: string[]
+  commands: {text: string; status: string; failed: boolean}[]
+  files: string[]
+  onBlast: boolean
+  reasons: string[]
+}
+
+/** The cross_host links that involve this case, seen from its side (client: what the server saw; server: what the client saw). */
+export function crossHostView(x: CrossHostFile | undefined, caseDir: string | undefined): CrossHostView[] {
+  if (!x || x.format !== 'ratchet-cross-host/1' || !Array.isArray(x.links)) return []
+  return x.links
+    .filter((l) => !caseDir || l.client.case_dir === caseDir || l.server.case_dir === caseDir)
+    .slice(0, 200)
+    .map((l) => ({
+      thisSide: caseDir && l.server.case_dir === caseDir ? 'server' : 'client',
+      client: l.client.host,
+      clientWhen: `${l.client.start ?? '?'} – ${l.client.end ?? '?'}`,
+      clientOperator: l.client.operator ?? '',
+      clientSession: l.client.session_id,
+      server: [l.server.server_host, l.server.machine ? `record of ${l.server.machine}` : undefined, l.server.customer].filter(Boolean).join(' · '),
+      matchedBy: l.matched_by === 'session_guid' ? `same session GUID ${l.session_guid}` : `same machine name (the client evidence holds no session GUID; server session ${l.session_guid})`,
+      connections: l.server.overlapping.map((c) => `${c.operator ?? '?'} from ${c.address ?? 'an unrecorded address'}, ${c.start_utc} – ${c.end_utc ?? '?'}`),
+      commands: l.server.commands.map((c) => ({text: redactCommand(c.text), status: c.status, failed: c.status === 'failed'})),
+      files: l.server.files.map((f) => `${f.action} ${f.name}`),
+      onBlast: l.server.on_blast_radius,
+      reasons: l.server.blast_reasons,
+    }))
 }

@@ -51,6 +51,8 @@ export interface TimelineFileFacts {
 /** Everything the report is built from: the case files as read, plus facts about this run. */
 export interface CaseData {
   caseName: string
+  /** Absolute case folder (to find this case in a cross-host join). */
+  caseDir?: string
   analysis: AnalysisFile | null
   findings: FindingsFile | null
   sessions: SessionsFile | null

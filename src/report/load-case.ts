@@ -236,6 +236,7 @@ export async function loadCase(caseDirIn: string): Promise<CaseData> {
   const events = await scanEvents(eventsPath, cited)
   return {
     caseName: basename(caseDir),
+    caseDir,
     analysis,
     findings,
     sessions,

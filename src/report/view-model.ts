@@ -2,7 +2,7 @@ import type {Diagnostic} from '../core/diagnostics.js'
 import type {Finding, RemoteSession} from '../detect/types.js'
 import type {NormalizedEvent} from '../events/types.js'
 import {attackView} from './attack.js'
-import {blastView} from './blast.js'
+import {blastView, crossHostView} from './blast.js'
 import type {CaseData, ReportRun} from './case-data.js'
 import {histogram, swimlane} from './charts.js'
 import {eventAnchor, findingRef, sessionRef, str} from './facts.js'
@@ -280,6 +280,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
     swimlane: swimlane(shownSessions, findings),
     histogram: histogram(data.events),
     blast: blastView(data.blast ?? null),
+    crossHost: crossHostView(data.sessions?.cross_host, data.caseDir),
     keyTimeline: {
       rows: keyRows,
       total: data.events.total,

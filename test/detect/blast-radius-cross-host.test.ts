@@ -8,6 +8,7 @@ import {runHuntCases, type MultiHuntResult} from '../../src/detect/hunt.js'
 import {redactionMark} from '../../src/detect/redact.js'
 import type {FindingsFile, SessionsFile} from '../../src/detect/types.js'
 import {EventTypes as T} from '../../src/events/types.js'
+import {generateReport} from '../../src/report/generate.js'
 import {ev, scLog, writeCase} from './case-builder.js'
 import {buildServerImage, G, NEW_ADDRESS, PASSWORD} from './server-image.js'
 
@@ -73,5 +74,15 @@ describe('hunt with a client case and the server case', () => {
     expect(link.server.on_blast_radius).toBe(true)
     expect(link.server.blast_reasons.some((r) => r.includes(NEW_ADDRESS))).toBe(true)
     expect(readFileSync(join(clientDir, 'sessions.json'), 'utf8')).not.toContain(PASSWORD)
+  })
+
+  it('the client report shows what the server saw', async () => {
+    const r = await generateReport({caseDir: clientDir, commandLine: ['ratchet', 'report', clientDir], now: new Date('2024-01-01T00:00:00Z')})
+    const html = readFileSync(r.file, 'utf8')
+    expect(html).toContain('id="cross-host"')
+    expect(html).toContain(`tech1 from ${NEW_ADDRESS}, 2023-10-22T02:00:00.0000000Z – 2023-10-22T02:30:00.0000000Z`)
+    expect(html).toContain('On the blast radius')
+    expect(html).toContain('(<strong>failed</strong>)')
+    expect(html).not.toContain(PASSWORD)
   })
 })
