@@ -204,6 +204,19 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
       s.reasons.push(`${f.title} (${f.id})`)
     }
   }
+  // server-side (Session.db) sessions: suspicious when the blast radius judged their operator connection so
+  if (blast) {
+    const byEvent = new Map<string, (typeof built)[number]>()
+    for (const b of built) for (const id of b.session.event_ids) byEvent.set(id, b)
+    for (const m of blast.affected)
+      for (const c of m.connections) {
+        if (!c.suspicious) continue
+        const b = byEvent.get(c.event_id)
+        if (!b) continue
+        b.session.suspicious = true
+        for (const r of m.reasons) if (r.event_id === c.event_id) b.session.reasons.push(`blast radius (${m.machine}): ${r.text}`)
+      }
+  }
   for (const b of built) b.session.reasons = [...new Set(b.session.reasons)].sort()
 
   const hitTime = new Map<string, string>()

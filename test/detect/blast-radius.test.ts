@@ -6,7 +6,7 @@ import {analyze} from '../../src/analyze/index.js'
 import type {BlastRadiusFile} from '../../src/detect/blast/types.js'
 import {runHunt, type HuntResult} from '../../src/detect/hunt.js'
 import {redactCommand, redactionMark} from '../../src/detect/redact.js'
-import type {FindingsFile} from '../../src/detect/types.js'
+import type {FindingsFile, SessionsFile} from '../../src/detect/types.js'
 import {generateReport} from '../../src/report/generate.js'
 import {writeTimeline} from '../../src/timeline/write.js'
 import {ANYDESK_PASSWORD, buildServerImage, G, HOSTILE_CUSTOMER, HOSTILE_MACHINE, IOC_ADDRESS, NEW_ADDRESS, PASSWORD} from './server-image.js'
@@ -90,6 +90,13 @@ describe('blast radius of a ScreenConnect server (hand-built Session.db + WAL, s
     expect(lines[0]).toMatch(/^machine,domain,customer,/)
     expect(csv).toContain(`'=HYPERLINK`)
     expect(csv).not.toMatch(/(^|,)=HYPERLINK/m)
+  })
+
+  it('marks the server-side sessions of the suspicious connections (and only those) suspicious', () => {
+    const s = JSON.parse(readFileSync(join(caseDir, 'sessions.json'), 'utf8')) as SessionsFile
+    const sus = s.sessions.filter((x) => x.suspicious)
+    expect(sus.map((x) => x.instance?.session_guid).sort()).toEqual([G.bravo, G.charlie, G.delta])
+    expect(sus.every((x) => x.reasons.some((r) => r.startsWith('blast radius (')))).toBe(true)
   })
 
   it('adds server findings with ATT&CK ids', () => {
