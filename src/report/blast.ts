@@ -1,6 +1,7 @@
 import type {BlastRadiusFile} from '../detect/blast/types.js'
 import type {CrossHostFile} from '../detect/cross-host.js'
 import {redactCommand} from '../detect/redact.js'
+import type {Sentence} from './vm-types.js'
 
 /**
  * The Blast radius section of a ScreenConnect server case: which customer machines the intruder reached,
@@ -158,4 +159,24 @@ export function crossHostView(x: CrossHostFile | undefined, caseDir: string | un
       onBlast: l.server.on_blast_radius,
       reasons: l.server.blast_reasons,
     }))
+}
+
+/** The executive-summary sentence for a server case: how many customer machines were reached, how many only routinely. */
+export function blastSentence(b: BlastView | null, file: BlastRadiusFile | null): Sentence | null {
+  if (!b || !file) return null
+  const n = file.affected.length
+  const segments: Sentence['segments'] =
+    n === 0
+      ? [{text: "The vendor's ScreenConnect server recorded no suspicious activity reaching a customer machine; "}, {text: String(file.routine_only), value: true}, {text: ` machine${file.routine_only === 1 ? '' : 's'} saw only routine access.`}]
+      : [
+          {text: "Through the vendor's ScreenConnect server the intruder reached "},
+          {text: String(n), value: true},
+          {text: ` customer machine${n === 1 ? '' : 's'} (`},
+          ...file.affected.slice(0, 5).flatMap((m, i) => [...(i > 0 ? [{text: ', '}] : []), {text: m.machine, value: true}]),
+          ...(n > 5 ? [{text: ` and ${n - 5} more`}] : []),
+          {text: '); '},
+          {text: String(file.routine_only), value: true},
+          {text: ` machine${file.routine_only === 1 ? '' : 's'} saw only routine access.`},
+        ]
+  return {topic: 'what', topicLabel: 'Customer machines reached', segments, refs: [{href: '#blast', label: 'Blast radius', title: 'Blast radius (ScreenConnect server)'}]}
 }

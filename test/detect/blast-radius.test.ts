@@ -122,6 +122,7 @@ describe('blast radius of a ScreenConnect server (hand-built Session.db + WAL, s
     const r = await generateReport({caseDir, commandLine: ['ratchet', 'report', caseDir], now: new Date('2024-01-01T00:00:00Z')})
     const html = readFileSync(r.file, 'utf8')
     expect(html).toContain('id="blast"')
+    expect(html).toContain('Customer machines reached')
     expect(html).toContain('reached 3 customer machines out of 5')
     expect(html).toContain('2 machines saw only routine access')
     expect(html).toContain('creates a local user account')
