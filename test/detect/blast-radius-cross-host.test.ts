@@ -1,3 +1,4 @@
+import {spawnSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -85,4 +86,13 @@ describe('hunt with a client case and the server case', () => {
     expect(html).toContain('(<strong>failed</strong>)')
     expect(html).not.toContain(PASSWORD)
   })
+
+  it('the command takes several case folders and returns the joined result with --json', () => {
+    const repo = new URL('../..', import.meta.url).pathname
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--no-warnings', join(repo, 'bin/dev.js'), 'hunt', clientDir, serverDir, '--iocs', join(root, 'iocs.txt'), '--json'], {cwd: repo, encoding: 'utf8', env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: '1'}, timeout: 60_000})
+    expect(r.status, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout) as MultiHuntResult
+    expect(out.cross_host).toEqual({links: 1, unmatched_client_sessions: 1, linked_sessions: [G.charlie]})
+    expect(out.cases.map((c) => c.findings)).toEqual([join(clientDir, 'findings.json'), join(serverDir, 'findings.json')])
+  }, 60_000)
 })
