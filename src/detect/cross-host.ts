@@ -142,8 +142,8 @@ export class CaseFactCollector {
         const o = outs.find((x) => !used.has(x.id) && x.datetime >= c.queued_utc)
         if (!o) continue
         used.add(o.id)
-        const text = typeof o.attributes?.output === 'string' ? (o.attributes.output as string) : undefined
-        if (text !== undefined) c.status = outputFailed(text) ? 'failed' : 'succeeded'
+        const text = typeof o.attributes?.output === 'string' ? (o.attributes.output as string) : ''
+        c.status = outputFailed(text) ? 'failed' : 'succeeded'
       }
     }
     return {sessions: out, host: evs.find((e) => e.host)?.host}

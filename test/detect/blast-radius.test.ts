@@ -65,6 +65,9 @@ describe('blast radius of a ScreenConnect server (hand-built Session.db + WAL, s
     const d = machine(G.delta)!
     expect(d.machine).toBe(HOSTILE_MACHINE)
     expect(d.reasons.map((r) => r.code)).toContain('remote_tool_command')
+    // a RanCommand row with no text: it ran and printed nothing
+    expect(d.commands[0]).toMatchObject({status: 'succeeded', output_event_id: expect.any(String)})
+    expect(d.commands[0].output).toBeUndefined()
   })
 
   it('redacts the passwords in every output and keeps a hash', async () => {

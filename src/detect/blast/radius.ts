@@ -205,16 +205,17 @@ export function computeBlastRadius(input: BlastInput): BlastRadiusFile {
         operator: e.user ?? attr(e, 'host_operator'),
         text: redactCommand(raw),
         meaning: plainMeaning(raw),
-        status: text === undefined ? 'no output recorded' : outputFailed(text) ? 'failed' : 'succeeded',
+        // a RanCommand row without text: the command ran and printed nothing
+        status: out === undefined ? 'no output recorded' : outputFailed(text ?? '') ? 'failed' : 'succeeded',
         hidden: e.attributes?.hidden === true || out?.attributes?.hidden === true,
         from_wal: e.attributes?.from_wal === true,
         suspicious,
         event_id: e.id,
       }
-      if (text !== undefined) {
-        cmd.output = redactCommand(text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}…` : text)
-        cmd.output_utc = out?.datetime
-        cmd.output_event_id = out?.id
+      if (out) {
+        if (text !== undefined) cmd.output = redactCommand(text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}…` : text)
+        cmd.output_utc = out.datetime
+        cmd.output_event_id = out.id
       }
       if (micros(e) >= t0 || suspicious) commands.push(cmd)
     }
