@@ -44,6 +44,14 @@ describe('demo ScreenConnect server', () => {
     expect(other.files.find((f) => f.path.endsWith('Session.db'))!.sha256).not.toBe(srv.files.find((f) => f.path.endsWith('Session.db'))!.sha256)
   })
 
+  it('ratchet demo generate --server --json writes the same bytes', () => {
+    const r = ratchet(['demo', 'generate', join(tmp, 'cli'), '--server', '--json'])
+    expect(r.status, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout) as DemoServerResult
+    expect(out.files).toEqual(srv.files)
+    expect(out.intruded).toEqual(['DAYTON-RX13', 'NAMPA-RX27', 'ATHENS-RX05', 'RXSRV01', 'TOPEKA-RX34'])
+  }, 60_000)
+
   it('refuses a non-empty folder', async () => {
     await expect(generateDemoServer(join(tmp, 'a'))).rejects.toSatisfy((e: unknown) => isRatchetError(e) && e.code === 'E_OUTPUT_EXISTS')
   })
