@@ -16,6 +16,11 @@ import {compileRule, type CompiledRule} from './rule-eval.js'
 import type {BuiltinName, Rule} from './schema.js'
 import {buildSessions, finishSessions, SessionSpans} from './sessions.js'
 import type {Finding, FindingsFile, IocHit, SessionsFile} from './types.js'
+import {affectedMachinesCsv, blastFindings, SERVER_RULES} from './blast/output.js'
+import {computeBlastRadius, isServerEvent, isSessionDbEvent} from './blast/radius.js'
+import {redactDeep} from './redact.js'
+import {CaseFactCollector, joinCases, type CaseFacts} from './cross-host.js'
+import type {BlastRadiusFile} from './blast/types.js'
 
 export interface HuntOptions {
   caseDir: string
@@ -33,15 +38,25 @@ export interface HuntOptions {
 export interface HuntResult {
   findings: string
   sessions: string
-  counts: {events: number; indicators: number; ioc_hits: number; findings: number; correlated_findings: number; sessions: number; suspicious_sessions: number}
+  /** Server cases (Session.db events present): blast-radius.json and affected-machines.csv. */
+  blast_radius?: string
+  affected_machines?: string
+  counts: {events: number; indicators: number; ioc_hits: number; findings: number; correlated_findings: number; sessions: number; suspicious_sessions: number; affected_machines?: number; routine_machines?: number}
   unverified: boolean
   diagnostics: number
 }
 
+/** Bound on the server rows kept for the blast radius (Session.db is itself bounded to 512 MiB). */
+export const MAX_SERVER_EVENTS = 2_000_000
+
 function writeJson(path: string, value: unknown): void {
+  writeText(path, `${JSON.stringify(value, null, 2)}\n`)
+}
+
+function writeText(path: string, text: string): void {
   const tmp = `${path}.partial`
   try {
-    writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`)
+    writeFileSync(tmp, text)
     renameSync(tmp, path)
   } catch (e) {
     throw new RatchetError('E_OUTPUT_WRITE', `cannot write ${path}: ${(e as Error).message}`, {file: path})
@@ -149,6 +164,27 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
     const collectionTime = man.manifest?.ended_utc ?? ''
     findings.push(...iocFindings(conn, hitRule, hits, correlator, collectionTime))
   }
+  // a ScreenConnect server case: the customer machines the suspicious activity reached
+  let blast: ReturnType<typeof computeBlastRadius> | undefined
+  if (scan.skeleton.some(isSessionDbEvent)) {
+    const server: NormalizedEvent[] = []
+    let dropped = 0
+    await streamLines(eventsPath, (line) => {
+      if (!line.includes('"ScreenConnect"')) return
+      let v: unknown
+      try {
+        v = JSON.parse(line)
+      } catch {
+        return // counted by the scan already
+      }
+      if (!isEvent(v) || !isServerEvent(v)) return
+      if (server.length < MAX_SERVER_EVENTS) server.push(v)
+      else dropped++
+    })
+    if (dropped > 0) diagnostics.push(diag('HUNT_SERVER_EVENTS_TRUNCATED', 'warning', `${dropped} ScreenConnect server rows beyond ${MAX_SERVER_EVENTS} were not considered for the blast radius`, {file: 'events.jsonl'}))
+    blast = computeBlastRadius({caseDir, events: server, index})
+    findings.push(...blastFindings(blast))
+  }
   sortFindings(findings)
 
   // a session is suspicious when its own events hit an IOC or a serious correlated finding points at it
@@ -168,6 +204,19 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
       s.reasons.push(`${f.title} (${f.id})`)
     }
   }
+  // server-side (Session.db) sessions: suspicious when the blast radius judged their operator connection so
+  if (blast) {
+    const byEvent = new Map<string, (typeof built)[number]>()
+    for (const b of built) for (const id of b.session.event_ids) byEvent.set(id, b)
+    for (const m of blast.affected)
+      for (const c of m.connections) {
+        if (!c.suspicious) continue
+        const b = byEvent.get(c.event_id)
+        if (!b) continue
+        b.session.suspicious = true
+        for (const r of m.reasons) if (r.event_id === c.event_id) b.session.reasons.push(`blast radius (${m.machine}): ${r.text}`)
+      }
+  }
   for (const b of built) b.session.reasons = [...new Set(b.session.reasons)].sort()
 
   const hitTime = new Map<string, string>()
@@ -181,16 +230,16 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
       return ta < tb ? -1 : ta > tb ? 1 : k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0
     })
 
-  const sessions = built.map((b) => b.session)
+  const sessions = built.map((b) => redactDeep(b.session))
   const findingsFile: FindingsFile = {
     format: 'ratchet-findings/1',
     case_dir: caseDir,
     unverified,
     window_ms: opts.windowMs,
     iocs: {loaded: iocs.loaded, skipped: iocs.skipped},
-    rules: rules.map((r) => ({id: r.id, title: r.title, source: `artefacts/rules/${r.id}.yaml`})).sort((a, b) => (a.id < b.id ? -1 : 1)),
-    findings,
-    ioc_hits: iocHits,
+    rules: [...rules.map((r) => ({id: r.id, title: r.title, source: `artefacts/rules/${r.id}.yaml`})), ...(blast ? SERVER_RULES : [])].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    findings: redactDeep(findings),
+    ioc_hits: redactDeep(iocHits),
     manifest: man.check,
     stats: {
       events: scan.events,
@@ -207,9 +256,16 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
   const sessionsPath = casePath(caseDir, 'sessions')
   writeJson(findingsPath, findingsFile)
   writeJson(sessionsPath, sessionsFile)
+  let blastPaths: {blast_radius: string; affected_machines: string} | undefined
+  if (blast) {
+    blastPaths = {blast_radius: casePath(caseDir, 'blastRadius'), affected_machines: casePath(caseDir, 'affectedMachines')}
+    writeJson(blastPaths.blast_radius, redactDeep(blast))
+    writeText(blastPaths.affected_machines, affectedMachinesCsv(blast))
+  }
   return {
     findings: findingsPath,
     sessions: sessionsPath,
+    ...blastPaths,
     counts: {
       events: scan.events,
       indicators: iocs.indicators.length,
@@ -218,8 +274,64 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
       correlated_findings: findings.filter((f) => f.correlated).length,
       sessions: sessions.length,
       suspicious_sessions: sessions.filter((s) => s.suspicious).length,
+      ...(blast ? {affected_machines: blast.affected.length, routine_machines: blast.routine_only} : {}),
     },
     unverified,
     diagnostics: scan.diagCount,
+  }
+}
+
+export interface MultiHuntResult {
+  cases: HuntResult[]
+  cross_host: {links: number; unmatched_client_sessions: number; linked_sessions: string[]}
+}
+
+async function readJsonFile<T>(path: string): Promise<T | undefined> {
+  if (!existsSync(path)) return undefined
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T
+  } catch (e) {
+    throw new RatchetError('E_INPUT_FORMAT', `${path} is not valid JSON: ${(e as Error).message}`, {file: path})
+  }
+}
+
+/**
+ * `ratchet hunt <case>…`: hunts each case, then joins ScreenConnect client sessions with the server's record
+ * of the same session (cross-host.ts) and adds the same `cross_host` object to every case's sessions.json and
+ * findings.json, so each side's report can show what the other side saw.
+ */
+export async function runHuntCases(opts: Omit<HuntOptions, 'caseDir'> & {caseDirs: string[]}): Promise<MultiHuntResult> {
+  const dirs = [...new Set(opts.caseDirs.map((d) => resolve(d)))]
+  const cases: HuntResult[] = []
+  for (const caseDir of dirs) cases.push(await runHunt({...opts, caseDir}))
+  const facts: CaseFacts[] = []
+  for (const caseDir of dirs) {
+    const col = new CaseFactCollector()
+    await streamLines(casePath(caseDir, 'events'), (line) => {
+      if (!line.includes('ScreenConnect')) return
+      try {
+        const v: unknown = JSON.parse(line)
+        if (isEvent(v)) col.add(v)
+      } catch {
+        // bad lines were reported by the hunt itself
+      }
+    })
+    const sessions = (await readJsonFile<SessionsFile>(casePath(caseDir, 'sessions')))?.sessions ?? []
+    const blastFile = await readJsonFile<BlastRadiusFile>(casePath(caseDir, 'blastRadius'))
+    const server = col.serverSessions()
+    facts.push({caseDir, sessions, blast: blastFile, clientGuids: col.clientGuids, serverSessions: server.sessions, serverHost: server.host, hosts: [...col.hosts].sort()})
+  }
+  const cross = joinCases(facts)
+  for (const caseDir of dirs) {
+    const sp = casePath(caseDir, 'sessions')
+    const fp = casePath(caseDir, 'findings')
+    const s = await readJsonFile<SessionsFile>(sp)
+    const f = await readJsonFile<FindingsFile>(fp)
+    if (s) writeJson(sp, {...s, cross_host: cross})
+    if (f) writeJson(fp, {...f, cross_host: cross})
+  }
+  return {
+    cases,
+    cross_host: {links: cross.links.length, unmatched_client_sessions: cross.unmatched_client_sessions, linked_sessions: [...new Set(cross.links.map((l) => l.session_guid))].sort()},
   }
 }

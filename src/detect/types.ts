@@ -1,4 +1,5 @@
 import type {Diagnostic} from '../core/diagnostics.js'
+import type {CrossHostFile} from './cross-host.js'
 
 /**
  * The hunt stage's outputs: findings.json, sessions.json (and for server cases blast-radius.json).
@@ -130,6 +131,8 @@ export interface FindingsFile {
   stats?: HuntStats
   /** Added by hunt: damage met while reading events.jsonl (bad lines), with location. */
   diagnostics?: Diagnostic[]
+  /** Added by `ratchet hunt <case>…` with several cases (same object as in sessions.json). */
+  cross_host?: CrossHostFile
 }
 
 /** Whether the manifest's per-file hashes (and file names) were matched against the indicators. */
@@ -153,4 +156,6 @@ export interface HuntStats {
 export interface SessionsFile {
   format: 'ratchet-sessions/1'
   sessions: RemoteSession[]
+  /** Added by `ratchet hunt <case>…` with several cases: what the other side of each ScreenConnect session saw. */
+  cross_host?: CrossHostFile
 }

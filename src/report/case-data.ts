@@ -1,5 +1,6 @@
 import type {AnalysisFile} from '../analyze/types.js'
 import type {Diagnostic} from '../core/diagnostics.js'
+import type {BlastRadiusFile} from '../detect/blast/types.js'
 import type {FindingsFile, SessionsFile} from '../detect/types.js'
 import type {NormalizedEvent} from '../events/types.js'
 
@@ -50,9 +51,13 @@ export interface TimelineFileFacts {
 /** Everything the report is built from: the case files as read, plus facts about this run. */
 export interface CaseData {
   caseName: string
+  /** Absolute case folder (to find this case in a cross-host join). */
+  caseDir?: string
   analysis: AnalysisFile | null
   findings: FindingsFile | null
   sessions: SessionsFile | null
+  /** blast-radius.json (ScreenConnect server cases only). */
+  blast: BlastRadiusFile | null
   verify: VerifySummary | null
   archives: ArchiveFacts[]
   events: EventScan

@@ -4,6 +4,8 @@ import type {AnalysisFile} from '../analyze/types.js'
 import {CaseFiles, casePath} from '../core/case-layout.js'
 import {diag, type Diagnostic} from '../core/diagnostics.js'
 import {errorMessage, osErrorCode, RatchetError} from '../core/errors.js'
+import type {BlastRadiusFile} from '../detect/blast/types.js'
+import {redactEvent} from '../detect/redact.js'
 import type {FindingsFile, SessionsFile} from '../detect/types.js'
 import type {NormalizedEvent} from '../events/types.js'
 import {readEventLines} from '../timeline/read-events.js'
@@ -167,7 +169,8 @@ export async function scanEvents(path: string, cited: ReadonlySet<string>): Prom
       note(item.diagnostic)
       continue
     }
-    const e = item.event
+    // passwords typed into commands never reach the report (hunt's outputs are redacted the same way)
+    const e = redactEvent(item.event)
     scan.total++
     if (scan.last !== null && e.datetime < scan.last) {
       scan.out_of_order++
@@ -221,6 +224,7 @@ export async function loadCase(caseDirIn: string): Promise<CaseData> {
   const findings = await readJson<FindingsFile>(casePath(caseDir, 'findings'), CaseFiles.findings, notes)
   if (!findings) notes.push(`${CaseFiles.findings} is missing: ratchet hunt has not been run, so this report has no findings`)
   const sessions = await readJson<SessionsFile>(casePath(caseDir, 'sessions'), CaseFiles.sessions, notes)
+  const blast = await readJson<BlastRadiusFile>(casePath(caseDir, 'blastRadius'), CaseFiles.blastRadius, notes)
   const verifyRaw = await readJson<unknown>(casePath(caseDir, 'verify'), CaseFiles.verify, notes)
 
   const cited = new Set<string>()
@@ -232,9 +236,11 @@ export async function loadCase(caseDirIn: string): Promise<CaseData> {
   const events = await scanEvents(eventsPath, cited)
   return {
     caseName: basename(caseDir),
+    caseDir,
     analysis,
     findings,
     sessions,
+    blast,
     verify: summariseVerify(verifyRaw),
     archives: await readArchives(caseDir, notes),
     events,

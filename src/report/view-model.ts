@@ -2,6 +2,7 @@ import type {Diagnostic} from '../core/diagnostics.js'
 import type {Finding, RemoteSession} from '../detect/types.js'
 import type {NormalizedEvent} from '../events/types.js'
 import {attackView} from './attack.js'
+import {blastSentence, blastView, crossHostView} from './blast.js'
 import type {CaseData, ReportRun} from './case-data.js'
 import {histogram, swimlane} from './charts.js'
 import {eventAnchor, findingRef, sessionRef, str} from './facts.js'
@@ -216,6 +217,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
   }
 
   const keyRows = data.events.key.map(row)
+  const blast = blastView(data.blast ?? null)
   const times = findings.flatMap((f) => [f.f.first_seen, f.f.last_seen]).filter(Boolean).sort()
 
   return {
@@ -270,7 +272,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
       verdict,
       verdictClass,
     },
-    summary: buildSummary(ctx),
+    summary: [blastSentence(blast, data.blast ?? null), ...buildSummary(ctx)].filter((x): x is NonNullable<typeof x> => x !== null),
     recommendations: buildRecommendations(ctx),
     findings: findingViews,
     noFindingsText: data.findings ? 'No findings: the rules and indicator lists listed under Method matched nothing in this evidence.' : 'ratchet hunt has not been run on this case, so there are no findings yet.',
@@ -278,6 +280,8 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
     sessionsHidden: sessions.length - shownSessions.length,
     swimlane: swimlane(shownSessions, findings),
     histogram: histogram(data.events),
+    blast,
+    crossHost: crossHostView(data.sessions?.cross_host, data.caseDir),
     keyTimeline: {
       rows: keyRows,
       total: data.events.total,

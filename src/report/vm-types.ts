@@ -1,3 +1,4 @@
+import type {BlastView, CrossHostView} from './blast.js'
 import type {Finding, RemoteSession} from '../detect/types.js'
 import type {NormalizedEvent} from '../events/types.js'
 import type {AttackView} from './attack.js'
@@ -223,6 +224,10 @@ export interface ReportViewModel {
   sessionsHidden: number
   swimlane: SwimlaneView
   histogram: HistogramView
+  /** ScreenConnect server cases: the machines the intrusion reached (null otherwise). */
+  blast: BlastView | null
+  /** `ratchet hunt <case>…`: the other side's record of this case's ScreenConnect sessions. */
+  crossHost: CrossHostView[]
   keyTimeline: {
     rows: EventRow[]
     total: number

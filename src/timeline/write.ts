@@ -11,6 +11,7 @@ import {csvColumns, csvRow, defaultFileName, extensionFor, nativeJsonLine, times
 import {buildFilter, matchesFilter} from './filter.js'
 import {localTimeFormatter} from './local-time.js'
 import {readEventLines} from './read-events.js'
+import {redactEvent} from '../detect/redact.js'
 
 export interface TimelineOptions {
   caseDir: string
@@ -129,7 +130,8 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
         note(item.diagnostic)
         continue
       }
-      const e = item.event
+      // passwords typed into queued commands are redacted in every output (hash kept), as in hunt and report
+      const e = redactEvent(item.event)
       result.events_read++
       if (prev !== undefined && e.datetime < prev) {
         result.out_of_order++
