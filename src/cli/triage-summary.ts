@@ -17,5 +17,9 @@ export function triageSummaryLines(r: TriageResult): string[] {
     `report    ${r.report}`,
   )
   if (r.report_pdf) out.push(`pdf       ${r.report_pdf}`)
+  if (r.blast_radius) {
+    const b = r.blast_radius
+    out.push(`blast     ${b.affected} of ${b.machines_total} customer machine(s) reached (${b.routine_only} saw only routine access): ${b.file}, ${b.csv}`)
+  }
   return out
 }

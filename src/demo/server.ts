@@ -256,6 +256,12 @@ export async function generateDemoServer(dir: string, opts: {seed?: number} = {}
       await utimes(abs, t, t)
       files.push({path: f.path, size: f.data.length, sha256: createHash('sha256').update(f.data).digest('hex'), mtime: t.toISOString()})
     }
+    // the server's system drive: an empty event-log folder, so the volume is recognised as a Windows source
+    // (its event logs are not part of this demo; the client demo host has them)
+    const logs = join(volume, 'Windows', 'System32', 'winevt', 'Logs')
+    await mkdir(logs, {recursive: true})
+    const bootTime = isoToDate(SERVER.baselineStart)
+    for (let d = logs; d.length > volume.length; d = dirname(d)) await utimes(d, bootTime, bootTime)
     const iocs = join(root, 'iocs.txt')
     await writeFile(iocs, demoServerIocs(), 'utf8')
     const intruded = INTRUDER_VISITS.map((v) => (v.city < 0 ? p.machines[p.machines.length - 1] : p.machines[v.city]).machine)

@@ -9,6 +9,7 @@ import {CaseFiles, casePath} from '../core/case-layout.js'
 import {RatchetError, errorMessage} from '../core/errors.js'
 import {ExitCode, type ExitCodeValue} from '../core/exit-codes.js'
 import {runHunt, type HuntResult} from '../detect/hunt.js'
+import type {BlastRadiusFile} from '../detect/blast/types.js'
 import type {Finding, FindingsFile} from '../detect/types.js'
 import {verifyArchive} from '../evidence/verify.js'
 import {toVerifyResult} from '../evidence/verify-result.js'
@@ -81,6 +82,8 @@ export interface TriageResult {
   timeline: string
   report: string
   report_pdf: string | null
+  /** Server cases (ScreenConnect Session.db present): the customer machines the intruder reached. */
+  blast_radius: {file: string; csv: string; affected: number; machines_total: number; routine_only: number} | null
   /** Findings, most severe first, one line each (for the terminal summary). */
   top_findings: {id: string; severity: Finding['severity']; title: string; correlated: boolean}[]
   counts: {events: number; findings: number; correlated_findings: number; sessions: number; suspicious_sessions: number; ioc_hits: number}
@@ -281,8 +284,16 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
     .sort((a, b) => Number(b.correlated) - Number(a.correlated) || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.first_seen.localeCompare(b.first_seen) || a.id.localeCompare(b.id))
     .map((f) => ({id: f.id, severity: f.severity, title: f.title, correlated: f.correlated}))
 
+  let blastRadius: TriageResult['blast_radius'] = null
+  const blastFile = casePath(caseDir, 'blastRadius')
+  if (existsSync(blastFile)) {
+    const b = JSON.parse(await readFile(blastFile, 'utf8')) as BlastRadiusFile
+    blastRadius = {file: blastFile, csv: casePath(caseDir, 'affectedMachines'), affected: b.affected.length, machines_total: b.machines_total, routine_only: b.routine_only}
+  }
+
   const files = [archive, `${archive}.sha256`, casePath(caseDir, 'verify'), casePath(caseDir, 'events'), casePath(caseDir, 'analysis'), findingsFile, casePath(caseDir, 'sessions'), timelineFile, reportFile, statePath]
   if (reportPdf) files.push(reportPdf)
+  if (blastRadius) files.push(blastRadius.file, blastRadius.csv)
   return {
     case_dir: caseDir,
     archive,
@@ -295,6 +306,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
     timeline: timelineFile,
     report: reportFile,
     report_pdf: reportPdf,
+    blast_radius: blastRadius,
     top_findings: top,
     counts: {
       events: analysis.totals.events,
