@@ -93,8 +93,11 @@ export interface FindingInput {
 export function makeFinding(f: FindingInput): Finding {
   const events = f.events.slice().sort(compareEvents)
   const kept = events.slice(0, MAX_EVENTS_PER_FINDING)
-  const first = events[0]
-  const last = events[events.length - 1]
+  // first/last seen are UTC instants: a host-local time in an unknown zone only when nothing else dates it
+  const reliable = events.filter(datedReliably)
+  const dated = reliable.length > 0 ? reliable : events
+  const first = dated[0]
+  const last = dated[dated.length - 1]
   const more = events.length > kept.length ? ` Only the first ${kept.length} of ${events.length} events are listed.` : ''
   const corr = correlationSentence(f.near)
   const sessionIds = uniqSorted(f.near.map((n) => n.session.session.id))
@@ -153,16 +156,21 @@ function nearAll(c: Correlator, events: NormalizedEvent[]): Near[] {
 }
 
 function when(events: NormalizedEvent[]): string {
-  const s = events.slice().sort(compareEvents)
-  const host = s[0]?.host ? ` on ${s[0].host}` : ''
-  const local = s.filter((e) => e.attributes?.original_time_zone === 'host-local:unknown')
+  const all = events.slice().sort(compareEvents)
+  const host = all[0]?.host ? ` on ${all[0].host}` : ''
+  const local = all.filter((e) => e.attributes?.original_time_zone === 'host-local:unknown')
+  // the UTC range from the events that have a UTC time; the host-local ones are told apart, as written
+  const s = local.length < all.length ? all.filter((e) => !local.includes(e)) : all
+  const written = local.map((e) => String(e.attributes?.original_time ?? e.datetime))
   const note =
     local.length === 0
       ? ''
-      : ` ${local.length === s.length ? (s.length === 1 ? 'That time is' : 'These times are') : `${local.length} of these times are`} the computer's local time as written (e.g. "${String(local[0].attributes?.original_time ?? local[0].datetime)}"), in a time zone the evidence does not give, so ${local.length === 1 ? 'it is' : 'they are'} shown as if UTC and may be off by hours.`
-  if (s.length === 1) return `Seen once${host} at ${s[0].datetime} (${local.length ? 'host-local time' : 'UTC'}).${note}`
-  if (s[0].datetime === s[s.length - 1].datetime) return `Seen ${s.length} times${host}, all at ${s[0].datetime} (UTC).${note}`
-  return `Seen ${s.length} times${host} between ${s[0].datetime} and ${s[s.length - 1].datetime} (UTC).${note}`
+      : local.length === all.length
+        ? ` ${all.length === 1 ? 'That time is' : 'These times are'} the computer's local time as written (${written.slice(0, 3).map((w) => `"${w}"`).join(', ')}), in a time zone the evidence does not give, so ${all.length === 1 ? 'it' : 'they'} may be off from UTC by hours.`
+        : ` ${local.length === 1 ? 'One more record was' : `${local.length} more records were`} dated in the computer's local time, in a time zone the evidence does not give: ${written.slice(0, 3).map((w) => `"${w}"`).join(', ')}.`
+  if (s.length === 1) return `Seen ${all.length === 1 ? 'once' : `${all.length} times`}${host}${all.length === 1 ? '' : ','} ${all.length === 1 ? 'at' : 'first at'} ${s[0].datetime} (${local.length === all.length ? 'host-local time' : 'UTC'}).${note}`
+  if (s[0].datetime === s[s.length - 1].datetime) return `Seen ${all.length} times${host}, ${local.length > 0 && local.length < all.length ? '' : 'all '}at ${s[0].datetime} (UTC).${note}`
+  return `Seen ${all.length} times${host} between ${s[0].datetime} and ${s[s.length - 1].datetime} (UTC).${note}`
 }
 
 /**

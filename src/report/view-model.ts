@@ -4,10 +4,13 @@ import type {NormalizedEvent} from '../events/types.js'
 import {attackView} from './attack.js'
 import type {CaseData, ReportRun} from './case-data.js'
 import {histogram, swimlane} from './charts.js'
-import {eventAnchor, findingRef, sessionRef, str} from './facts.js'
+import {activitySpan, eventAnchor, isActivity, findingRef, sessionRef, str} from './facts.js'
 import {buildRecommendations} from './recommendations.js'
 import {buildSummary} from './summary.js'
-import {durationText, timeView} from './time-format.js'
+import {durationText, eventTimeView, isoToMs, timeView} from './time-format.js'
+
+/** How long before its first suspicious session a finding's records still count as the story (see buildViewModel). */
+const BACKGROUND_MS = 24 * 3600_000
 import type {EventRow, FindingCtx, FindingView, KeyValue, ReportViewModel, RuleContext, SessionCtx, SessionView} from './vm-types.js'
 import {resolveHostZone} from './zones.js'
 
@@ -69,14 +72,33 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
   const tv = (iso: string | null | undefined): ReturnType<typeof timeView> => timeView(iso, zone)
   const eventsById = new Map(data.events.key.map((e) => [e.id, e]))
 
-  // Findings ordered by severity, then time, then id (stable), and numbered F1… in that order.
-  const rawFindings: Finding[] = [...(data.findings?.findings ?? [])].sort((x, y) => sevRank(x.severity) - sevRank(y.severity) || cmp(x.first_seen, y.first_seen) || cmp(x.id, y.id))
+  // Findings: the intrusion story first (correlated), most severe first, then in the order the activity
+  // happened (not a config file's date), then id (stable); numbered F1… in that order.
+  // A finding tied to suspicious sessions is part of the story from shortly before the first of them on: its
+  // records from more than a day earlier (an instance's routine sessions weeks before) are background, not the
+  // start of the intrusion; a service installed minutes before the session it serves still counts.
+  const sessionStart = new Map((data.sessions?.sessions ?? []).filter((s) => s.suspicious && s.start).map((s) => [s.id, s.start as string]))
+  const spans = new Map<Finding, ReturnType<typeof activitySpan>>()
+  for (const f of data.findings?.findings ?? []) {
+    const span = activitySpan(f, (f.event_ids ?? []).map((id) => eventsById.get(id)).filter((e): e is NormalizedEvent => e !== undefined))
+    const linked = (f.session_ids ?? []).map((id) => sessionStart.get(id)).filter((t): t is string => t !== undefined).sort()[0]
+    if (span.dated && linked && (isoToMs(linked) ?? 0) - (isoToMs(span.start) ?? 0) > BACKGROUND_MS) {
+      const later = (f.event_ids ?? []).map((id) => eventsById.get(id)).filter((e): e is NormalizedEvent => e !== undefined && isActivity(e) && (isoToMs(e.datetime) ?? 0) >= (isoToMs(linked) ?? 0) - BACKGROUND_MS)
+      span.start = later.map((e) => e.datetime).sort()[0] ?? linked
+    }
+    spans.set(f, span)
+  }
+  const startOf = (f: Finding): string => spans.get(f)?.start ?? f.first_seen
+  const rawFindings: Finding[] = [...(data.findings?.findings ?? [])].sort(
+    (x, y) => Number(y.correlated === true) - Number(x.correlated === true) || sevRank(x.severity) - sevRank(y.severity) || cmp(startOf(x), startOf(y)) || cmp(x.id, y.id),
+  )
   const findings: FindingCtx[] = rawFindings.map((f, i) => ({
     f: {...f, event_ids: f.event_ids ?? [], session_ids: f.session_ids ?? [], ioc_hits: f.ioc_hits ?? [], entities: f.entities ?? {}, attack: f.attack ?? []},
     no: i + 1,
     label: `F${i + 1}`,
     anchor: safeAnchor('finding-', i + 1),
     events: (f.event_ids ?? []).map((id) => eventsById.get(id)).filter((e): e is NormalizedEvent => e !== undefined),
+    ...(spans.get(f) ?? {start: f.first_seen, end: f.last_seen, dated: false}),
   }))
   const rawSessions: RemoteSession[] = [...(data.sessions?.sessions ?? [])].sort((x, y) => cmp(x.start ?? x.end ?? '', y.start ?? y.end ?? '') || cmp(x.id, y.id))
   const sessions: SessionCtx[] = rawSessions.map((s, i) => ({s: {...s, event_ids: s.event_ids ?? [], activity: s.activity ?? [], reasons: s.reasons ?? []}, no: i + 1, label: `S${i + 1}`, anchor: safeAnchor('session-', i + 1)}))
@@ -118,7 +140,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
   const row = (e: NormalizedEvent): EventRow => ({
     anchor: eventAnchor(e.id),
     id: e.id,
-    time: tv(e.datetime),
+    time: eventTimeView(e, zone),
     host: e.host ?? '',
     type: e.event_type,
     message: e.message,
@@ -216,7 +238,8 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
   }
 
   const keyRows = data.events.key.map(row)
-  const times = findings.flatMap((f) => [f.f.first_seen, f.f.last_seen]).filter(Boolean).sort()
+  // the activity window: what happened, not since when a configuration has been in place
+  const times = findings.filter((f) => f.dated).flatMap((f) => [f.start, f.end]).filter(Boolean).sort()
 
   return {
     meta: {

@@ -43,6 +43,15 @@ export interface FindingCtx {
   label: string
   anchor: string
   events: NormalizedEvent[]
+  /**
+   * When the finding's activity happened (UTC ISO): its earliest and latest events that are activity —
+   * not configuration or state (a config file's date, an account snapshot) and not a host-local time in an
+   * unknown zone. first_seen / last_seen when it has no such event.
+   */
+  start: string
+  end: string
+  /** True when the span comes from activity events (false: only state/config records). */
+  dated: boolean
 }
 
 export interface SessionCtx {
