@@ -86,8 +86,10 @@ export function swimlane(sessions: SessionCtx[], findings: FindingCtx[]): Swimla
     const ms = isoToMs(t)
     if (ms !== undefined) times.push(ms)
   }
+  // findings resting only on configuration dates (a relay set in 2019) are not placed on the activity axis
   for (const fc of findings) {
-    const ms = isoToMs(fc.f.first_seen)
+    if (!fc.dated) continue
+    const ms = isoToMs(fc.start)
     if (ms !== undefined) times.push(ms)
   }
   if (sessions.length === 0 || times.length === 0) return {width, height: 0, labelWidth, lanes: [], bars: [], markers: [], ticks: [], empty: true}
@@ -114,7 +116,7 @@ export function swimlane(sessions: SessionCtx[], findings: FindingCtx[]): Swimla
   }
   const top = findings.length > 0 ? 1 : 0
   const lanes = [
-    ...(top ? [{y: 0, h: laneH, label: 'Findings', sub: `${findings.length} by first sighting`}] : []),
+    ...(top ? [{y: 0, h: laneH, label: 'Findings', sub: `${findings.filter((f) => f.dated).length}, placed when they happened`}] : []),
     ...laneInfo.map((l, i) => ({y: (i + top) * laneH, h: laneH, label: l.label, sub: l.sub})),
   ]
   const bars = sessions.filter((sc) => laneOf.has(sc)).flatMap((sc) => {
@@ -129,9 +131,10 @@ export function swimlane(sessions: SessionCtx[], findings: FindingCtx[]): Swimla
     return [{x: openEnd && s === undefined ? r1(bx - 14) : bx, y: lane * laneH + 7, w: r1(w), h: laneH - 14, cls: sc.s.suspicious ? 'sl-bad' : 'sl-ok', title: `${sc.label} ${sc.s.tool} ${sc.s.start ?? '?'} → ${sc.s.end ?? '?'} (${durationText(sc.s.duration_seconds)})`, href: `#${sc.anchor}`, openEnd}]
   })
   const markers = findings.flatMap((fc) => {
-    const ms = isoToMs(fc.f.first_seen)
+    if (!fc.dated) return []
+    const ms = isoToMs(fc.start)
     if (ms === undefined) return []
-    return [{x: x(ms), y: laneH / 2, cls: `mk-${fc.f.severity}`, title: `${fc.label} ${fc.f.title} (${fc.f.first_seen})`, href: `#${fc.anchor}`, label: fc.label}]
+    return [{x: x(ms), y: laneH / 2, cls: `mk-${fc.f.severity}`, title: `${fc.label} ${fc.f.title} (${fc.start})`, href: `#${fc.anchor}`, label: fc.label}]
   })
   const height = lanes.length * laneH + axisH
   return {width, height, labelWidth, lanes, bars, markers, ticks: ticks(start, end, labelWidth, plotW).map((t) => ({...t})), empty: false}
