@@ -12,6 +12,7 @@ import {durationText, eventTimeView, isoToMs, timeView} from './time-format.js'
 /** How long before its first suspicious session a finding's records still count as the story (see buildViewModel). */
 const BACKGROUND_MS = 24 * 3600_000
 import type {EventRow, FindingCtx, FindingView, KeyValue, ReportViewModel, RuleContext, SessionCtx, SessionView} from './vm-types.js'
+import {redactSecrets} from './redact.js'
 import {resolveHostZone} from './zones.js'
 
 /**
@@ -143,9 +144,9 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
     time: eventTimeView(e, zone),
     host: e.host ?? '',
     type: e.event_type,
-    message: e.message,
+    message: redactSecrets(e.message),
     user: e.user ?? '',
-    detail: eventDetail(e),
+    detail: redactSecrets(eventDetail(e)),
     locator: locator(e),
     member: e.evidence.member,
     sha256: e.evidence.sha256,
@@ -158,7 +159,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
     const f = fc.f
     const entities = Object.entries(f.entities)
       .filter(([, v]) => Array.isArray(v) && v.length > 0)
-      .map(([kind, values]) => ({kind: kind[0]!.toUpperCase() + kind.slice(1), values: (values as string[]).slice(0, 50)}))
+      .map(([kind, values]) => ({kind: kind[0]!.toUpperCase() + kind.slice(1), values: (values as string[]).slice(0, 50).map((v) => redactSecrets(v))}))
     return {
       no: fc.no,
       label: fc.label,
@@ -170,7 +171,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
       severityLabel: SEV_LABEL[f.severity] ?? f.severity,
       confidence: f.confidence,
       attack: f.attack.map(attackView),
-      rationale: f.rationale,
+      rationale: redactSecrets(f.rationale),
       first: tv(f.first_seen),
       last: tv(f.last_seen),
       host: f.host ?? '',
@@ -203,7 +204,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
       suspicious: s.suspicious,
       reasons: s.reasons,
       instance: inst ? [inst.thumbprint, inst.relay_host ? `relay ${inst.relay_host}${inst.relay_port ? `:${inst.relay_port}` : ''}` : undefined, inst.local_id ? `local ID ${inst.local_id}` : undefined].filter(Boolean).join(' · ') : '',
-      activity: s.activity.slice(0, LIMITS.activityPerSession).map((x) => ({time: tv(x.datetime), type: x.event_type, summary: x.summary, href: eventsById.has(x.event_id) ? `#${eventAnchor(x.event_id)}` : ''})),
+      activity: s.activity.slice(0, LIMITS.activityPerSession).map((x) => ({time: tv(x.datetime), type: x.event_type, summary: redactSecrets(x.summary), href: eventsById.has(x.event_id) ? `#${eventAnchor(x.event_id)}` : ''})),
       activityMore: Math.max(0, s.activity.length - LIMITS.activityPerSession),
       findings: findings.filter((fc) => fc.f.session_ids.includes(s.id)).map(findingRef),
     }

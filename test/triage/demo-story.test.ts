@@ -145,5 +145,8 @@ describe('demo story', () => {
     // times: the zone is unknown, and nothing host-local is printed as UTC
     expect(summary).not.toContain('host time (')
     expect(html).toContain('host-local, zone unknown')
+    // the intruder's passwords (net user …, --set-password) are evidence, not report text
+    expect(html).not.toContain('DemoOnly-Pa55')
+    expect(html).toContain('net user itsupport [password not shown in this report] /add')
   })
 })
