@@ -142,7 +142,8 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
     anchor: eventAnchor(e.id),
     id: e.id,
     time: eventTimeView(e, zone),
-    host: e.host ?? '',
+    // a file's event carries no host name when the manifest has none (an image); the case is one host's evidence
+    host: e.host ?? (hosts.length === 1 ? hosts[0]! : ''),
     type: e.event_type,
     message: redactSecrets(e.message),
     user: e.user ?? '',

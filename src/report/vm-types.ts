@@ -157,6 +157,8 @@ export interface HistogramView {
   ticks: Tick[]
   max: number
   empty: boolean
+  /** Outlying events left off the axis (a 2019 config file date, a 1970 unknown time), told in the caption. */
+  omitted: string
 }
 
 export interface SwimlaneView {
