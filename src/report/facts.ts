@@ -187,6 +187,9 @@ export function isMachineAccount(name: string, hosts: string[]): boolean {
 
 export interface TransferFact {
   files: string[]
+  /** Folders a tool prepared for a transfer (AnyDesk "Preparing files in '<dir>'"): not file names. */
+  folders: string[]
+  /** Directions as the tool records them (e.g. AnyDesk `upload`), never inferred. */
   directions: string[]
   events: NormalizedEvent[]
   findings: FindingCtx[]
@@ -194,12 +197,13 @@ export interface TransferFact {
 }
 
 export function transferFacts(ctx: RuleContext): TransferFact {
-  const fact: TransferFact = {files: [], directions: [], events: [], findings: [], sessions: []}
+  const fact: TransferFact = {files: [], folders: [], directions: [], events: [], findings: [], sessions: []}
   const add = (e: NormalizedEvent): void => {
     if (fact.events.some((x) => x.id === e.id)) return
     fact.events.push(e)
-    fact.files = uniq([...fact.files, e.file_name])
-    fact.directions = uniq([...fact.directions, str(e.attributes.direction), str(e.attributes.action)])
+    if (str(e.attributes.action)?.toLowerCase() === 'prepare') fact.folders = uniq([...fact.folders, e.file_name])
+    else fact.files = uniq([...fact.files, e.file_name])
+    fact.directions = uniq([...fact.directions, str(e.attributes.direction)])
   }
   for (const fc of ctx.findings) {
     const t = fc.events.filter((e) => e.event_type === EventTypes.REMOTE_FILE_TRANSFER)

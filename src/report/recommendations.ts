@@ -72,7 +72,7 @@ export function buildRecommendations(ctx: RuleContext): Recommendation[] {
     out.push({
       priority: 'Next',
       action: 'Establish what the transferred files contained',
-      detail: [seg('Recover or identify '), ...listSegs(xf.files), seg(' and decide with counsel whether the data involved triggers notification duties.')],
+      detail: [seg('Recover or identify '), ...listSegs(xf.files), ...(xf.folders.length > 0 ? [seg(' and what was in '), ...listSegs(xf.folders)] : []), seg(', and decide with counsel whether the data involved triggers notification duties.')],
       refs: [...xf.findings.map(findingRef), ...eventRefs(xf.events, ctx, 1)],
     })
   }

@@ -170,8 +170,11 @@ export function buildSummary(ctx: RuleContext): Sentence[] {
     // Data leaving: file transfers.
     const xf = transferFacts(ctx)
     if (xf.events.length > 0) {
-      const db = new SentenceBuilder('data').t(`${xf.events.length} file-transfer ${xf.events.length === 1 ? 'record' : 'records'} during remote sessions name `).list(xf.files, 6).t('.')
-      if (xf.directions.length > 0) db.t(' The tools record the transfer as ').list(xf.directions).t('.')
+      const db = new SentenceBuilder('data').t(`${xf.events.length} file-transfer ${xf.events.length === 1 ? 'record' : 'records'} during remote sessions`)
+      if (xf.files.length > 0) db.t(' name ').list(xf.files, 6)
+      if (xf.folders.length > 0) db.t(xf.files.length > 0 ? ', and files were prepared for transfer in ' : ' show files prepared for transfer in ').list(xf.folders, 3)
+      db.t('.')
+      if (xf.directions.length > 0) db.t(' The tool records the direction as ').list(xf.directions).t('.')
       db.t(' The logs name the files but do not show their contents, and they do not reliably show the direction of every transfer, so data leaving the host this way cannot be ruled out.')
       db.ref(...xf.findings.map(findingRef), ...xf.sessions.slice(0, 3).map(sessionRef), ...eventRefs(xf.events, ctx, 2))
       out.push(db.build())
