@@ -339,6 +339,7 @@ export function accountFindings(
   c: Correlator,
   hitEvents: Set<string>,
   names: Map<string, string> = sidNames(events),
+  logons: NormalizedEvent[] = [],
 ): Finding[] {
   const groups = new Map<string, NormalizedEvent[]>()
   for (const ev of events) {
@@ -377,14 +378,31 @@ export function accountFindings(
       .filter(Boolean)
       .join(' ')
     const entities = {accounts: [account, ...by], tools: near.map((n) => n.session.session.tool)}
+    // the account put to use: interactive logons by it after it was created or given rights
+    const firstTrigger = triggers.slice().sort(compareEvents)[0]
+    const used = logons
+      .filter((l) => l.host === evs[0].host && (l.user ?? '').replace(/^.*\\/, '').toLowerCase() === account.toLowerCase() && compareEvents(l, firstTrigger) > 0)
+      .sort(compareEvents)
+    const withUse = (f: Finding): Finding => {
+      if (used.length === 0) return f
+      const kind: Record<string, string> = {'2': 'a console (interactive) logon', '10': 'a remote desktop logon', '11': 'a logon with cached credentials'}
+      const shown = used.slice(0, 3).map((l) => {
+        const n = c.near(l).find((x) => x.relation === 'during')
+        const s = n?.session.session
+        const inSession = s ? ` during the ${s.tool} session${s.remote_address ? ` from ${s.remote_address}` : ''}${s.operator ? ` by "${s.operator}"` : ''}` : ''
+        return `${kind[attr(l, 'logon_type') ?? ''] ?? 'a logon'} at ${l.datetime} (UTC)${l.src_ip && l.src_ip !== '127.0.0.1' && l.src_ip !== '::1' ? ` from ${l.src_ip}` : ''}${inSession}`
+      })
+      f.rationale = `${f.rationale} The account was then used: ${shown.join('; ')}${used.length > 3 ? ` and ${used.length - 3} more logons` : ''}.`
+      return f
+    }
     if (near.length > 0 || iocLinked) {
       const during = near.some((n) => n.relation === 'during')
       out.push(
-        makeFinding({
+        withUse(makeFinding({
           rule: correlatedRule,
           key: [key],
           host: evs[0].host,
-          events: evs,
+          events: [...evs, ...used],
           near,
           correlated: true,
           severity: privileged.length > 0 ? 'critical' : 'high',
@@ -392,22 +410,22 @@ export function accountFindings(
           title: `${correlatedRule.title}: ${account}`,
           facts,
           entities,
-        }),
+        })),
       )
     } else {
       out.push(
-        makeFinding({
+        withUse(makeFinding({
           rule: localRule,
           key: [key],
           host: evs[0].host,
-          events: evs,
+          events: [...evs, ...used],
           near: [],
           correlated: false,
           severity: localRule.severity,
           title: `${localRule.title}: ${account}`,
           facts,
           entities: {accounts: [account, ...by]},
-        }),
+        })),
       )
     }
   }

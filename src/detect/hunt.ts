@@ -14,7 +14,7 @@ import {canonicalIp, isIPv4, isIPv6} from './ioc/classify.js'
 import {findManifest, matchManifest} from './manifest.js'
 import {compileRule, type CompiledRule} from './rule-eval.js'
 import type {BuiltinName, Rule} from './schema.js'
-import {buildSessions, finishSessions, SessionSpans} from './sessions.js'
+import {buildSessions, finishSessions, isInteractiveLogon, SessionSpans} from './sessions.js'
 import {adoptSingleHost, markSuspectSessions} from './suspicion.js'
 import type {Finding, FindingsFile, IocHit, SessionsFile} from './types.js'
 
@@ -145,7 +145,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
   const accCorr = builtin('account-change-correlated')
   const accLocal = builtin('account-change-local')
   const accountEvents = accounts.filter((e) => e.event_type === T.ACCOUNT_CREATED || e.event_type === T.ACCOUNT_ENABLED || e.event_type === T.ACCOUNT_GROUP_MEMBER_ADDED)
-  if (accCorr && accLocal) findings.push(...accountFindings(accCorr, accLocal, accountEvents, correlator, hitEventIds, sidNames(accounts)))
+  if (accCorr && accLocal) findings.push(...accountFindings(accCorr, accLocal, accountEvents, correlator, hitEventIds, sidNames(accounts), activity.filter(isInteractiveLogon)))
   const hidden = builtin('hidden-account')
   if (hidden) findings.push(...hiddenAccountFindings(hidden, accounts, correlator))
   const multi = builtin('multiple-screenconnect-instances')

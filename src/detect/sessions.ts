@@ -381,6 +381,23 @@ export const ACTIVITY_TYPES = new Set<string>([
   T.LOG_CLEARED, T.SCRIPT_BLOCK, T.FILE_CREATED,
 ])
 
+/**
+ * A person's logon (console, RDP, cached) is activity too: the intruder logging on with the account just
+ * created is part of the story. Service, network and machine-account logons are not.
+ */
+export function isInteractiveLogon(ev: NormalizedEvent): boolean {
+  if (ev.event_type !== T.LOGON_SUCCESS || !ev.user) return false
+  const type = Number(ev.attributes?.logon_type ?? ev.attributes?.LogonType)
+  if (type !== 2 && type !== 10 && type !== 11) return false
+  const u = ev.user.replace(/^.*\\/, '').toUpperCase()
+  return !u.endsWith('$') && !['SYSTEM', 'LOCAL SERVICE', 'NETWORK SERVICE', 'ANONYMOUS LOGON', 'DWM-1', 'UMFD-0', 'UMFD-1'].includes(u)
+}
+
+/** Is this event something that can happen inside a session (see ACTIVITY_TYPES and isInteractiveLogon)? */
+export function isActivityCandidate(ev: NormalizedEvent): boolean {
+  return ACTIVITY_TYPES.has(ev.event_type) || isInteractiveLogon(ev)
+}
+
 function sessionId(d: Draft): string {
   const first = d.events.slice().sort(compareEvents)[0]
   const h = createHash('sha256').update(`${d.tool}\u0000${d.host ?? ''}\u0000${first?.id ?? ''}`).digest('hex').slice(0, 16)
@@ -398,6 +415,8 @@ const TOOL_BOUND = new Set<string>([T.REMOTE_FILE_TRANSFER, T.REMOTE_COMMAND, T.
 
 function fits(d: Draft, ev: NormalizedEvent): boolean {
   if (d.host !== ev.host) return false
+  // RDP sessions have their own logons; other people's logons during an RDP session are not its activity
+  if (ev.event_type === T.LOGON_SUCCESS && d.tool === 'RDP') return false
   const t = tool(ev)
   if (!TOOL_BOUND.has(ev.event_type) || !t) return true
   if (t !== d.tool) return false

@@ -96,6 +96,7 @@ const ACCOUNT_VERBS: Record<string, string> = {
   [EventTypes.ACCOUNT_DELETED]: 'deleted',
   [EventTypes.ACCOUNT_PASSWORD_RESET]: 'had its password reset',
   [EventTypes.REMOTE_PASSWORD_SET]: 'had a remote-access password set',
+  [EventTypes.LOGON_SUCCESS]: 'used to log on',
 }
 
 const SID = /^S-1-\d+(-\d+)+$/i
@@ -127,7 +128,7 @@ export function accountFacts(findings: FindingCtx[]): AccountFact[] {
         const g = str(e.attributes.group_name)
         touch(user, fc, g ? `added to the ${g} group` : 'added to a group', e)
         fromEvents = true
-      } else if (ACCOUNT_VERBS[e.event_type] && e.event_type.startsWith('account.')) {
+      } else if (ACCOUNT_VERBS[e.event_type] && (e.event_type.startsWith('account.') || (e.event_type === EventTypes.LOGON_SUCCESS && fc.events.some((x) => x.event_type.startsWith('account.'))))) {
         touch(user, fc, ACCOUNT_VERBS[e.event_type], e)
         fromEvents = true
       }

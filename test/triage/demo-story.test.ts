@@ -64,7 +64,9 @@ describe('demo story', () => {
     expect(acc.session_ids).toContain(actorSc().id)
     expect(acc.rationale).toMatch(/created, enabled and added to Administrators/)
     expect(acc.rationale).toContain('S-1-5-21-3623811015-3361044348-30300820-1004')
-    expect(evs(acc).map((e) => e.attributes.event_id).sort()).toEqual([4720, 4722, 4732])
+    expect(evs(acc).map((e) => e.attributes.event_id).sort()).toEqual([4624, 4720, 4722, 4732])
+    // and then put to use: the console logon as itsupport during the AnyDesk session
+    expect(acc.rationale).toContain('The account was then used: a console (interactive) logon at 2023-11-02T03:06:40.2219583Z (UTC) during the AnyDesk session from 198.51.100.77.')
     // no finding is named by a bare SID
     for (const x of f.findings) expect(x.title).not.toMatch(/S-1-5-21-/)
   })
@@ -141,7 +143,7 @@ describe('demo story', () => {
     expect(summary).toContain('The activity began on 2 Nov 2023, 02:14 UTC')
     expect(summary).toMatch(/configured to use the relay rs\.tdsclinical\.com since at least 18 Jun 2019/)
     expect(summary).not.toMatch(/began on 18 Jun 2019/)
-    expect(summary).toContain('The account itsupport was created, enabled and added to the Administrators group.')
+    expect(summary).toContain('The account itsupport was created, enabled, added to the Administrators group and used to log on.')
     // times: the zone is unknown, and nothing host-local is printed as UTC
     expect(summary).not.toContain('host time (')
     expect(html).toContain('host-local, zone unknown')
