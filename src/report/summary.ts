@@ -69,17 +69,54 @@ export function buildSummary(ctx: RuleContext): Sentence[] {
     const b = new SentenceBuilder('what').t('Evidence from ').list(hostsText)
     if (linked) b.t(` shows ${story.length === 1 ? 'one sign' : `${story.length} connected signs`} of an intrusion (`)
     else b.t(` shows ${story.length === 1 ? 'one suspicious observation' : `${story.length} suspicious observations`} that ratchet could not tie to a remote session or a known indicator (`)
-    b.t(counts.map(([s, n]) => `${n} ${s}`).join(', ')).t('): ')
-    // name the most serious steps (in the order they happened) when there are more than fit
-    const picked = new Set([...story].sort((x, z) => sev(x) - sev(z)).slice(0, 6))
-    const ordered = story.filter((fc) => picked.has(fc))
-    ordered.forEach((fc, i) => {
-      if (i > 0) b.t(i === ordered.length - 1 && story.length <= 6 ? '; then ' : '; ')
-      b.v(lowerFirst(fc.f.title))
-    })
-    if (story.length > 6) b.t(`; and ${story.length - 6} more`)
-    b.t('.')
-    for (const fc of story.slice(0, 8)) b.ref(findingRef(fc))
+    b.t(counts.map(([s, n]) => `${n} ${s}`).join(', '))
+    // the story told session by session (the suspect session each finding is tied to, in time order), the
+    // most serious steps named first within each; findings tied to no session follow
+    const groups = storyBySession(ctx, story)
+    const sessionRefs: Ref[] = []
+    if (groups.sessions.length === 0) {
+      b.t('): ')
+      const picked = new Set([...story].sort((x, z) => sev(x) - sev(z)).slice(0, 6))
+      const ordered = story.filter((fc) => picked.has(fc))
+      ordered.forEach((fc, i) => {
+        if (i > 0) b.t(i === ordered.length - 1 && story.length <= 6 ? '; then ' : '; ')
+        b.v(shortTitle(fc))
+      })
+      if (story.length > 6) b.t(`; and ${story.length - 6} more`)
+      b.t('.')
+    } else {
+      b.t(').')
+      for (const [sc, fcs] of groups.sessions.slice(0, 4)) {
+        b.t(' During or just after the ').v(sc.s.tool).t(' session')
+        if (sc.s.operator) b.t(' by operator ').v(sc.s.operator)
+        if (sc.s.remote_address) b.t(' from ').v(sc.s.remote_address)
+        const st = timeView(sc.s.start, ctx.zone)
+        const en = timeView(sc.s.end, ctx.zone)
+        if (st) b.t(' (').v(st.prose).t(en ? ` to ${en.utc.slice(0, 10) === st.utc.slice(0, 10) ? en.prose.slice(en.prose.indexOf(', ') + 2) : en.prose}` : '').t(')')
+        b.t(': ')
+        const named = [...fcs].sort((x, z) => sev(x) - sev(z)).slice(0, 6)
+        named.forEach((fc, i) => {
+          if (i > 0) b.t('; ')
+          b.v(shortTitle(fc))
+        })
+        if (fcs.length > named.length) b.t(`; and ${fcs.length - named.length} more`)
+        b.t('.')
+        sessionRefs.push(sessionRef(sc))
+      }
+      if (groups.sessions.length > 4) b.t(` ${groups.sessions.length - 4} more sessions are tied to findings.`)
+      if (groups.loose.length > 0) {
+        b.t(' Also: ')
+        groups.loose.slice(0, 4).forEach((fc, i) => {
+          if (i > 0) b.t('; ')
+          b.v(shortTitle(fc))
+        })
+        if (groups.loose.length > 4) b.t(`; and ${groups.loose.length - 4} more`)
+        b.t('.')
+      }
+    }
+    // findings first (the claims), then the sessions they are told by
+    for (const fc of [...story].sort((x, z) => sev(x) - sev(z)).slice(0, 8)) b.ref(findingRef(fc))
+    b.ref(...sessionRefs)
     b.ref(...eventRefs(story.flatMap((f) => f.events.slice(0, 1)), ctx, 1))
     out.push(b.build())
 
@@ -98,7 +135,6 @@ export function buildSummary(ctx: RuleContext): Sentence[] {
       if (startsWithSession && entrySession) w.ref(sessionRef(entrySession), ...eventRefs(entrySession.s.event_ids.map((id) => ctx.eventsById.get(id)!).filter(Boolean), ctx, 1))
       else w.ref(findingRef(first), ...eventRefs(first.events.filter((e) => e.datetime === first.start), ctx, 1))
       w.ref(findingRef(last), ...eventRefs(last.events.filter((e) => e.datetime === last.end), ctx, 1))
-      if (ctx.zone.kind === 'unknown') w.t(' Times are UTC: the host\'s time zone is not recorded in the evidence.')
       for (const c of configFacts(story).slice(0, 2)) {
         const since = timeView(c.since, ctx.zone)
         w.t(' Separately, ').t(c.instance ? 'the ScreenConnect instance ' : 'a remote-access client ').v(c.instance ?? '').t(c.instance ? ' has' : 'has').t(' been configured to use the relay ').v(c.relay).t(' since at least ').v(since?.prose.slice(0, since.prose.indexOf(',')) ?? c.since.slice(0, 10)).t(` (the modification date of its ${c.file}); that is when the setting was written, not activity.`)
@@ -123,7 +159,8 @@ export function buildSummary(ctx: RuleContext): Sentence[] {
       // the strongest reasons first: an indicator relay, an outside address, an extra instance, then IOC hits
       const rank = (r: string): number => [/relay \S+ (is|matches) an indicator/, /outside private/, /additional instance/, /IOC hit/].findIndex((re) => re.test(r))
       const why = uniq(s.reasons.filter((r) => rank(r) >= 0).sort((a, b) => rank(a) - rank(b)).map(reasonProse)).slice(0, 2)
-      if (why.length > 0) eb.t(' It is suspect because ').t(why.join('; ')).t('.')
+      // a second indicator reads "also" rather than repeating "matches a published indicator"
+      if (why.length > 0) eb.t(' It is suspect because ').t(why.map((w, i) => (i > 0 ? w.replace(', which matches a published indicator of compromise,', ', also a published indicator,') : w)).join('; and ')).t('.')
       eb.ref(sessionRef(entrySession), ...eventRefs(s.event_ids.map((id) => ctx.eventsById.get(id)!).filter(Boolean), ctx, 1), findingRef(entry))
       out.push(eb.build())
     } else {
@@ -263,6 +300,26 @@ function reasonProse(r: string): string {
   if (hit) return `${hit[1]}, which matches a published indicator of compromise, appears in its records`
   const cut = r.indexOf(' (')
   return cut > 0 ? r.slice(0, cut) : r
+}
+
+/** A finding's title for a sentence: lower-cased first word, without what the sentence already says. */
+function shortTitle(fc: FindingCtx): string {
+  return lowerFirst(fc.f.title.replace(/ during a remote session(?=:|$)/, ''))
+}
+
+/** Story findings grouped by the first suspicious session each is tied to, sessions in time order. */
+function storyBySession(ctx: RuleContext, story: FindingCtx[]): {sessions: [SessionCtx, FindingCtx[]][]; loose: FindingCtx[]} {
+  const m = new Map<SessionCtx, FindingCtx[]>()
+  const loose: FindingCtx[] = []
+  for (const fc of story) {
+    const sc = ctx.sessions
+      .filter((s) => s.s.suspicious && s.s.start && fc.f.session_ids.includes(s.s.id))
+      .sort((a, z) => (a.s.start! < z.s.start! ? -1 : a.s.start! > z.s.start! ? 1 : a.no - z.no))[0]
+    if (sc) m.set(sc, [...(m.get(sc) ?? []), fc])
+    else loose.push(fc)
+  }
+  const sessions = [...m.entries()].sort(([a], [z]) => (a.s.start! < z.s.start! ? -1 : a.s.start! > z.s.start! ? 1 : a.no - z.no))
+  return {sessions, loose}
 }
 
 /** The earliest suspicious session a story finding is tied to (shown in the report). */
