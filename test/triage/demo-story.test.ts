@@ -144,6 +144,12 @@ describe('demo story', () => {
     expect(summary).toMatch(/configured to use the relay rs\.tdsclinical\.com since at least 18 Jun 2019/)
     expect(summary).not.toMatch(/began on 18 Jun 2019/)
     expect(summary).toContain('The account itsupport was created, enabled, added to the Administrators group and used to log on.')
+    // told session by session, the intruder's account first in the vendor-instance session
+    expect(summary).toContain('During or just after the ScreenConnect session by operator rxsupport (2 Nov 2023, 02:14 UTC to 02:31 UTC): account created or given rights: itsupport;')
+    expect(summary).toMatch(/During or just after the AnyDesk session from 198\.51\.100\.77 \(2 Nov 2023, 03:05 UTC to 03:48 UTC\): .*?Windows event log cleared\./)
+    expect(summary).toMatch(/The first remote session tied to this activity is a ScreenConnect session by operator rxsupport on instance f1a2c3d4e5b60718 through the relay rs\.tdsclinical\.com, starting 2 Nov 2023, 02:14 UTC\./)
+    // the decoy is not part of the story
+    expect(summary).not.toContain('adm_kwilson')
     // times: the zone is unknown, and nothing host-local is printed as UTC
     expect(summary).not.toContain('host time (')
     expect(html).toContain('host-local, zone unknown')
