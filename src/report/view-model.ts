@@ -241,7 +241,13 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
 
   const keyRows = data.events.key.map(row)
   // the activity window: what happened, not since when a configuration has been in place
-  const times = findings.filter((f) => f.dated).flatMap((f) => [f.start, f.end]).filter(Boolean).sort()
+  // the cover's window: the intrusion story (correlated findings and the suspect sessions they are tied to),
+  // else every dated finding, else the events; never a configuration file's date
+  const story = findings.filter((f) => f.dated && f.f.correlated)
+  const storySessions = new Set(story.flatMap((f) => f.f.session_ids))
+  const storyTimes = [...story.flatMap((f) => [f.start, f.end]), ...sessions.filter((s) => s.s.suspicious && storySessions.has(s.s.id)).map((s) => s.s.start ?? '')].filter(Boolean).sort()
+  const times = storyTimes.length > 0 ? storyTimes : findings.filter((f) => f.dated).flatMap((f) => [f.start, f.end]).filter(Boolean).sort()
+  const activityLabel = storyTimes.length > 0 ? 'Intrusion activity' : times.length > 0 ? 'Activity in findings' : 'Events recorded'
 
   return {
     meta: {
@@ -258,6 +264,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
       hostZoneKnown: zone.kind !== 'unknown',
       activityFrom: tv(times[0] ?? data.events.first),
       activityTo: tv(times[times.length - 1] ?? data.events.last),
+      activityLabel,
       collectedFrom: tv(coll?.started_utc),
       collectedTo: tv(coll?.ended_utc),
     },

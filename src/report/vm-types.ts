@@ -193,6 +193,8 @@ export interface ReportViewModel {
     hostZoneKnown: boolean
     activityFrom: TimeView | null
     activityTo: TimeView | null
+    /** What the activity window is: 'Intrusion activity', 'Activity in findings' or 'Events recorded'. */
+    activityLabel: string
     collectedFrom: TimeView | null
     collectedTo: TimeView | null
   }

@@ -148,6 +148,9 @@ describe('demo story', () => {
     expect(summary).toContain('During or just after the ScreenConnect session by operator rxsupport (2 Nov 2023, 02:14 UTC to 02:31 UTC): account created or given rights: itsupport;')
     expect(summary).toMatch(/During or just after the AnyDesk session from 198\.51\.100\.77 \(2 Nov 2023, 03:05 UTC to 03:48 UTC\): .*?Windows event log cleared\./)
     expect(summary).toMatch(/The first remote session tied to this activity is a ScreenConnect session by operator rxsupport on instance f1a2c3d4e5b60718 through the relay rs\.tdsclinical\.com, starting 2 Nov 2023, 02:14 UTC\./)
+    // the cover's window is the intrusion, not the 2019 configuration date nor the decoys
+    const cover = html.slice(0, html.indexOf('id="summary"')).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ')
+    expect(cover).toMatch(/Intrusion activity 2023-11-02 02:14:07 UTC to 2023-11-02 03:51:12 UTC/)
     // the decoy is not part of the story
     expect(summary).not.toContain('adm_kwilson')
     // times: the zone is unknown, and nothing host-local is printed as UTC
