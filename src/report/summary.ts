@@ -251,7 +251,13 @@ function unknowns(ctx: RuleContext, story: FindingCtx[]): Sentence[] {
     out.push(u().t('Some commands run through the remote tool were logged by length only; their text is unknown unless the server-side records are obtained.').ref(...cmd.map(findingRef), ...eventRefs(cmd.flatMap((f) => f.events.filter((e) => e.event_type === EventTypes.REMOTE_COMMAND)), ctx, 1)).build())
   }
   if (ctx.zone.kind === 'unknown') {
-    out.push(u().t('The host\'s time zone was not recorded, so local times are not given; all times are UTC.').ref({href: '#custody', label: 'custody', title: 'Chain of custody'}).build())
+    const b = u().t('The host\'s time zone was not recorded, so local times are not given; all times are UTC')
+    // records the host wrote in its own local time cannot be converted: say so, and point at them
+    const local = [...ctx.eventsById.values()].filter((e) => e.attributes?.original_time_zone === 'host-local:unknown').sort((x, z) => (x.datetime < z.datetime ? -1 : x.datetime > z.datetime ? 1 : 0))
+    if (local.length > 0)
+      b.t(`, except ${local.length === 1 ? 'one record' : `${local.length} records`} the host wrote in its own local time, shown as written and marked "host-local, zone unknown": ${local.length === 1 ? 'it' : 'they'} may be hours off UTC and ${local.length === 1 ? 'is' : 'are'} not used to date the activity`)
+    b.t('.').ref({href: '#custody', label: 'custody', title: 'Chain of custody'}, ...eventRefs(local, ctx, 2))
+    out.push(b.build())
   }
   if (ctx.unreadableFiles > 0 || ctx.notParsed > 0) {
     const b = u()
