@@ -20,9 +20,14 @@ import type {BuiltSession} from './sessions.js'
  *   operator does, not the computer: file transfers, commands, run scripts, a password set, a remote-access
  *   service installed, a log cleared;
  * - an RDP session from an internal address only when its account is one created in the evidence (the
- *   intruder's new account logging on); an administrator's routine RDP from the LAN is not evidence by itself.
+ *   intruder's new account logging on), or when it is the only RDP session of its account while the evidence
+ *   shows a baseline of routine RDP use (at least BASELINE_SESSIONS sessions by others over BASELINE_DAYS
+ *   days): an administrator's routine RDP from the LAN is not evidence by itself.
  * An attempt that was never authenticated (a rejected AnyDesk request) gained no access and ties nothing in.
  */
+
+export const BASELINE_SESSIONS = 5
+export const BASELINE_DAYS = 7
 
 /** Is this an address outside the organisation's own ranges? Unparseable text is not judged. */
 export function isExternalAddress(a: string | undefined): boolean {
@@ -68,6 +73,24 @@ export function markSuspectSessions(built: BuiltSession[], hits: HitEvent[], fac
       .sort((a, b) => compareEvents(a.ev, b.ev))
     if (firsts[0]) firstInstance.set(host, firsts[0].inst)
   }
+  // RDP use per host and account, to tell a first-time logon from routine work
+  const rdpByHost = new Map<string, Map<string, BuiltSession[]>>()
+  for (const b of built) {
+    if (b.session.tool !== 'RDP' || !b.session.operator) continue
+    const h = rdpByHost.get(b.session.host ?? '') ?? new Map<string, BuiltSession[]>()
+    const k = userKey(b.session.operator)
+    h.set(k, [...(h.get(k) ?? []), b])
+    rdpByHost.set(b.session.host ?? '', h)
+  }
+  const oneOff = (b: BuiltSession): boolean => {
+    const h = rdpByHost.get(b.session.host ?? '')
+    const mine = h?.get(userKey(b.session.operator))
+    if (!h || !mine || mine.length !== 1) return false
+    const others = [...h.entries()].filter(([k]) => k !== userKey(b.session.operator)).flatMap(([, l]) => l)
+    if (others.length < BASELINE_SESSIONS) return false
+    const span = Math.max(...others.map((o) => o.endUs)) - Math.min(...others.map((o) => o.startUs))
+    return span >= BASELINE_DAYS * 86_400_000_000
+  }
   for (const b of built) {
     const s = b.session
     const reasons: string[] = []
@@ -85,6 +108,8 @@ export function markSuspectSessions(built: BuiltSession[], hits: HitEvent[], fac
     const newAccount = s.operator ? created.get(`${s.host ?? ''}|${userKey(s.operator)}`) : undefined
     if (s.tool === 'RDP' && newAccount && !isExternalAddress(s.remote_address))
       reasons.push(`the account ${s.operator} logging on was created in the evidence (${newAccount.datetime})`)
+    else if (s.tool === 'RDP' && !isExternalAddress(s.remote_address) && oneOff(b))
+      reasons.push(`the only RDP logon of ${s.operator} in the evidence, where other accounts log on by RDP routinely`)
     if (reasons.length > 0) {
       s.suspicious = true
       s.reasons.push(...reasons)

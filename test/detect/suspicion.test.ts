@@ -99,6 +99,19 @@ describe('which sessions tie other events into the intrusion story', () => {
     ])
   })
 
+  it("an account's only RDP logon, where others log on by RDP routinely, is suspect; the routine ones are not", async () => {
+    const routine = [1, 2, 3, 4, 5, 6, 8, 9].flatMap((d) => rdp(`2024-04-${String(d).padStart(2, '0')}T09:00:00Z`, `2024-04-${String(d).padStart(2, '0')}T17:00:00Z`, 'jmiller', '10.0.0.5', 2))
+    const dir = writeCase([...routine, ...rdp('2024-04-10T02:00:00Z', '2024-04-10T02:40:00Z', 'svc_sql', '10.0.0.9', 5), ...created('2024-04-10T02:10:00Z', 'helper', 1020, 'svc_sql')])
+    dirs.push(dir)
+    await runHunt({caseDir: dir, windowMs: WINDOW})
+    const {f, s} = read(dir)
+    const sus = s.sessions.filter((x) => x.suspicious)
+    expect(sus.map((x) => x.operator)).toEqual(['PHARM\\svc_sql'])
+    expect(sus[0]!.reasons).toContain('the only RDP logon of PHARM\\svc_sql in the evidence, where other accounts log on by RDP routinely')
+    const acc = f.findings.filter((x) => x.entities.accounts?.includes('helper'))
+    expect(acc.map((x) => [x.rule, x.severity, x.session_ids])).toEqual([['account-change-remote-session', 'critical', [sus[0]!.id]]])
+  })
+
   it('times written in host-local time with an unknown zone are never placed against sessions', async () => {
     const dir = writeCase([
       anydesk('2024-03-05T10:58:01Z', T.REMOTE_PEER_ADDRESS, 'Logged in from 203.0.113.9:4000 on relay 1.', {src_ip: '203.0.113.9'}),
