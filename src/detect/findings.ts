@@ -85,6 +85,8 @@ export interface FindingInput {
   confidence?: Finding['confidence']
   correlated: boolean
   facts: string
+  /** Said after the correlation sentence (what followed), before the rule's general explanation. */
+  followUp?: string
   entities: Finding['entities']
   firstSeen?: string
   lastSeen?: string
@@ -113,7 +115,8 @@ export function makeFinding(f: FindingInput): Finding {
     severity: f.severity ?? f.rule.severity,
     confidence: f.confidence ?? f.rule.confidence,
     attack: [...f.rule.attack],
-    rationale: [f.rule.rationale.trim(), f.facts, corr, more].filter((x) => x !== '').join(' '),
+    // what was seen on this computer first, then why that kind of thing matters
+    rationale: [f.facts, corr, f.followUp ?? '', f.rule.rationale.trim(), more].filter((x) => x !== '').join(' '),
     first_seen: first?.datetime ?? f.firstSeen ?? '',
     last_seen: last?.datetime ?? f.lastSeen ?? f.firstSeen ?? '',
     event_ids: kept.map((e) => e.id),
@@ -383,8 +386,8 @@ export function accountFindings(
     const used = logons
       .filter((l) => l.host === evs[0].host && (l.user ?? '').replace(/^.*\\/, '').toLowerCase() === account.toLowerCase() && compareEvents(l, firstTrigger) > 0)
       .sort(compareEvents)
-    const withUse = (f: Finding): Finding => {
-      if (used.length === 0) return f
+    const usedText = ((): string => {
+      if (used.length === 0) return ''
       const kind: Record<string, string> = {'2': 'a console (interactive) logon', '10': 'a remote desktop logon', '11': 'a logon with cached credentials'}
       const shown = used.slice(0, 3).map((l) => {
         const n = c.near(l).find((x) => x.relation === 'during')
@@ -392,13 +395,12 @@ export function accountFindings(
         const inSession = s ? ` during the ${s.tool} session${s.remote_address ? ` from ${s.remote_address}` : ''}${s.operator ? ` by "${s.operator}"` : ''}` : ''
         return `${kind[attr(l, 'logon_type') ?? ''] ?? 'a logon'} at ${l.datetime} (UTC)${l.src_ip && l.src_ip !== '127.0.0.1' && l.src_ip !== '::1' ? ` from ${l.src_ip}` : ''}${inSession}`
       })
-      f.rationale = `${f.rationale} The account was then used: ${shown.join('; ')}${used.length > 3 ? ` and ${used.length - 3} more logons` : ''}.`
-      return f
-    }
+      return `The account was then used: ${shown.join('; ')}${used.length > 3 ? ` and ${used.length - 3} more logons` : ''}.`
+    })()
     if (near.length > 0 || iocLinked) {
       const during = near.some((n) => n.relation === 'during')
       out.push(
-        withUse(makeFinding({
+        makeFinding({
           rule: correlatedRule,
           key: [key],
           host: evs[0].host,
@@ -409,12 +411,13 @@ export function accountFindings(
           confidence: during ? 'high' : 'medium',
           title: `${correlatedRule.title}: ${account}`,
           facts,
+          followUp: usedText,
           entities,
-        })),
+        }),
       )
     } else {
       out.push(
-        withUse(makeFinding({
+        makeFinding({
           rule: localRule,
           key: [key],
           host: evs[0].host,
@@ -424,8 +427,9 @@ export function accountFindings(
           severity: localRule.severity,
           title: `${localRule.title}: ${account}`,
           facts,
+          followUp: usedText,
           entities: {accounts: [account, ...by]},
-        })),
+        }),
       )
     }
   }
@@ -583,7 +587,9 @@ export function iocFindings(connRule: Rule, hitRule: Rule, hits: HitEvent[], c: 
         : `${viaRelay.length} ScreenConnect session(s) went through this relay: ${viaRelay
             .map((b) => `${b.session.start ?? 'unknown start'}${b.session.operator ? ` (operator "${b.session.operator}")` : ''}`)
             .join(', ')} (UTC). The client log does not show who was at the other end, so each should be confirmed with the vendor.`
-    const finding =
+    // the sessions through the relay are named by start time, not linked: the sessions table marks each for
+    // its relay, and the finding stays about the indicator
+    out.push(
       makeFinding({
         rule,
         key: key.split('\u0000').slice(1),
@@ -600,11 +606,10 @@ export function iocFindings(connRule: Rule, hitRule: Rule, hits: HitEvent[], c: 
           accounts: g.list.filter((h) => h.hit.type === 'user_name').map((h) => h.hit.value),
           tools: uniqEvs.map((e) => tool(e)).filter((x): x is string => !!x),
         },
+        followUp: relayFacts,
         firstSeen: manifestTime,
-      })
-    // named by start time, not linked: the sessions table marks each for its relay; the finding stays about the indicator
-    if (relayFacts) finding.rationale = `${finding.rationale} ${relayFacts}`
-    out.push(finding)
+      }),
+    )
   }
   return out
 }
