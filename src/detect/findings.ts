@@ -226,9 +226,10 @@ export function matchRuleFindings(rule: Rule, events: NormalizedEvent[], c: Corr
     // events tied to a suspect session (or an IOC) and events that are not tell different stories (the
     // actor's log clear vs an administrator's maintenance clear weeks before): one finding each
     const linked = rule.correlate ? all.filter((e) => hitEvents.has(e.id) || c.near(e).length > 0) : []
+    const linkedSet = new Set(linked)
     const parts: {evs: NormalizedEvent[]; unlinked: boolean}[] =
       linked.length > 0 && linked.length < all.length
-        ? [{evs: linked, unlinked: false}, {evs: all.filter((e) => !linked.includes(e)), unlinked: true}]
+        ? [{evs: linked, unlinked: false}, {evs: all.filter((e) => !linkedSet.has(e)), unlinked: true}]
         : [{evs: all, unlinked: false}]
     for (const {evs, unlinked} of parts) {
       const near = rule.correlate && !unlinked ? nearAll(c, evs) : []

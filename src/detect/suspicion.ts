@@ -82,14 +82,22 @@ export function markSuspectSessions(built: BuiltSession[], hits: HitEvent[], fac
     h.set(k, [...(h.get(k) ?? []), b])
     rdpByHost.set(b.session.host ?? '', h)
   }
+  // per host, every RDP session's start and end sorted once: "the others" of a one-session account are all
+  // but that session, so their span is found at the ends of these lists without rescanning
+  const spanOf = new Map<string, {starts: number[]; ends: number[]}>()
+  for (const [host, byUser] of rdpByHost) {
+    const l = [...byUser.values()].flat()
+    spanOf.set(host, {starts: l.map((x) => x.startUs).sort((a, z) => a - z), ends: l.map((x) => x.endUs).sort((a, z) => a - z)})
+  }
   const oneOff = (b: BuiltSession): boolean => {
     const h = rdpByHost.get(b.session.host ?? '')
+    const span = spanOf.get(b.session.host ?? '')
     const mine = h?.get(userKey(b.session.operator))
-    if (!h || !mine || mine.length !== 1) return false
-    const others = [...h.entries()].filter(([k]) => k !== userKey(b.session.operator)).flatMap(([, l]) => l)
-    if (others.length < BASELINE_SESSIONS) return false
-    const span = Math.max(...others.map((o) => o.endUs)) - Math.min(...others.map((o) => o.startUs))
-    return span >= BASELINE_DAYS * 86_400_000_000
+    if (!h || !span || !mine || mine.length !== 1) return false
+    if (span.starts.length - 1 < BASELINE_SESSIONS) return false
+    const first = span.starts[0] === b.startUs ? span.starts[1]! : span.starts[0]!
+    const last = span.ends[span.ends.length - 1] === b.endUs ? span.ends[span.ends.length - 2]! : span.ends[span.ends.length - 1]!
+    return last - first >= BASELINE_DAYS * 86_400_000_000
   }
   for (const b of built) {
     const s = b.session
