@@ -240,7 +240,6 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
   }
 
   const keyRows = data.events.key.map(row)
-  // the activity window: what happened, not since when a configuration has been in place
   // the cover's window: the intrusion story (correlated findings and the suspect sessions they are tied to),
   // else every dated finding, else the events; never a configuration file's date
   const story = findings.filter((f) => f.dated && f.f.correlated)
