@@ -38,6 +38,8 @@ export function isExternalAddress(a: string | undefined): boolean {
   return !['private', 'loopback', 'linkLocal', 'uniqueLocal', 'unspecified', 'carrierGradeNat'].includes(r)
 }
 
+const SERVER_SIDE = /(^|[\\/])app_data[\\/]/i
+
 const OPERATOR_ACTIVITY = new Set<string>([T.REMOTE_FILE_TRANSFER, T.REMOTE_COMMAND, T.REMOTE_COMMAND_OUTPUT, T.REMOTE_RUN_DROP, T.REMOTE_PASSWORD_SET, T.LOG_CLEARED])
 
 function activityReason(ev: NormalizedEvent): string | undefined {
@@ -104,6 +106,16 @@ export function markSuspectSessions(built: BuiltSession[], hits: HitEvent[], fac
     const reasons: string[] = []
     for (const id of [...s.event_ids, ...s.activity.map((a) => a.event_id)])
       for (const h of hitsByEvent.get(id) ?? []) reasons.push(`IOC hit: ${h.hit.indicator} (${h.hit.type}) in ${h.hit.field}`)
+    // a ScreenConnect server's own records (App_Data: Session.db) are the connections it brokered to its
+    // customers' machines, not sessions into this computer: outside addresses and operator commands are their
+    // nature there, so only indicators count (the server's blast radius judges the rest)
+    if (b.draft.events.some((e) => SERVER_SIDE.test(e.evidence.member))) {
+      if (reasons.length > 0) {
+        s.suspicious = true
+        s.reasons.push(...reasons)
+      }
+      continue
+    }
     const attempt = s.tool === 'AnyDesk' && b.draft.authenticated !== true
     if (isExternalAddress(s.remote_address) && !attempt) reasons.push(`the remote address ${s.remote_address} is outside private address ranges`)
     const first = firstInstance.get(s.host ?? '')

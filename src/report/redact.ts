@@ -6,8 +6,9 @@
  */
 export const REDACTED = '[password not shown in this report]'
 
-const NET_USER = /\b(net1?(?:\.exe)?"?\s+user\s+(?:"[^"]+"|\S+)\s+)(?!\/)("[^"]*"|[^\s/*][^\s]*)/gi
-const ECHO_PIPE = /\b(echo\s+)([^|\r\n]+?)(\s*\|\s*[^\r\n]*--set-password)/gi
+// a token already replaced by a redaction mark (`[REDACTED …]`, `[password …]`) is left as it is
+const NET_USER = /\b(net1?(?:\.exe)?"?\s+user\s+(?:"[^"]+"|\S+)\s+)(?!\/|\[)("[^"]*"|[^\s/*][^\s]*)/gi
+const ECHO_PIPE = /\b(echo\s+)(?!\[)([^|\r\n]+?)(\s*\|\s*[^\r\n]*--set-password)/gi
 
 export function redactSecrets(text: string): string
 export function redactSecrets(text: string | undefined): string | undefined

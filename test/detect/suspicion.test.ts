@@ -112,6 +112,20 @@ describe('which sessions tie other events into the intrusion story', () => {
     expect(acc.map((x) => [x.rule, x.severity, x.session_ids])).toEqual([['account-change-remote-session', 'critical', [sus[0]!.id]]])
   })
 
+  it("a ScreenConnect server's brokered sessions (Session.db) are not judged by address or commands, only by indicators", async () => {
+    const db = 'files/C/Program Files (x86)/ScreenConnect/App_Data/Session.db'
+    const dir = writeCase([
+      ev({at: '2024-05-02T11:00:00Z', type: T.REMOTE_SESSION_START, source: 'ScreenConnect', member: db, record: 'c1', message: 'Host tech connected', fields: {user: 'tech', src_ip: '198.51.100.9'}, attributes: {tool: 'ScreenConnect', process_type: 'Host', session_guid: 'g-1', connection_id: 'c1'}}),
+      ev({at: '2024-05-02T11:02:00Z', type: T.REMOTE_COMMAND, source: 'ScreenConnect', member: db, record: 'e1', message: 'QueuedCommand by tech: ipconfig', fields: {user: 'tech', command_line: 'ipconfig'}, attributes: {tool: 'ScreenConnect', session_guid: 'g-1'}}),
+      ev({at: '2024-05-02T11:30:00Z', type: T.REMOTE_SESSION_END, source: 'ScreenConnect', member: db, record: 'c1-end', message: 'Host tech disconnected', fields: {user: 'tech'}, attributes: {tool: 'ScreenConnect', process_type: 'Host', session_guid: 'g-1', connection_id: 'c1'}}),
+    ])
+    dirs.push(dir)
+    await runHunt({caseDir: dir, windowMs: WINDOW})
+    const {s} = read(dir)
+    expect(s.sessions).toHaveLength(1)
+    expect(s.sessions[0]).toMatchObject({remote_address: '198.51.100.9', suspicious: false, reasons: []})
+  })
+
   it('times written in host-local time with an unknown zone are never placed against sessions', async () => {
     const dir = writeCase([
       anydesk('2024-03-05T10:58:01Z', T.REMOTE_PEER_ADDRESS, 'Logged in from 203.0.113.9:4000 on relay 1.', {src_ip: '203.0.113.9'}),

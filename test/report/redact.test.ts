@@ -10,5 +10,7 @@ describe('passwords typed on command lines are not printed in the report', () =>
   it('leaves commands without a password as they are', () => {
     for (const t of ['net user', 'net user bob /delete', 'net user bob * /add', 'net localgroup administrators bob /add', 'echo hello | more', 'cmd.exe /c whoami']) expect(redactSecrets(t)).toBe(t)
     expect(redactSecrets(undefined)).toBeUndefined()
+    // text another layer already redacted is not redacted again
+    for (const t of ['net user x [REDACTED sha256:0123456789ab…] /add', 'echo [REDACTED sha256:0123456789ab…] | AnyDesk.exe --set-password']) expect(redactSecrets(t)).toBe(t)
   })
 })
