@@ -186,6 +186,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
     }
   })
 
+  const labelOf = new Map(findings.map((fc) => [fc.f.id, fc.label]))
   const sessionViews: SessionView[] = shownSessions.map((sc) => {
     const s = sc.s
     const inst = s.instance
@@ -203,7 +204,8 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
       end: tv(s.end),
       duration: durationText(s.duration_seconds),
       suspicious: s.suspicious,
-      reasons: s.reasons,
+      // hunt names the findings behind a reason by id ("… (rule:0123456789abcdef)"): the reader knows them as F1…
+      reasons: s.reasons.map((r) => redactSecrets(r.replace(/ \(([a-z0-9-]+:[0-9a-f]{16})\)$/, (m, id: string) => (labelOf.has(id) ? ` (${labelOf.get(id)!})` : m)))),
       instance: inst ? [inst.thumbprint, inst.relay_host ? `relay ${inst.relay_host}${inst.relay_port ? `:${inst.relay_port}` : ''}` : undefined, inst.local_id ? `local ID ${inst.local_id}` : undefined].filter(Boolean).join(' · ') : '',
       activity: s.activity.slice(0, LIMITS.activityPerSession).map((x) => ({time: tv(x.datetime), type: x.event_type, summary: redactSecrets(x.summary), href: eventsById.has(x.event_id) ? `#${eventAnchor(x.event_id)}` : ''})),
       activityMore: Math.max(0, s.activity.length - LIMITS.activityPerSession),
