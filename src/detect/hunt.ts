@@ -169,7 +169,8 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
       s.reasons.push(`${f.title} (${f.id})`)
     }
   }
-  for (const b of built) b.session.reasons = [...new Set(b.session.reasons)].sort()
+  // in the order they were found: the session's own evidence first, then the findings tied to it
+  for (const b of built) b.session.reasons = [...new Set(b.session.reasons)]
 
   const hitTime = new Map<string, string>()
   for (const h of hits) if (h.ev) hitTime.set(h.ev.id, h.ev.datetime)
