@@ -1,5 +1,5 @@
 import {EventTypes} from '../events/types.js'
-import {accountFacts, dedupeServers, eventRefs, findingRef, isMachineAccount, sessionRef, storyFindings, toolFacts, transferFacts, uniq} from './facts.js'
+import {accountFacts, configFacts, dedupeServers, eventRefs, findingRef, isMachineAccount, sessionRef, storyFindings, toolFacts, transferFacts, uniq} from './facts.js'
 import type {Recommendation, Ref, RuleContext, Segment} from './vm-types.js'
 
 /**
@@ -28,11 +28,20 @@ export function buildRecommendations(ctx: RuleContext): Recommendation[] {
 
   const tf = toolFacts(story, ctx)
   if (tf.tools.length > 0 || tf.instances.length > 0) {
+    // an instance configured long before the activity, whose relay is itself an indicator, is someone's
+    // legitimate access that was abused (the 2023 vendor case), not a stranger's tool: suspend it until its owner
+    // answers, rather than just remove it
+    const storyStart = story.filter((f) => f.dated).map((f) => f.start).sort()[0]
+    const abused = configFacts(story).filter((c) => c.instance && storyStart && c.since < storyStart)
+    const isAbused = (i: string): boolean => abused.some((c) => c.instance === i)
     // the most specific names only: a service names its instance, an instance its tool
-    const named = uniq([...tf.services, ...tf.instances.filter((i) => !tf.services.some((s) => s.includes(i))).map((i) => `ScreenConnect instance ${i}`)])
-    const items = uniq([...named, ...tf.tools.filter((t) => t !== 'RDP' && !named.some((n) => n.toLowerCase().includes(t.toLowerCase())))])
+    const named = uniq([...tf.services, ...tf.instances.filter((i) => !isAbused(i) && !tf.services.some((s) => s.includes(i))).map((i) => `ScreenConnect instance ${i}`)])
+    const items = uniq([...named, ...tf.tools.filter((t) => t !== 'RDP' && !named.some((n) => n.toLowerCase().includes(t.toLowerCase())) && !(t === 'ScreenConnect' && abused.length > 0))])
     const detail = [seg('Uninstall or disable remote-access software nobody authorised, and its services: '), ...listSegs(items)]
     detail.push(seg('. Keep a copy of its configuration and logs first (they are in the evidence archive).'))
+    for (const c of abused) {
+      detail.push(seg(' Suspend ScreenConnect instance '), seg(c.instance!, true), seg(`, in place since at least ${c.since.slice(0, 10)} (likely a vendor's or the organisation's own access) but whose relay `), seg(c.relay, true), seg(' is named in the indicators, until its owner confirms it is no longer abused.'))
+    }
     out.push({priority: 'Immediately', action: 'Remove unauthorised remote-access tools', detail, refs: [...tf.findings.slice(0, 6).map(findingRef), ...eventRefs(tf.events, ctx, 1)]})
   }
 

@@ -151,6 +151,11 @@ describe('demo story', () => {
     // the cover's window is the intrusion, not the 2019 configuration date nor the decoys
     const cover = html.slice(0, html.indexOf('id="summary"')).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ')
     expect(cover).toMatch(/Intrusion activity 2023-11-02 02:14:07 UTC to 2023-11-02 03:51:12 UTC/)
+    // the vendor's long-standing instance is suspended pending its owner, the intruder's tools removed
+    const recs = html.slice(html.indexOf('id="recommendations"'), html.indexOf('id="findings"')).replace(/<[^>]+>/g, '').replace(/\s+/g, ' ')
+    expect(recs).toContain('Uninstall or disable remote-access software nobody authorised, and its services: AnyDesk Service, ScreenConnect Client (9c4e7a1b3d5f6082).')
+    expect(recs).toMatch(/Suspend ScreenConnect instance f1a2c3d4e5b60718, in place since at least 2019-06-18/)
+    expect(recs).not.toMatch(/adm_kwilson|RXSRV01\$/)
     // the decoy is not part of the story
     expect(summary).not.toContain('adm_kwilson')
     // times: the zone is unknown, and nothing host-local is printed as UTC
