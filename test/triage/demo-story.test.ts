@@ -156,6 +156,8 @@ describe('demo story', () => {
     expect(recs).toContain('Uninstall or disable remote-access software nobody authorised, and its services: AnyDesk Service, ScreenConnect Client (9c4e7a1b3d5f6082).')
     expect(recs).toMatch(/Suspend ScreenConnect instance f1a2c3d4e5b60718, in place since at least 2019-06-18/)
     expect(recs).not.toMatch(/adm_kwilson|RXSRV01\$/)
+    // the 2019 configuration date does not stretch the activity chart; it is said, not drawn
+    expect(html).toContain('1 event dated far from the rest (2019-06-18) is not drawn; it remains in the timeline.')
     // the decoy is not part of the story
     expect(summary).not.toContain('adm_kwilson')
     // times: the zone is unknown, and nothing host-local is printed as UTC
