@@ -11,6 +11,7 @@ import {ratchetVersion} from '../core/version.js'
 import type {Manifest} from '../evidence/manifest-types.js'
 import type {ArtefactParserPlugin, ParseContext} from './parser-api.js'
 import {artefactForImageFile, defaultPlugins} from './plugins/index.js'
+import {ArtefactMatcher} from './artefact-match.js'
 import {ExternalSorter} from './sort.js'
 import type {AnalysisFile} from './types.js'
 import {COLLECTION_METADATA, copyHashed, hashFile, readManifestFile, walkImage, type FileJob} from './inputs.js'
@@ -59,6 +60,8 @@ interface Prepared {
   cleanup: string[]
   archiveSha256: string | null
   signature: AnalysisFile['verification']['signature']
+  /** Mounted images: artefact definitions decide which artefact a file belongs to. */
+  matcher?: ArtefactMatcher
 }
 
 const sortByMember = <T extends {member: string}>(a: T, b: T): number => (a.member < b.member ? -1 : a.member > b.member ? 1 : 0)
@@ -113,11 +116,13 @@ async function prepare(input: string, opts: AnalyzeOptions, plugins: ArtefactPar
       const c = await prepareCollection(input, manifest, undefined)
       return {kind: 'collection-directory', manifest, ...c, copyFirst: false, cleanup: [], archiveSha256: null, signature: 'not-checked'}
     }
-    // A mounted image: siblings (Session.db-wal) are needed too, so accept names a plugin asks for.
-    const wanted = (m: string): boolean => accept(m) || /-(wal|shm)$/i.test(m)
+    // A mounted image: files a parser reads, siblings it needs (Session.db-wal), and files an artefact
+    // definition names (so what is present but not parsed is reported, as for a collection).
+    const matcher = await ArtefactMatcher.load()
+    const wanted = (m: string): boolean => accept(m) || /-(wal|shm)$/i.test(m) || matcher?.match(m, '') !== undefined
     const walked = await walkImage(input, wanted)
-    const notParsed = walked.links.map((l) => ({member: l, artefact: 'unknown', reason: 'symbolic link: not followed'}))
-    return {kind: 'directory', manifest: null, files: walked.files, problems: [], notParsed, copyFirst: true, cleanup: [], archiveSha256: null, signature: 'not-checked'}
+    const notParsed = walked.links.map((l) => ({member: l, artefact: matcher?.match(l, '') ?? 'unknown', reason: 'symbolic link: not followed'}))
+    return {kind: 'directory', manifest: null, files: walked.files, problems: [], notParsed, copyFirst: true, cleanup: [], archiveSha256: null, signature: 'not-checked', matcher}
   }
   const lower = input.toLowerCase()
   if (lower.endsWith('.partial')) throw new RatchetError('E_ARCHIVE_INCOMPLETE', 'archive is an incomplete .partial file left by an interrupted collection', {input})
@@ -210,14 +215,14 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
   const planned = new Set(plan.map((p) => p.job))
   for (const job of prep.files) {
     if (!planned.has(job) && !usedAsSibling.has(job.member)) {
-      notParsed.push({member: job.member, artefact: job.artefact ?? 'unknown', reason: 'no parser for this file'})
+      notParsed.push({member: job.member, artefact: job.artefact ?? prep.matcher?.match(job.member, '') ?? 'unknown', reason: 'no parser for this file'})
     }
   }
 
   try {
     for (const {job, plugin, siblings} of plan) {
       usedPlugins.add(plugin.name)
-      const artefactId = job.artefact ?? artefactForImageFile(plugin.name, job.member)
+      const artefactId = job.artefact ?? prep.matcher?.match(job.member, plugin.name) ?? artefactForImageFile(plugin.name, job.member)
       const a = acc(artefactId)
       let localPath = job.path
       let sha = job.sha256

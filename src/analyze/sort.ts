@@ -71,8 +71,10 @@ export class ExternalSorter {
         this.buf = []
         return
       }
-      if (this.buf.length) await this.spill()
-      await mergeRuns(this.runs, out)
+      // The last buffer joins the merge from memory (sorted in place) instead of making a round trip to disk.
+      this.buf.sort(byOrder)
+      await mergeRuns(this.runs, this.buf, out)
+      this.buf = []
     } finally {
       if (this.dir) await rm(this.dir, {recursive: true, force: true})
     }
@@ -80,23 +82,46 @@ export class ExternalSorter {
 }
 
 async function writeLines(ws: Writable, lines: Iterable<string>): Promise<void> {
-  let batch = ''
+  const batch = new BatchWriter(ws)
   for (const l of lines) {
-    batch += l + '\n'
-    if (batch.length > 1 << 20) {
-      if (!ws.write(batch)) await once(ws, 'drain')
-      batch = ''
-    }
+    const p = batch.push(l)
+    if (p) await p
   }
-  if (batch) ws.write(batch)
-  ws.end()
-  await once(ws, 'finish')
+  await batch.end()
+}
+
+/** Collects lines and writes them ~1 MiB at a time with one join (no growing string concatenation). */
+class BatchWriter {
+  private parts: string[] = []
+  private chars = 0
+  constructor(private readonly ws: Writable) {}
+
+  /** Returns a promise only when it flushed (callers await it then), so most lines cost no microtask. */
+  push(line: string): Promise<void> | undefined {
+    this.parts.push(line)
+    this.chars += line.length + 1
+    return this.chars >= 1 << 20 ? this.flush() : undefined
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.parts.length) return
+    this.parts.push('')
+    const ok = this.ws.write(this.parts.join('\n'))
+    this.parts = []
+    this.chars = 0
+    if (!ok) await once(this.ws, 'drain')
+  }
+
+  async end(): Promise<void> {
+    await this.flush()
+    this.ws.end()
+    await once(this.ws, 'finish')
+  }
 }
 
 interface Head {
   ev: Keyed
-  line: string
-  it: AsyncIterator<string>
+  src: () => Keyed | undefined | Promise<Keyed | undefined>
 }
 
 type RunKey = [string, string, number | null, string | number | null, number | null, string, string]
@@ -107,7 +132,7 @@ function keyedFromRunLine(raw: string): Keyed {
   return {datetime: k[0], evidence: {member: k[1], sha256: '', offset: k[2] ?? undefined, record: k[3] ?? undefined, line: k[4] ?? undefined}, event_type: k[5], id: k[6], line: raw.slice(tab + 1)}
 }
 
-async function mergeRuns(paths: string[], out: Writable): Promise<void> {
+async function mergeRuns(paths: string[], memory: Keyed[], out: Writable): Promise<void> {
   const heap: Head[] = []
   const less = (a: Head, b: Head): boolean => byOrder(a.ev, b.ev) < 0
   const push = (h: Head): void => {
@@ -139,29 +164,28 @@ async function mergeRuns(paths: string[], out: Writable): Promise<void> {
     }
     return top
   }
-  const next = async (it: AsyncIterator<string>): Promise<Head | undefined> => {
-    const r = await it.next()
-    if (r.done) return undefined
-    const ev = keyedFromRunLine(r.value)
-    return {ev, line: ev.line, it}
-  }
-  for (const p of paths) {
+  const fromFile = (p: string): Head['src'] => {
     const it = createInterface({input: createReadStream(p), crlfDelay: Infinity})[Symbol.asyncIterator]()
-    const h = await next(it)
-    if (h) push(h)
+    return async () => {
+      const r = await it.next()
+      return r.done ? undefined : keyedFromRunLine(r.value)
+    }
   }
-  let batch = ''
+  const fromMemory = (arr: Keyed[]): Head['src'] => {
+    let i = 0
+    return () => arr[i++]
+  }
+  for (const src of [...paths.map(fromFile), ...(memory.length ? [fromMemory(memory)] : [])]) {
+    const ev = await src()
+    if (ev) push({ev, src})
+  }
+  const batch = new BatchWriter(out)
   while (heap.length) {
     const h = pop()
-    batch += h.line + '\n'
-    if (batch.length > 1 << 20) {
-      if (!out.write(batch)) await once(out, 'drain')
-      batch = ''
-    }
-    const n = await next(h.it)
-    if (n) push(n)
+    const p = batch.push(h.ev.line)
+    if (p) await p
+    const ev = await h.src()
+    if (ev) push({ev, src: h.src})
   }
-  if (batch) out.write(batch)
-  out.end()
-  await once(out, 'finish')
+  await batch.end()
 }

@@ -1,9 +1,9 @@
 import {spawnSync} from 'node:child_process'
-import {copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
-import {beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {analyze} from '../../src/analyze/index.js'
 import type {AnalysisFile} from '../../src/analyze/types.js'
 import {collect} from '../../src/collect/collect.js'
@@ -15,7 +15,15 @@ import {sharedEvtxDir} from '../parsers/evtx/shared.js'
 import {addWalRows, buildBaseSessionDb, hasPython} from '../parsers/screenconnect/build-session-db.js'
 import {craftZip} from './craft-zip.js'
 
-const tmp = (p: string): string => mkdtempSync(join(tmpdir(), `ratchet-an-${p}-`))
+const made: string[] = []
+const tmp = (p: string): string => {
+  const d = mkdtempSync(join(tmpdir(), `ratchet-an-${p}-`))
+  made.push(d)
+  return d
+}
+afterAll(() => {
+  for (const d of made) rmSync(d, {recursive: true, force: true})
+})
 const put = (root: string, rel: string, data: string | Buffer): void => {
   const p = join(root, ...rel.split('/'))
   mkdirSync(dirname(p), {recursive: true})
@@ -52,6 +60,7 @@ async function makeImage(): Promise<string> {
   put(root, `${app}/User.xml`, '<Users><User><Name>vendor.tech</Name><CreationDate>2019-03-01T10:00:00Z</CreationDate></User></Users>')
   put(root, 'Program Files (x86)/ScreenConnect/App_Extensions/shell.aspx', '<%@ Page Language="C#" %>')
   put(root, 'Users/alice/notes.txt', 'not an artefact')
+  put(root, 'Users/alice/Documents/ConnectWiseControl/Temp/tool.exe', 'MZ pushed binary')
   return root
 }
 
@@ -84,6 +93,10 @@ describe('ratchet analyze', () => {
     expect(server.files.map((f) => f.parser)).toContain('screenconnect.session-db')
     if (PY) expect(server.files.some((f) => f.member.endsWith('Session.db-wal') && f.parser.includes('sibling'))).toBe(true)
     expect(a.parsers.map((p) => p.name)).toContain('anydesk.trace')
+    // Files an artefact definition names but no parser reads are listed, with the reason; others are not.
+    expect(a.not_parsed).toContainEqual({member: 'Users/alice/Documents/ConnectWiseControl/Temp/tool.exe', artefact: 'windows.remote-access.screenconnect-client', reason: 'no parser for this file'})
+    expect(a.not_parsed.some((n) => n.member === 'Users/alice/notes.txt')).toBe(false)
+    expect(a.artefacts.map((x) => x.id)).toContain('windows.remote-access.anydesk')
   })
 
   it('archive → analyze round trip: verified, same events as the image, byte-identical reruns, external sort identical', async () => {
@@ -116,6 +129,23 @@ describe('ratchet analyze', () => {
     expect(readFileSync(join(out2, 'events.jsonl')).equals(bytes)).toBe(true)
     expect(readFileSync(join(out3, 'events.jsonl')).equals(bytes)).toBe(true)
     expect(readFileSync(join(out2, 'analysis.json')).equals(readFileSync(join(out1, 'analysis.json')))).toBe(true)
+  })
+
+  it('an encrypted 7z archive is verified and extracted with --password-file', async () => {
+    const small = tmp('small-image')
+    put(small, 'ProgramData/AnyDesk/connection_trace.txt', fx('anydesk', 'connection_trace.utf8-bom.txt'))
+    const out = tmp('collect-7z')
+    const res = await collect({mode: 'image', root: small, os: 'windows', outDir: out, format: '7z', password: 'correct horse', caseId: 'IR-7z', examiner: 'vitest', commandLine: ['ratchet', 'collect'], artefacts: await artefactsFor('windows', 'full'), profile: 'full', noVolatile: true})
+    const pw = join(tmp('pw'), 'pw.txt')
+    writeFileSync(pw, 'correct horse\n')
+    const caseDir = tmp('out-7z')
+    const r = await analyze(res.archive, {out: caseDir, passwordFile: pw})
+    expect(r.input.kind).toBe('7z')
+    expect(r.verification.status).toBe('verified')
+    expect(readEvents(caseDir).map((e) => e.remote_id)).toEqual(['123456789', '221436813', '998877665']) // sorted by time
+    expect(readFileSync(join(caseDir, 'analysis.json'), 'utf8')).not.toContain('correct horse')
+    writeFileSync(pw, 'wrong\n')
+    await expect(analyze(res.archive, {out: tmp('out-7z-bad'), passwordFile: pw})).rejects.toMatchObject({code: 'E_PASSWORD'})
   })
 
   it('an extracted collection is hash-checked: tampering fails verification unless --allow-unverified', async () => {

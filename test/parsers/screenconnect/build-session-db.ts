@@ -11,10 +11,21 @@
  * the connection closes (closing would checkpoint them into the db).
  */
 import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {loadSqlJs} from '../../../src/parsers/sqlite/open.js'
+
+const created: string[] = []
+/** A temp folder removed by cleanupTemp() (call it from afterAll). */
+export function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), `ratchet-${prefix}-`))
+  created.push(d)
+  return d
+}
+export function cleanupTemp(): void {
+  for (const d of created.splice(0)) rmSync(d, {recursive: true, force: true})
+}
 
 export function hasPython(): boolean {
   return spawnSync('python3', ['-c', 'import sqlite3'], {stdio: 'ignore'}).status === 0
@@ -75,7 +86,7 @@ export async function buildBaseSessionDb(dir: string): Promise<string> {
 
 /** Switches to WAL mode and adds the intrusion rows, which then live only in Session.db-wal. Returns the copy dir. */
 export function addWalRows(dbPath: string): {db: string; wal: string} {
-  const out = mkdtempSync(join(tmpdir(), 'ratchet-scdb-'))
+  const out = tempDir('scdb')
   const hex = (g: string): string => `X'${Buffer.from(guidBytes(g)).toString('hex')}'`
   const e = (n: number): string => `X'${Buffer.from(guidBytes(`eeeeeeee-0000-4000-8000-${String(1000 + n).padStart(12, '0')}`)).toString('hex')}'`
   const stmts = [

@@ -1,17 +1,18 @@
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 import {screenconnectSecurityDb, screenconnectSessionDb, screenconnectUserXml} from '../../../src/analyze/plugins/screenconnect.js'
 import {dotnetGuid} from '../../../src/parsers/screenconnect/session-db.js'
 import {ipv4FromInt} from '../../../src/parsers/screenconnect/security-db.js'
 import {parseUserXml} from '../../../src/parsers/screenconnect/user-xml.js'
 import {loadSqlJs} from '../../../src/parsers/sqlite/open.js'
 import {runPlugin} from '../../analyze/run-plugin.js'
-import {addWalRows, buildBaseSessionDb, guidBytes, hasPython, S_VICTIM, ticks} from './build-session-db.js'
+import {addWalRows, buildBaseSessionDb, cleanupTemp, tempDir, guidBytes, hasPython, S_VICTIM, ticks} from './build-session-db.js'
 
 const PY = hasPython()
 if (!PY) console.warn('SKIP Session.db WAL tests: python3 with sqlite3 is not available to create a real WAL')
+
+afterAll(cleanupTemp)
 
 describe('ScreenConnect Session.db (schema reconstructed, not published)', () => {
   it('decodes .NET GUID blobs', () => {
@@ -19,7 +20,7 @@ describe('ScreenConnect Session.db (schema reconstructed, not published)', () =>
   })
 
   it.skipIf(!PY)('reads rows that live only in the WAL, flags them and hidden rows', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ratchet-scbase-'))
+    const dir = tempDir('scbase')
     const base = await buildBaseSessionDb(dir)
     const {db, wal} = addWalRows(base)
     // Without the WAL only the routine rows exist.
@@ -61,7 +62,7 @@ describe('ScreenConnect Session.db (schema reconstructed, not published)', () =>
   })
 
   it.skipIf(!PY)('ignores WAL frames after a corrupted checksum (SQLite would too)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ratchet-scbase-'))
+    const dir = tempDir('scbase')
     const {db, wal} = addWalRows(await buildBaseSessionDb(dir))
     const bytes = readFileSync(wal)
     const pageSize = bytes.readUInt32BE(8)
@@ -76,7 +77,7 @@ describe('ScreenConnect Session.db (schema reconstructed, not published)', () =>
   })
 
   it('reports a file that is not SQLite as a diagnostic', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ratchet-scbad-'))
+    const dir = tempDir('scbad')
     const p = join(dir, 'Session.db')
     writeFileSync(p, 'this is not a database')
     const {events, diagnostics} = await runPlugin(screenconnectSessionDb, p, 'Session.db')
@@ -95,7 +96,7 @@ describe('ScreenConnect security.db', () => {
     const ins = 'INSERT INTO SecurityEvent VALUES (?,?,?,?,?,?,?,?)'
     db.run(ins, [1, 2, -889163511, 'curl/8', 'Internal', null, 'vendor.tech', ticks('2023-10-28T13:58:00Z').toString()])
     db.run(ins, [1, 0, -889163511, 'curl/8', 'Internal', null, 'vendor.tech', ticks('2023-10-28T13:59:00Z').toString()])
-    const dir = mkdtempSync(join(tmpdir(), 'ratchet-secdb-'))
+    const dir = tempDir('secdb')
     const p = join(dir, 'security.db')
     writeFileSync(p, db.export())
     db.close()
@@ -125,7 +126,7 @@ const USER_XML = `<?xml version="1.0" encoding="utf-8"?>
 describe('ScreenConnect User.xml', () => {
   it('emits one event per dated field, never the password hash', async () => {
     expect(parseUserXml(USER_XML).map((u) => u.name)).toEqual(['vendor.tech', 'a&b'])
-    const dir = mkdtempSync(join(tmpdir(), 'ratchet-userxml-'))
+    const dir = tempDir('userxml')
     const p = join(dir, 'User.xml')
     writeFileSync(p, USER_XML)
     const {events} = await runPlugin(screenconnectUserXml, p, 'files/App_Data/User.xml', {mtime: '2023-11-01T00:00:00.0000000Z'})

@@ -1,18 +1,18 @@
-import {mkdtempSync, readFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-import {describe, expect, it} from 'vitest'
+import {readFileSync} from 'node:fs'
+import {afterAll, describe, expect, it} from 'vitest'
 import {applyWal, parseWal, WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE} from '../../../src/parsers/sqlite/wal.js'
 import {openSqlite} from '../../../src/parsers/sqlite/open.js'
-import {addWalRows, buildBaseSessionDb, hasPython} from '../screenconnect/build-session-db.js'
+import {addWalRows, buildBaseSessionDb, cleanupTemp, tempDir, hasPython} from '../screenconnect/build-session-db.js'
 
 const PY = hasPython()
 if (!PY) console.warn('SKIP WAL tests: python3 with sqlite3 is not available to create a real WAL')
 
 async function realWal(): Promise<{db: Buffer; wal: Buffer}> {
-  const {db, wal} = addWalRows(await buildBaseSessionDb(mkdtempSync(join(tmpdir(), 'ratchet-wal-'))))
+  const {db, wal} = addWalRows(await buildBaseSessionDb(tempDir('wal')))
   return {db: readFileSync(db), wal: readFileSync(wal)}
 }
+
+afterAll(cleanupTemp)
 
 describe('SQLite WAL', () => {
   it.skipIf(!PY)('validates the header and frames and keeps the last committed page versions', async () => {
