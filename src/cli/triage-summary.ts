@@ -7,7 +7,7 @@ export function triageSummaryLines(r: TriageResult): string[] {
     '',
     `ratchet triage: ${n.findings} finding(s) (${n.correlated_findings} part of an intrusion), ${n.sessions} remote session(s) (${n.suspicious_sessions} suspicious), ${n.ioc_hits} IOC hit(s), ${n.events} events`,
   ]
-  for (const f of r.top_findings.slice(0, 10)) out.push(`  ${f.severity.toUpperCase().padEnd(8)} ${f.title}${f.correlated ? '' : '  (not linked to a remote session)'}`)
+  for (const f of r.top_findings.slice(0, 10)) out.push(`  ${f.severity.toUpperCase().padEnd(8)} ${f.title}${f.correlated ? '' : '  (not linked to a suspicious session)'}`)
   if (r.top_findings.length > 10) out.push(`  … ${r.top_findings.length - 10} more in the report`)
   out.push(
     '',

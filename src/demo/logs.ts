@@ -98,9 +98,12 @@ export function buildDemoLogs(rng: Rng): DemoLog[] {
       mpksl++
     }
     if (!workday) continue
-    // jmiller works over RDP from the pharmacy LAN most days, at the console on Tuesdays.
+    // jmiller works over RDP from the pharmacy LAN most days, at the console on Tuesdays — and on the decoy day,
+    // when he creates adm_kwilson at the console (the decoy's own console logon is added below): no remote
+    // session of his may surround that account creation, or the demo would contradict its own story.
     const start = jitter(day, 13, 50)
     const lid = logonId()
+    if (day === T.decoyLogon.slice(0, 10)) continue
     if (dow === 2) {
       security.add(start, ev.logon(start, {target: ev.userSubject(USERS.jmiller, lid), logonType: 2, ip: '127.0.0.1', port: 0, logonGuid: `{${rng.guid()}}`, threadId: tid()}))
     } else {

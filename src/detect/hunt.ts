@@ -6,7 +6,7 @@ import {diag, type Diagnostic} from '../core/diagnostics.js'
 import {RatchetError} from '../core/errors.js'
 import {EventTypes as T, type NormalizedEvent} from '../events/types.js'
 import {loadRules} from './data.js'
-import {accountFindings, Correlator, hiddenAccountFindings, iocFindings, matchRuleFindings, multipleInstanceFindings, sortFindings, type InstanceFacts} from './findings.js'
+import {accountFindings, sidNames, Correlator, hiddenAccountFindings, iocFindings, matchRuleFindings, multipleInstanceFindings, sortFindings, type InstanceFacts} from './findings.js'
 import {isEvent, MAX_HITS, scanEvents, slim, streamLines, type ScanOptions} from './scan.js'
 import {loadIocs} from './ioc/load.js'
 import {IocIndex, type ValueHit} from './ioc/matcher.js'
@@ -14,7 +14,8 @@ import {canonicalIp, isIPv4, isIPv6} from './ioc/classify.js'
 import {findManifest, matchManifest} from './manifest.js'
 import {compileRule, type CompiledRule} from './rule-eval.js'
 import type {BuiltinName, Rule} from './schema.js'
-import {buildSessions, finishSessions, SessionSpans} from './sessions.js'
+import {buildSessions, finishSessions, isInteractiveLogon, SessionSpans} from './sessions.js'
+import {adoptSingleHost, markSuspectSessions} from './suspicion.js'
 import type {Finding, FindingsFile, IocHit, SessionsFile} from './types.js'
 import {affectedMachinesCsv, blastFindings, SERVER_RULES} from './blast/output.js'
 import {computeBlastRadius, isServerEvent, isSessionDbEvent} from './blast/radius.js'
@@ -92,6 +93,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
 
   const scan = await scanEvents(eventsPath, iocs.indicators, rules, opts.scan)
   if (scan.unverified) unverified = true
+  const caseHost = adoptSingleHost(scan)
   const {skeleton, accounts, ruleEvents, hits} = scan
   let hitsTotal = scan.hitsTotal
   const diagnostics: Diagnostic[] = [...scan.diagnostics]
@@ -117,7 +119,9 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
     await streamLines(eventsPath, (line, n) => {
       if (!wanted.has(n)) return
       const v: unknown = JSON.parse(line)
-      if (isEvent(v)) activity.push(slim(v))
+      if (!isEvent(v)) return
+      if (!v.host && caseHost) v.host = caseHost
+      activity.push(slim(v))
     })
   }
   finishSessions(built, activity)
@@ -137,12 +141,15 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
     const vh: ValueHit[] = []
     if (isIPv4(relay) || isIPv6(relay)) index.matchIp(canonicalIp(relay) as string, vh)
     else index.matchDomain(relay, vh)
-    for (const {indicator} of vh) {
+    const lists = [...new Set(vh.map(({indicator}) => indicator.source))].sort()
+    if (lists.length > 0) {
       b.session.suspicious = true
-      b.session.reasons.push(`the instance's relay ${relay} is an indicator (${indicator.value}, ${indicator.source})`)
+      b.session.reasons.push(`the instance's relay ${relay} is an indicator (listed in ${lists.join('; ')})`)
     }
   }
-  const correlator = new Correlator(built, opts.windowMs * 1000)
+  // only sessions suspect on their own evidence may tie other events into the intrusion story
+  const suspects = markSuspectSessions(built, hits, facts, accounts)
+  const correlator = new Correlator(suspects, opts.windowMs * 1000)
   const hitEventIds = new Set(hits.map((h) => h.hit.event_id).filter((x): x is string => !!x))
 
   const findings: Finding[] = []
@@ -153,7 +160,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
   const accCorr = builtin('account-change-correlated')
   const accLocal = builtin('account-change-local')
   const accountEvents = accounts.filter((e) => e.event_type === T.ACCOUNT_CREATED || e.event_type === T.ACCOUNT_ENABLED || e.event_type === T.ACCOUNT_GROUP_MEMBER_ADDED)
-  if (accCorr && accLocal) findings.push(...accountFindings(accCorr, accLocal, accountEvents, correlator, hitEventIds))
+  if (accCorr && accLocal) findings.push(...accountFindings(accCorr, accLocal, accountEvents, correlator, hitEventIds, sidNames(accounts), activity.filter(isInteractiveLogon)))
   const hidden = builtin('hidden-account')
   if (hidden) findings.push(...hiddenAccountFindings(hidden, accounts, correlator))
   const multi = builtin('multiple-screenconnect-instances')
@@ -187,14 +194,8 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
   }
   sortFindings(findings)
 
-  // a session is suspicious when its own events hit an IOC or a serious correlated finding points at it
+  // a suspect session also lists the serious findings correlated with it
   const byId = new Map(built.map((b) => [b.session.id, b.session]))
-  for (const b of built) {
-    const ids = new Set([...b.session.event_ids, ...b.session.activity.map((a) => a.event_id)])
-    const own = hits.filter((h) => h.hit.event_id && ids.has(h.hit.event_id))
-    for (const h of own) b.session.reasons.push(`IOC hit: ${h.hit.indicator} (${h.hit.type}) in ${h.hit.field}`)
-    if (own.length > 0) b.session.suspicious = true
-  }
   for (const f of findings) {
     if (!f.correlated || (f.severity !== 'critical' && f.severity !== 'high')) continue
     for (const sid of f.session_ids) {
@@ -217,7 +218,8 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
         for (const r of m.reasons) if (r.event_id === c.event_id) b.session.reasons.push(`blast radius (${m.machine}): ${r.text}`)
       }
   }
-  for (const b of built) b.session.reasons = [...new Set(b.session.reasons)].sort()
+  // in the order they were found: the session's own evidence first, then the findings tied to it
+  for (const b of built) b.session.reasons = [...new Set(b.session.reasons)]
 
   const hitTime = new Map<string, string>()
   for (const h of hits) if (h.ev) hitTime.set(h.ev.id, h.ev.datetime)

@@ -12,7 +12,7 @@ import {EventMatcher} from './ioc/event-match.js'
 import {IocIndex} from './ioc/matcher.js'
 import {compileRule, type CompiledRule} from './rule-eval.js'
 import type {Rule} from './schema.js'
-import {ACTIVITY_TYPES, sessionToolOf} from './sessions.js'
+import {isActivityCandidate, sessionToolOf} from './sessions.js'
 import type {Indicator} from './types.js'
 
 /**
@@ -140,7 +140,7 @@ export async function scanRange(path: string, indicators: Indicator[], rules: Ru
       if (l.length < MAX_RULE_EVENTS) l.push(keep())
     }
     if (sessionToolOf(ev)) r.skeleton.push(keep())
-    if (ACTIVITY_TYPES.has(ev.event_type)) {
+    if (isActivityCandidate(ev)) {
       r.candLine.push(line)
       r.candTime.push(micros(ev))
       r.candHost.push(ev.host ?? '')

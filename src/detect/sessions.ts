@@ -119,13 +119,15 @@ const AUTH_RE = /local user|password|token|passphrase/i
 function buildAnyDesk(events: NormalizedEvent[], out: Draft[]): void {
   const cur = new Map<string, Draft>()
   const traceLines: NormalizedEvent[] = []
+  const lastClosed = new Map<string, Draft>()
   const flush = (k: string, end?: NormalizedEvent): void => {
     const d = cur.get(k)
     if (!d) return
     if (end) {
       d.events.push(end)
       d.end = end
-    }
+      lastClosed.set(k, d)
+    } else lastClosed.delete(k)
     if (!d.authenticated) d.reasons.push('connection was not authenticated (an attempt, or refused)')
     out.push(d)
     cur.delete(k)
@@ -169,7 +171,15 @@ function buildAnyDesk(events: NormalizedEvent[], out: Draft[]): void {
       const alias = attr(ev, 'alias')
       if (alias) d.remote_alias = alias
     } else if (ev.event_type === T.REMOTE_AUTH) {
-      if (!d || d.authenticated) {
+      // AnyDesk logs one connection's acceptance twice ("Accept request from <id>", then "authenticated by
+      // password"): a second authentication of the same peer, moments later, belongs to the same session
+      const sameConnection =
+        d !== undefined &&
+        d.authenticated === true &&
+        d.end === undefined &&
+        (ev.remote_id === undefined || d.remote_id === undefined || ev.remote_id.replace(/\s/g, '') === d.remote_id.replace(/\s/g, '')) &&
+        micros(ev) - Math.max(...d.events.map(micros)) <= MIN
+      if (!d || (d.authenticated && !sameConnection)) {
         if (d) flush(k)
         d = draft('AnyDesk', ev)
         d.direction = 'incoming'
@@ -180,8 +190,14 @@ function buildAnyDesk(events: NormalizedEvent[], out: Draft[]): void {
       const m = attr(ev, 'auth_method') ?? (AUTH_RE.exec(ev.message ?? '')?.[0] ?? undefined)
       if (m) d.auth_method = m.toLowerCase()
     } else if (ev.event_type === T.REMOTE_SESSION_END) {
+      // several closing lines for one connection ("Session stopped.", "The socket was closed remotely."):
+      // a close moments after the session just closed from the same trace file extends that session
+      const prev = d ? undefined : lastClosed.get(k)
       if (d) flush(k, ev)
-      else {
+      else if (prev?.end && micros(ev) - micros(prev.end) >= 0 && micros(ev) - micros(prev.end) <= MIN) {
+        prev.events.push(ev)
+        prev.end = ev
+      } else {
         const o = draft('AnyDesk', ev)
         o.events.push(ev)
         o.end = ev
@@ -365,6 +381,23 @@ export const ACTIVITY_TYPES = new Set<string>([
   T.LOG_CLEARED, T.SCRIPT_BLOCK, T.FILE_CREATED,
 ])
 
+/**
+ * A person's logon (console, RDP, cached) is activity too: the intruder logging on with the account just
+ * created is part of the story. Service, network and machine-account logons are not.
+ */
+export function isInteractiveLogon(ev: NormalizedEvent): boolean {
+  if (ev.event_type !== T.LOGON_SUCCESS || !ev.user) return false
+  const type = Number(ev.attributes?.logon_type ?? ev.attributes?.LogonType)
+  if (type !== 2 && type !== 10 && type !== 11) return false
+  const u = ev.user.replace(/^.*\\/, '').toUpperCase()
+  return !u.endsWith('$') && !['SYSTEM', 'LOCAL SERVICE', 'NETWORK SERVICE', 'ANONYMOUS LOGON', 'DWM-1', 'UMFD-0', 'UMFD-1'].includes(u)
+}
+
+/** Is this event something that can happen inside a session (see ACTIVITY_TYPES and isInteractiveLogon)? */
+export function isActivityCandidate(ev: NormalizedEvent): boolean {
+  return ACTIVITY_TYPES.has(ev.event_type) || isInteractiveLogon(ev)
+}
+
 function sessionId(d: Draft): string {
   const first = d.events.slice().sort(compareEvents)[0]
   const h = createHash('sha256').update(`${d.tool}\u0000${d.host ?? ''}\u0000${first?.id ?? ''}`).digest('hex').slice(0, 16)
@@ -382,6 +415,8 @@ const TOOL_BOUND = new Set<string>([T.REMOTE_FILE_TRANSFER, T.REMOTE_COMMAND, T.
 
 function fits(d: Draft, ev: NormalizedEvent): boolean {
   if (d.host !== ev.host) return false
+  // RDP sessions have their own logons; other people's logons during an RDP session are not its activity
+  if (ev.event_type === T.LOGON_SUCCESS && d.tool === 'RDP') return false
   const t = tool(ev)
   if (!TOOL_BOUND.has(ev.event_type) || !t) return true
   if (t !== d.tool) return false

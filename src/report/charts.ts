@@ -45,8 +45,9 @@ export function histogram(scan: EventScan, maxBins = 72): HistogramView {
   const plotBottom = 150
   const x0 = 44
   const plotW = width - x0 - 12
-  const hours = scan.hours.map((h) => ({ms: Date.parse(`${h.hour}:00:00Z`), count: h.count, key: h.key})).filter((h) => Number.isFinite(h.ms))
-  if (hours.length === 0) return {width, height, plotTop, plotBottom, binLabel: '', bars: [], ticks: [], max: 0, empty: true}
+  const all = scan.hours.map((h) => ({ms: Date.parse(`${h.hour}:00:00Z`), count: h.count, key: h.key})).filter((h) => Number.isFinite(h.ms))
+  if (all.length === 0) return {width, height, plotTop, plotBottom, binLabel: '', bars: [], ticks: [], max: 0, empty: true, omitted: ''}
+  const {hours, omitted} = trimOutliers(all)
   const first = hours[0]!.ms
   const last = hours[hours.length - 1]!.ms + HOUR
   const size = BIN_SIZES.find((s) => Math.ceil((last - first) / s) <= maxBins) ?? BIN_SIZES[BIN_SIZES.length - 1]!
@@ -66,9 +67,31 @@ export function histogram(scan: EventScan, maxBins = 72): HistogramView {
     const h = Math.max(1, (b.count / max) * ph)
     const kh = b.key > 0 ? Math.max(1.5, (b.key / max) * ph) : 0
     const from = new Date(start + i * size).toISOString().slice(0, 16).replace('T', ' ')
-    return [{x: r1(x0 + i * bw + 0.5), w: r1(Math.max(1, bw - 1)), y: r1(plotBottom - h), h: r1(h), keyY: r1(plotBottom - kh), keyH: r1(kh), title: `${from} UTC (+${binLabel(size)}): ${b.count} events, ${b.key} cited by findings`}]
+    return [{x: r1(x0 + i * bw + 0.5), w: r1(Math.max(1, bw - 1)), y: r1(plotBottom - h), h: r1(h), keyY: r1(plotBottom - kh), keyH: r1(kh), title: `${from} UTC (+${binLabel(size)}): ${b.count} events, ${b.key} cited by findings or sessions`}]
   })
-  return {width, height, plotTop, plotBottom, binLabel: binLabel(size), bars, ticks: ticks(start, start + nBins * size, x0, plotW), max, empty: false}
+  return {width, height, plotTop, plotBottom, binLabel: binLabel(size), bars, ticks: ticks(start, start + nBins * size, x0, plotW), max, empty: false, omitted}
+}
+
+const OUTLIER_GAP = 60 * 24 * HOUR
+
+/**
+ * A few events dated far from the rest (a configuration file written years earlier, a 1970 "time unknown")
+ * would stretch the axis until the weeks that matter are one bar: at each end, a group of at most 1% of the
+ * events separated from the rest by more than 60 days is left off the chart and told in the caption.
+ */
+function trimOutliers(hours: {ms: number; count: number; key: number}[]): {hours: {ms: number; count: number; key: number}[]; omitted: string} {
+  const prefix = [0]
+  for (const h of hours) prefix.push(prefix[prefix.length - 1]! + h.count)
+  const total = prefix[prefix.length - 1]!
+  let lo = 0
+  let hi = hours.length - 1
+  for (let i = 0; i + 1 < hours.length; i++) if (hours[i + 1]!.ms - hours[i]!.ms > OUTLIER_GAP && prefix[i + 1]! <= total / 100) lo = i + 1
+  for (let i = hours.length - 1; i > lo; i--) if (hours[i]!.ms - hours[i - 1]!.ms > OUTLIER_GAP && total - prefix[i]! <= total / 100) hi = i - 1
+  const left = [...hours.slice(0, lo), ...hours.slice(hi + 1)]
+  const cut = left.reduce((n, h) => n + h.count, 0)
+  if (cut === 0) return {hours, omitted: ''}
+  const days = [...new Set(left.map((h) => new Date(h.ms).toISOString().slice(0, 10)))].sort()
+  return {hours: hours.slice(lo, hi + 1), omitted: `${cut} ${cut === 1 ? 'event' : 'events'} dated far from the rest (${days.slice(0, 4).join(', ')}${days.length > 4 ? ', …' : ''}) ${cut === 1 ? 'is' : 'are'} not drawn; ${cut === 1 ? 'it remains' : 'they remain'} in the timeline.`}
 }
 
 /**
@@ -86,8 +109,10 @@ export function swimlane(sessions: SessionCtx[], findings: FindingCtx[]): Swimla
     const ms = isoToMs(t)
     if (ms !== undefined) times.push(ms)
   }
+  // findings resting only on configuration dates (a relay set in 2019) are not placed on the activity axis
   for (const fc of findings) {
-    const ms = isoToMs(fc.f.first_seen)
+    if (!fc.dated) continue
+    const ms = isoToMs(fc.start)
     if (ms !== undefined) times.push(ms)
   }
   if (sessions.length === 0 || times.length === 0) return {width, height: 0, labelWidth, lanes: [], bars: [], markers: [], ticks: [], empty: true}
@@ -114,7 +139,7 @@ export function swimlane(sessions: SessionCtx[], findings: FindingCtx[]): Swimla
   }
   const top = findings.length > 0 ? 1 : 0
   const lanes = [
-    ...(top ? [{y: 0, h: laneH, label: 'Findings', sub: `${findings.length} by first sighting`}] : []),
+    ...(top ? [{y: 0, h: laneH, label: 'Findings', sub: `${findings.filter((f) => f.dated).length}, placed when they happened`}] : []),
     ...laneInfo.map((l, i) => ({y: (i + top) * laneH, h: laneH, label: l.label, sub: l.sub})),
   ]
   const bars = sessions.filter((sc) => laneOf.has(sc)).flatMap((sc) => {
@@ -129,9 +154,10 @@ export function swimlane(sessions: SessionCtx[], findings: FindingCtx[]): Swimla
     return [{x: openEnd && s === undefined ? r1(bx - 14) : bx, y: lane * laneH + 7, w: r1(w), h: laneH - 14, cls: sc.s.suspicious ? 'sl-bad' : 'sl-ok', title: `${sc.label} ${sc.s.tool} ${sc.s.start ?? '?'} → ${sc.s.end ?? '?'} (${durationText(sc.s.duration_seconds)})`, href: `#${sc.anchor}`, openEnd}]
   })
   const markers = findings.flatMap((fc) => {
-    const ms = isoToMs(fc.f.first_seen)
+    if (!fc.dated) return []
+    const ms = isoToMs(fc.start)
     if (ms === undefined) return []
-    return [{x: x(ms), y: laneH / 2, cls: `mk-${fc.f.severity}`, title: `${fc.label} ${fc.f.title} (${fc.f.first_seen})`, href: `#${fc.anchor}`, label: fc.label}]
+    return [{x: x(ms), y: laneH / 2, cls: `mk-${fc.f.severity}`, title: `${fc.label} ${fc.f.title} (${fc.start})`, href: `#${fc.anchor}`, label: fc.label}]
   })
   const height = lanes.length * laneH + axisH
   return {width, height, labelWidth, lanes, bars, markers, ticks: ticks(start, end, labelWidth, plotW).map((t) => ({...t})), empty: false}

@@ -1,5 +1,5 @@
 import {EventTypes} from '../events/types.js'
-import {accountFacts, eventRefs, findingRef, sessionRef, storyFindings, toolFacts, transferFacts, uniq} from './facts.js'
+import {accountFacts, configFacts, dedupeServers, eventRefs, findingRef, isMachineAccount, sessionRef, storyFindings, toolFacts, transferFacts, uniq} from './facts.js'
 import type {Recommendation, Ref, RuleContext, Segment} from './vm-types.js'
 
 /**
@@ -28,8 +28,20 @@ export function buildRecommendations(ctx: RuleContext): Recommendation[] {
 
   const tf = toolFacts(story, ctx)
   if (tf.tools.length > 0 || tf.instances.length > 0) {
-    const detail = [seg('Uninstall or disable remote-access software nobody authorised, and its services: '), ...listSegs(uniq([...tf.instances.map((i) => `instance ${i}`), ...tf.services, ...tf.tools]))]
+    // an instance configured long before the activity, whose relay is itself an indicator, is someone's
+    // legitimate access that was abused (the 2023 vendor case), not a stranger's tool: suspend it until its owner
+    // answers, rather than just remove it
+    const storyStart = story.filter((f) => f.dated).map((f) => f.start).sort()[0]
+    const abused = configFacts(story).filter((c) => c.instance && storyStart && c.since < storyStart)
+    const isAbused = (i: string): boolean => abused.some((c) => c.instance === i)
+    // the most specific names only: a service names its instance, an instance its tool
+    const named = uniq([...tf.services, ...tf.instances.filter((i) => !isAbused(i) && !tf.services.some((s) => s.includes(i))).map((i) => `ScreenConnect instance ${i}`)])
+    const items = uniq([...named, ...tf.tools.filter((t) => t !== 'RDP' && !named.some((n) => n.toLowerCase().includes(t.toLowerCase())) && !(t === 'ScreenConnect' && abused.length > 0))])
+    const detail = [seg('Uninstall or disable remote-access software nobody authorised, and its services: '), ...listSegs(items)]
     detail.push(seg('. Keep a copy of its configuration and logs first (they are in the evidence archive).'))
+    for (const c of abused) {
+      detail.push(seg(' Suspend ScreenConnect instance '), seg(c.instance!, true), seg(`, in place since at least ${c.since.slice(0, 10)} (likely a vendor's or the organisation's own access) but whose relay `), seg(c.relay, true), seg(' is named in the indicators, until its owner confirms it is no longer abused.'))
+    }
     out.push({priority: 'Immediately', action: 'Remove unauthorised remote-access tools', detail, refs: [...tf.findings.slice(0, 6).map(findingRef), ...eventRefs(tf.events, ctx, 1)]})
   }
 
@@ -44,13 +56,17 @@ export function buildRecommendations(ctx: RuleContext): Recommendation[] {
   }
 
   if (story.length > 0) {
-    const users = uniq([...story.flatMap((f) => f.f.entities.accounts ?? []), ...ctx.sessions.filter((s) => s.s.suspicious).map((s) => s.s.operator)])
+    // Windows accounts and remote-tool operator names are different things to reset; the computer's own
+    // machine account (HOST$) is not a password anyone typed
+    const users = uniq(story.flatMap((f) => f.f.entities.accounts ?? [])).filter((u) => !isMachineAccount(u, ctx.hosts))
+    const operators = uniq(ctx.sessions.filter((s) => s.s.suspicious && s.s.tool !== 'RDP').map((s) => s.s.operator)).filter((o) => !users.includes(o))
     const detail: Segment[] = [seg('Assume credentials used on this host during the intrusion are known to the intruder: reset local and domain passwords used here, the remote-access tool\'s own accounts and any service accounts.')]
-    if (users.length > 0) detail.push(seg(' Accounts named in the findings: '), ...listSegs(users), seg('.'))
+    if (users.length > 0) detail.push(seg(' Windows accounts named in the findings: '), ...listSegs(users), seg('.'))
+    if (operators.length > 0) detail.push(seg(' Operator names shown by the remote-access tools (accounts on the tool\'s server, not on this host): '), ...listSegs(operators), seg('.'))
     out.push({priority: 'Immediately', action: 'Reset credentials', detail, refs: story.slice(0, 3).map(findingRef)})
   }
 
-  const addrs = uniq([...tf.addresses, ...story.flatMap((f) => f.f.ioc_hits.filter((h) => ['ipv4', 'ipv6', 'cidr', 'domain', 'url', 'screenconnect_relay'].includes(h.type)).map((h) => h.value))])
+  const addrs = dedupeServers(uniq([...tf.addresses, ...story.flatMap((f) => f.f.ioc_hits.filter((h) => ['ipv4', 'ipv6', 'cidr', 'domain', 'url', 'screenconnect_relay'].includes(h.type)).map((h) => h.value))]))
   if (addrs.length > 0) {
     out.push({
       priority: 'Immediately',
@@ -65,7 +81,7 @@ export function buildRecommendations(ctx: RuleContext): Recommendation[] {
     out.push({
       priority: 'Next',
       action: 'Establish what the transferred files contained',
-      detail: [seg('Recover or identify '), ...listSegs(xf.files), seg(' and decide with counsel whether the data involved triggers notification duties.')],
+      detail: [seg('Recover or identify '), ...listSegs(xf.files), ...(xf.folders.length > 0 ? [seg(' and what was in '), ...listSegs(xf.folders)] : []), seg(', and decide with counsel whether the data involved triggers notification duties.')],
       refs: [...xf.findings.map(findingRef), ...eventRefs(xf.events, ctx, 1)],
     })
   }

@@ -52,6 +52,18 @@ export function timeView(iso: string | null | undefined, zone: HostZone): TimeVi
   }
 }
 
+/**
+ * An event's time. A time the source wrote in the host's local time, when the zone is unknown, is not UTC:
+ * it is shown as written, labelled host-local with the zone unknown, never with a "UTC" suffix.
+ */
+export function eventTimeView(e: {datetime: string; attributes?: Record<string, unknown>}, zone: HostZone): TimeView | null {
+  const t = timeView(e.datetime, zone)
+  if (!t || e.attributes?.original_time_zone !== 'host-local:unknown') return t
+  const asWritten = typeof e.attributes.original_time === 'string' ? ` (written as “${e.attributes.original_time}”)` : ''
+  const wallText = t.utc.replace(/ UTC$/, '')
+  return {...t, utc: `${wallText} host-local, zone unknown`, local: '', prose: `${t.prose.replace(/ UTC$/, '')} host-local time (zone unknown)${asWritten}`, proseLocal: 'host local time, zone unknown'}
+}
+
 export function durationText(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return 'unknown'
   const s = Math.round(seconds)

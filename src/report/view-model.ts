@@ -5,11 +5,15 @@ import {attackView} from './attack.js'
 import {blastSentence, blastView, crossHostView} from './blast.js'
 import type {CaseData, ReportRun} from './case-data.js'
 import {histogram, swimlane} from './charts.js'
-import {eventAnchor, findingRef, sessionRef, str} from './facts.js'
+import {activitySpan, eventAnchor, isActivity, findingRef, sessionRef, str} from './facts.js'
 import {buildRecommendations} from './recommendations.js'
 import {buildSummary} from './summary.js'
-import {durationText, timeView} from './time-format.js'
+import {durationText, eventTimeView, isoToMs, timeView} from './time-format.js'
+
+/** How long before its first suspicious session a finding's records still count as the story (see buildViewModel). */
+const BACKGROUND_MS = 24 * 3600_000
 import type {EventRow, FindingCtx, FindingView, KeyValue, ReportViewModel, RuleContext, SessionCtx, SessionView} from './vm-types.js'
+import {redactSecrets} from './redact.js'
 import {resolveHostZone} from './zones.js'
 
 /**
@@ -70,14 +74,33 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
   const tv = (iso: string | null | undefined): ReturnType<typeof timeView> => timeView(iso, zone)
   const eventsById = new Map(data.events.key.map((e) => [e.id, e]))
 
-  // Findings ordered by severity, then time, then id (stable), and numbered F1… in that order.
-  const rawFindings: Finding[] = [...(data.findings?.findings ?? [])].sort((x, y) => sevRank(x.severity) - sevRank(y.severity) || cmp(x.first_seen, y.first_seen) || cmp(x.id, y.id))
+  // Findings: the intrusion story first (correlated), most severe first, then in the order the activity
+  // happened (not a config file's date), then id (stable); numbered F1… in that order.
+  // A finding tied to suspicious sessions is part of the story from shortly before the first of them on: its
+  // records from more than a day earlier (an instance's routine sessions weeks before) are background, not the
+  // start of the intrusion; a service installed minutes before the session it serves still counts.
+  const sessionStart = new Map((data.sessions?.sessions ?? []).filter((s) => s.suspicious && s.start).map((s) => [s.id, s.start as string]))
+  const spans = new Map<Finding, ReturnType<typeof activitySpan>>()
+  for (const f of data.findings?.findings ?? []) {
+    const span = activitySpan(f, (f.event_ids ?? []).map((id) => eventsById.get(id)).filter((e): e is NormalizedEvent => e !== undefined))
+    const linked = (f.session_ids ?? []).map((id) => sessionStart.get(id)).filter((t): t is string => t !== undefined).sort()[0]
+    if (span.dated && linked && (isoToMs(linked) ?? 0) - (isoToMs(span.start) ?? 0) > BACKGROUND_MS) {
+      const later = (f.event_ids ?? []).map((id) => eventsById.get(id)).filter((e): e is NormalizedEvent => e !== undefined && isActivity(e) && (isoToMs(e.datetime) ?? 0) >= (isoToMs(linked) ?? 0) - BACKGROUND_MS)
+      span.start = later.map((e) => e.datetime).sort()[0] ?? linked
+    }
+    spans.set(f, span)
+  }
+  const startOf = (f: Finding): string => spans.get(f)?.start ?? f.first_seen
+  const rawFindings: Finding[] = [...(data.findings?.findings ?? [])].sort(
+    (x, y) => Number(y.correlated === true) - Number(x.correlated === true) || sevRank(x.severity) - sevRank(y.severity) || cmp(startOf(x), startOf(y)) || cmp(x.id, y.id),
+  )
   const findings: FindingCtx[] = rawFindings.map((f, i) => ({
     f: {...f, event_ids: f.event_ids ?? [], session_ids: f.session_ids ?? [], ioc_hits: f.ioc_hits ?? [], entities: f.entities ?? {}, attack: f.attack ?? []},
     no: i + 1,
     label: `F${i + 1}`,
     anchor: safeAnchor('finding-', i + 1),
     events: (f.event_ids ?? []).map((id) => eventsById.get(id)).filter((e): e is NormalizedEvent => e !== undefined),
+    ...(spans.get(f) ?? {start: f.first_seen, end: f.last_seen, dated: false}),
   }))
   const rawSessions: RemoteSession[] = [...(data.sessions?.sessions ?? [])].sort((x, y) => cmp(x.start ?? x.end ?? '', y.start ?? y.end ?? '') || cmp(x.id, y.id))
   const sessions: SessionCtx[] = rawSessions.map((s, i) => ({s: {...s, event_ids: s.event_ids ?? [], activity: s.activity ?? [], reasons: s.reasons ?? []}, no: i + 1, label: `S${i + 1}`, anchor: safeAnchor('session-', i + 1)}))
@@ -119,12 +142,13 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
   const row = (e: NormalizedEvent): EventRow => ({
     anchor: eventAnchor(e.id),
     id: e.id,
-    time: tv(e.datetime),
-    host: e.host ?? '',
+    time: eventTimeView(e, zone),
+    // a file's event carries no host name when the manifest has none (an image); the case is one host's evidence
+    host: e.host ?? (hosts.length === 1 ? hosts[0]! : ''),
     type: e.event_type,
-    message: e.message,
+    message: redactSecrets(e.message),
     user: e.user ?? '',
-    detail: eventDetail(e),
+    detail: redactSecrets(eventDetail(e)),
     locator: locator(e),
     member: e.evidence.member,
     sha256: e.evidence.sha256,
@@ -137,7 +161,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
     const f = fc.f
     const entities = Object.entries(f.entities)
       .filter(([, v]) => Array.isArray(v) && v.length > 0)
-      .map(([kind, values]) => ({kind: kind[0]!.toUpperCase() + kind.slice(1), values: (values as string[]).slice(0, 50)}))
+      .map(([kind, values]) => ({kind: kind[0]!.toUpperCase() + kind.slice(1), values: (values as string[]).slice(0, 50).map((v) => redactSecrets(v))}))
     return {
       no: fc.no,
       label: fc.label,
@@ -149,7 +173,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
       severityLabel: SEV_LABEL[f.severity] ?? f.severity,
       confidence: f.confidence,
       attack: f.attack.map(attackView),
-      rationale: f.rationale,
+      rationale: redactSecrets(f.rationale),
       first: tv(f.first_seen),
       last: tv(f.last_seen),
       host: f.host ?? '',
@@ -163,6 +187,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
     }
   })
 
+  const labelOf = new Map(findings.map((fc) => [fc.f.id, fc.label]))
   const sessionViews: SessionView[] = shownSessions.map((sc) => {
     const s = sc.s
     const inst = s.instance
@@ -180,9 +205,10 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
       end: tv(s.end),
       duration: durationText(s.duration_seconds),
       suspicious: s.suspicious,
-      reasons: s.reasons,
+      // hunt names the findings behind a reason by id ("… (rule:0123456789abcdef)"): the reader knows them as F1…
+      reasons: s.reasons.map((r) => redactSecrets(r.replace(/ \(([a-z0-9-]+:[0-9a-f]{16})\)$/, (m, id: string) => (labelOf.has(id) ? ` (${labelOf.get(id)!})` : m)))),
       instance: inst ? [inst.thumbprint, inst.relay_host ? `relay ${inst.relay_host}${inst.relay_port ? `:${inst.relay_port}` : ''}` : undefined, inst.local_id ? `local ID ${inst.local_id}` : undefined].filter(Boolean).join(' · ') : '',
-      activity: s.activity.slice(0, LIMITS.activityPerSession).map((x) => ({time: tv(x.datetime), type: x.event_type, summary: x.summary, href: eventsById.has(x.event_id) ? `#${eventAnchor(x.event_id)}` : ''})),
+      activity: s.activity.slice(0, LIMITS.activityPerSession).map((x) => ({time: tv(x.datetime), type: x.event_type, summary: redactSecrets(x.summary), href: eventsById.has(x.event_id) ? `#${eventAnchor(x.event_id)}` : ''})),
       activityMore: Math.max(0, s.activity.length - LIMITS.activityPerSession),
       findings: findings.filter((fc) => fc.f.session_ids.includes(s.id)).map(findingRef),
     }
@@ -218,7 +244,13 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
 
   const keyRows = data.events.key.map(row)
   const blast = blastView(data.blast ?? null)
-  const times = findings.flatMap((f) => [f.f.first_seen, f.f.last_seen]).filter(Boolean).sort()
+  // the cover's window: the intrusion story (correlated findings and the suspect sessions they are tied to),
+  // else every dated finding, else the events; never a configuration file's date
+  const story = findings.filter((f) => f.dated && f.f.correlated)
+  const storySessions = new Set(story.flatMap((f) => f.f.session_ids))
+  const storyTimes = [...story.flatMap((f) => [f.start, f.end]), ...sessions.filter((s) => s.s.suspicious && storySessions.has(s.s.id)).map((s) => s.s.start ?? '')].filter(Boolean).sort()
+  const times = storyTimes.length > 0 ? storyTimes : findings.filter((f) => f.dated).flatMap((f) => [f.start, f.end]).filter(Boolean).sort()
+  const activityLabel = storyTimes.length > 0 ? 'Intrusion activity' : times.length > 0 ? 'Activity in findings' : 'Events recorded'
 
   return {
     meta: {
@@ -235,6 +267,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
       hostZoneKnown: zone.kind !== 'unknown',
       activityFrom: tv(times[0] ?? data.events.first),
       activityTo: tv(times[times.length - 1] ?? data.events.last),
+      activityLabel,
       collectedFrom: tv(coll?.started_utc),
       collectedTo: tv(coll?.ended_utc),
     },

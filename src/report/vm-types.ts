@@ -44,6 +44,15 @@ export interface FindingCtx {
   label: string
   anchor: string
   events: NormalizedEvent[]
+  /**
+   * When the finding's activity happened (UTC ISO): its earliest and latest events that are activity —
+   * not configuration or state (a config file's date, an account snapshot) and not a host-local time in an
+   * unknown zone. first_seen / last_seen when it has no such event.
+   */
+  start: string
+  end: string
+  /** True when the span comes from activity events (false: only state/config records). */
+  dated: boolean
 }
 
 export interface SessionCtx {
@@ -149,6 +158,8 @@ export interface HistogramView {
   ticks: Tick[]
   max: number
   empty: boolean
+  /** Outlying events left off the axis (a 2019 config file date, a 1970 unknown time), told in the caption. */
+  omitted: string
 }
 
 export interface SwimlaneView {
@@ -183,6 +194,8 @@ export interface ReportViewModel {
     hostZoneKnown: boolean
     activityFrom: TimeView | null
     activityTo: TimeView | null
+    /** What the activity window is: 'Intrusion activity', 'Activity in findings' or 'Events recorded'. */
+    activityLabel: string
     collectedFrom: TimeView | null
     collectedTo: TimeView | null
   }

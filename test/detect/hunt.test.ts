@@ -138,7 +138,7 @@ describe('hunt on the alert sequence', () => {
     expect(decoy).toHaveLength(1)
     expect(decoy[0]).toMatchObject({correlated: false, severity: 'low', session_ids: []})
     expect(decoy[0].entities.accounts).toEqual(['admin', 'pharmacist2'])
-    expect(decoy[0].rationale).toMatch(/No remote session was found near it/)
+    expect(decoy[0].rationale).toMatch(/No suspicious remote session was found near it/)
     expect(byRule(f, 'account-change-remote-session').every((x) => !x.entities.accounts?.includes('pharmacist2'))).toBe(true)
   })
 
@@ -292,7 +292,7 @@ describe('hunt on other inputs', () => {
     await runHunt({caseDir: dir, windowMs: WINDOW})
     const {s} = read(dir)
     expect(s.sessions).toHaveLength(1)
-    expect(s.sessions[0]).toMatchObject({remote_id: '221436813', remote_address: '192.0.2.7', auth_method: 'local user', end: '2024-02-16T20:51:00.0000000Z', reasons: []})
+    expect(s.sessions[0]).toMatchObject({remote_id: '221436813', remote_address: '192.0.2.7', auth_method: 'local user', end: '2024-02-16T20:51:00.0000000Z', reasons: ['the remote address 192.0.2.7 is outside private address ranges']})
     expect(s.sessions[0].event_ids).toHaveLength(6)
   })
 

@@ -134,6 +134,9 @@ describe('Windows event mapping (hand-built records)', () => {
     expect([grp!.user, grp!.attributes.privileged_group, grp!.attributes.group_name]).toEqual(['backup, svc', true, 'Domain Admins'])
     const [gen] = mapEvtxRecord(ctx, rec({provider: 'Some-Provider', eventId: 55, data: {A: 'x', B: 'y'}}))
     expect([gen!.event_type, gen!.message]).toEqual(['evtx.record', 'Some-Provider 55: x | y'])
+    // a classic Data array with a Binary element (7036 as Windows writes it): only the text items are told
+    const [scm] = mapEvtxRecord(ctx, rec({provider: 'Service Control Manager', channel: 'System', eventId: 7036, data: {Data: ['Windows Update', 'running', {Binary: '7700'}]}}))
+    expect(scm!.message).toBe('Service Control Manager 7036: Windows Update running')
     const [logon] = mapEvtxRecord(ctx, rec({provider: 'Microsoft-Windows-Security-Auditing', channel: 'Security', eventId: 4624, data: {TargetUserName: 'x', LogonType: '10', IpAddress: '-', IpPort: '-'}}))
     expect([logon!.src_ip, logon!.attributes.logon_type, logon!.attributes.logon_type_name]).toEqual([undefined, 10, 'RemoteInteractive'])
   })

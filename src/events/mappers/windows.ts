@@ -81,7 +81,8 @@ function firstValues(data: Data, max = 3): string {
   for (const k in data) {
     if (k === '_element') continue
     const v = data[k]
-    const t = typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : s(v)
+    // a classic Data array may hold a {Binary} element: only its text items describe the record
+    const t = Array.isArray(v) ? s(v.filter((x) => x === null || typeof x !== 'object') as EvtxDataValue) : typeof v === 'object' && v !== null ? undefined : s(v)
     if (!t) continue
     out += (n ? ' | ' : '') + t.slice(0, 120).replace(/\s+/g, ' ')
     if (++n >= max) break

@@ -1,0 +1,170 @@
+import {readFileSync} from 'node:fs'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {runDemo, type DemoRunResult} from '../../src/demo/run.js'
+import type {Finding, FindingsFile, RemoteSession, SessionsFile} from '../../src/detect/types.js'
+import type {NormalizedEvent} from '../../src/events/types.js'
+
+/**
+ * The story the demo host tells (notes: demo-readme "What the demo host shows"), end to end through the
+ * library: generate → collect → verify → analyze → hunt → timeline → report. What a general counsel reads
+ * must match it: the intruder's account is critical and tied to the intrusion, the administrator's decoy is not.
+ */
+describe('demo story', () => {
+  let tmp: string
+  let run: DemoRunResult
+  let f: FindingsFile
+  let sessions: RemoteSession[]
+  let events: Map<string, NormalizedEvent>
+  let html: string
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'ratchet-demo-story-'))
+    run = await runDemo({caseDir: join(tmp, 'case'), commandLine: ['test']})
+    const dir = run.triage.case_dir
+    f = JSON.parse(readFileSync(join(dir, 'findings.json'), 'utf8')) as FindingsFile
+    sessions = (JSON.parse(readFileSync(join(dir, 'sessions.json'), 'utf8')) as SessionsFile).sessions
+    events = new Map(
+      readFileSync(join(dir, 'events.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as NormalizedEvent)
+        .map((e) => [e.id, e]),
+    )
+    html = readFileSync(join(dir, 'report.html'), 'utf8')
+  }, 60_000)
+
+  afterAll(async () => {
+    await rm(tmp, {recursive: true, force: true})
+    // runDemo keeps the generated host for the user; the test removes it
+    if (run) await rm(dirname(dirname(run.host.volume)), {recursive: true, force: true})
+  })
+
+  const byRule = (rule: string): Finding[] => f.findings.filter((x) => x.rule === rule)
+  const evs = (x: Finding): NormalizedEvent[] => x.event_ids.map((id) => events.get(id)).filter((e): e is NormalizedEvent => e !== undefined)
+  const anydesk = (): RemoteSession => {
+    const l = sessions.filter((s) => s.tool === 'AnyDesk' && s.remote_address === '198.51.100.77')
+    expect(l).toHaveLength(1)
+    return l[0]!
+  }
+  const actorSc = (): RemoteSession => sessions.find((s) => s.tool === 'ScreenConnect' && s.operator === 'rxsupport')!
+
+  it('the evidence archive verifies', () => {
+    expect(run.triage.verification).toBe('verified')
+    expect(run.triage.unverified).toBe(false)
+  })
+
+  it('itsupport, created and made an administrator during the ScreenConnect session, is a critical correlated finding named by its account', () => {
+    const l = byRule('account-change-remote-session').filter((x) => x.entities.accounts?.includes('itsupport'))
+    expect(l).toHaveLength(1)
+    const acc = l[0]!
+    expect(acc).toMatchObject({severity: 'critical', correlated: true, title: 'Account created or given rights during a remote session: itsupport'})
+    expect(acc.session_ids).toContain(actorSc().id)
+    expect(acc.rationale).toMatch(/created, enabled and added to Administrators/)
+    expect(acc.rationale).toContain('S-1-5-21-3623811015-3361044348-30300820-1004')
+    expect(evs(acc).map((e) => e.attributes.event_id).sort()).toEqual([4624, 4720, 4722, 4732])
+    // and then put to use: the console logon as itsupport during the AnyDesk session
+    expect(acc.rationale).toContain('The account was then used: a console (interactive) logon at 2023-11-02T03:06:40.2219583Z (UTC) during the AnyDesk session from 198.51.100.77.')
+    // no finding is named by a bare SID
+    for (const x of f.findings) expect(x.title).not.toMatch(/S-1-5-21-/)
+  })
+
+  it('adm_kwilson, created by jmiller at the console with no remote session near it, is a plain uncorrelated account creation', () => {
+    const l = f.findings.filter((x) => x.entities.accounts?.includes('adm_kwilson'))
+    expect(l).toHaveLength(1)
+    expect(l[0]).toMatchObject({rule: 'account-change', correlated: false, severity: 'low', session_ids: []})
+    // the demo does not contradict itself: no remote session spans the decoy's creation
+    const created = evs(l[0]!).find((e) => e.event_type === 'account.created')!
+    const overlapping = sessions.filter((s) => s.start && s.end && s.start <= created.datetime && created.datetime <= s.end)
+    expect(overlapping).toEqual([])
+  })
+
+  it('the AnyDesk session from 198.51.100.77 is one suspicious session from request to close', () => {
+    const s = anydesk()
+    expect(s).toMatchObject({suspicious: true, remote_id: '793412605', end: '2023-11-02T03:48:22.1140000Z', direction: 'incoming'})
+    expect(s.start! <= '2023-11-02T03:05:12.3310000Z').toBe(true)
+    expect(s.reasons.join(' ')).toMatch(/198\.51\.100\.77/)
+    expect(sessions.filter((x) => x.tool === 'AnyDesk')).toHaveLength(1)
+  })
+
+  it('routine RDP sessions from the LAN are not suspicious and tie nothing into the story', () => {
+    const rdp = sessions.filter((s) => s.tool === 'RDP')
+    expect(rdp.length).toBeGreaterThan(10)
+    expect(rdp.filter((s) => s.suspicious)).toEqual([])
+    const rdpIds = new Set(rdp.map((s) => s.id))
+    for (const x of f.findings) expect(x.session_ids.filter((id) => rdpIds.has(id))).toEqual([])
+  })
+
+  it('both ScreenConnect instances, and the finding that there are two, tied to the AnyDesk session that brought the second', () => {
+    const thumbs = new Set(sessions.filter((s) => s.tool === 'ScreenConnect').map((s) => s.instance?.thumbprint))
+    expect(thumbs).toEqual(new Set(['f1a2c3d4e5b60718', '9c4e7a1b3d5f6082']))
+    expect(sessions.find((s) => s.instance?.thumbprint === 'f1a2c3d4e5b60718' && s.operator === 'rxsupport')?.instance?.relay_host).toBe('rs.tdsclinical.com')
+    const multi = byRule('multiple-screenconnect-instances')
+    expect(multi).toHaveLength(1)
+    expect(multi[0]!.entities.instances).toEqual(['9c4e7a1b3d5f6082', 'f1a2c3d4e5b60718'])
+    expect(multi[0]!.correlated).toBe(true)
+    expect(multi[0]!.session_ids).toEqual([anydesk().id])
+  })
+
+  it('the two 104 log clears are one correlated finding; the maintenance clear weeks before is separate and lower', () => {
+    const l = byRule('event-log-cleared')
+    const actor = l.filter((x) => x.correlated)
+    expect(actor).toHaveLength(1)
+    expect(actor[0]!.severity).toBe('high')
+    const cleared = evs(actor[0]!)
+    expect(cleared.map((e) => e.attributes.event_id)).toEqual([104, 104])
+    expect(cleared.map((e) => e.attributes.cleared_channel).sort()).toEqual(['Microsoft-Windows-PowerShell/Operational', 'Windows PowerShell'])
+    expect(actor[0]!.session_ids).toEqual([anydesk().id])
+    const maintenance = l.filter((x) => !x.correlated)
+    expect(maintenance).toHaveLength(1)
+    expect(evs(maintenance[0]!).map((e) => e.attributes.event_id)).toEqual([1102])
+    expect(maintenance[0]!.severity).toBe('medium')
+  })
+
+  it('the AnyDesk service install is a correlated finding during the ScreenConnect session', () => {
+    const l = byRule('remote-access-service-installed').filter((x) => x.title.endsWith(': AnyDesk Service'))
+    expect(l).toHaveLength(1)
+    expect(l[0]).toMatchObject({correlated: true, severity: 'high'})
+    expect(l[0]!.session_ids).toEqual([actorSc().id])
+    expect(evs(l[0]!).map((e) => e.attributes.event_id).sort()).toEqual([4697, 7045])
+  })
+
+  it('no duplicate findings: one per rule and subject, one per indicator', () => {
+    const keys = f.findings.map((x) => `${x.rule}\u0000${x.title}`)
+    expect(new Set(keys).size).toBe(keys.length)
+    const indicators = f.findings.filter((x) => x.rule === 'ioc-hit' || x.rule === 'ioc-connection').map((x) => x.title.replace(/^.*: /, ''))
+    expect(indicators.sort()).toEqual(['198.51.100.77', 'rs.tdsclinical.com', 'text.xml'])
+  })
+
+  it('the report dates the intrusion from activity, and the 2019 relay setting as configuration', () => {
+    const summary = html.slice(html.indexOf('id="summary"'), html.indexOf('id="recommendations"')).replace(/<[^>]+>/g, '').replace(/\s+/g, ' ')
+    expect(summary).toContain('The activity began on 2 Nov 2023, 02:14 UTC')
+    expect(summary).toMatch(/configured to use the relay rs\.tdsclinical\.com since at least 18 Jun 2019/)
+    expect(summary).not.toMatch(/began on 18 Jun 2019/)
+    expect(summary).toContain('The account itsupport was created, enabled, added to the Administrators group and used to log on.')
+    // told session by session, the intruder's account first in the vendor-instance session
+    expect(summary).toContain('During or just after the ScreenConnect session by operator rxsupport (2 Nov 2023, 02:14 UTC to 02:31 UTC): account created or given rights: itsupport;')
+    expect(summary).toMatch(/During or just after the AnyDesk session from 198\.51\.100\.77 \(2 Nov 2023, 03:05 UTC to 03:48 UTC\): .*?Windows event log cleared\./)
+    expect(summary).toMatch(/The first remote session tied to this activity is a ScreenConnect session by operator rxsupport on instance f1a2c3d4e5b60718 through the relay rs\.tdsclinical\.com, starting 2 Nov 2023, 02:14 UTC\./)
+    // the cover's window is the intrusion, not the 2019 configuration date nor the decoys
+    const cover = html.slice(0, html.indexOf('id="summary"')).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ')
+    expect(cover).toMatch(/Intrusion activity 2023-11-02 02:14:07 UTC to 2023-11-02 03:51:12 UTC/)
+    // the vendor's long-standing instance is suspended pending its owner, the intruder's tools removed
+    const recs = html.slice(html.indexOf('id="recommendations"'), html.indexOf('id="findings"')).replace(/<[^>]+>/g, '').replace(/\s+/g, ' ')
+    expect(recs).toContain('Uninstall or disable remote-access software nobody authorised, and its services: AnyDesk Service, ScreenConnect Client (9c4e7a1b3d5f6082).')
+    expect(recs).toMatch(/Suspend ScreenConnect instance f1a2c3d4e5b60718, in place since at least 2019-06-18/)
+    expect(recs).not.toMatch(/adm_kwilson|RXSRV01\$/)
+    // the 2019 configuration date does not stretch the activity chart; it is said, not drawn
+    expect(html).toContain('1 event dated far from the rest (2019-06-18) is not drawn; it remains in the timeline.')
+    // the decoy is not part of the story
+    expect(summary).not.toContain('adm_kwilson')
+    // times: the zone is unknown, and nothing host-local is printed as UTC
+    expect(summary).not.toContain('host time (')
+    expect(html).toContain('host-local, zone unknown')
+    // the intruder's passwords (net user …, --set-password) are evidence, not report text
+    expect(html).not.toContain('DemoOnly-Pa55')
+    expect(html).toMatch(/net user itsupport \[(password not shown in this report|REDACTED sha256:[0-9a-f]{12}…)\] \/add/)
+  })
+})
