@@ -9,7 +9,7 @@ import {readSecurityDb} from '../../parsers/screenconnect/security-db.js'
 import {readSessionDb} from '../../parsers/screenconnect/session-db.js'
 import {parseHostToAddressMap, parseSettings} from '../../parsers/screenconnect/settings.js'
 import {parseUserXml} from '../../parsers/screenconnect/user-xml.js'
-import {MAX_SQLITE_BYTES, openSqlite, sizeDiagnostic} from '../../parsers/sqlite/open.js'
+import {MAX_SQLITE_BYTES, openSqlite, sizeDiagnostic, type OpenedDb} from '../../parsers/sqlite/open.js'
 import {decodeText} from '../../parsers/text.js'
 import type {Readable} from 'node:stream'
 import type {ArtefactParserPlugin, ParseContext, ParseOutput} from '../parser-api.js'
@@ -115,6 +115,36 @@ async function readSibling(ctx: ParseContext, suffix: string, diagnostics: Diagn
   }
 }
 
+/**
+ * Reads a SQLite database (bounded), applies its `-wal` sibling to a private in-memory copy and hands the
+ * opened database to `read`; every failure becomes a diagnostic and the database is always closed.
+ */
+async function* withSqlite(
+  input: Readable,
+  ctx: ParseContext,
+  diagnostics: Diagnostic[],
+  label: string,
+  read: (opened: OpenedDb) => Iterable<NormalizedEvent>,
+): AsyncGenerator<NormalizedEvent> {
+  const buf = await readAllBounded(input, MAX_SQLITE_BYTES)
+  if (!buf) return void diagnostics.push(sizeDiagnostic(ctx.member, ctx.size ?? MAX_SQLITE_BYTES + 1))
+  const wal = await readSibling(ctx, '-wal', diagnostics)
+  let opened: OpenedDb
+  try {
+    opened = await openSqlite(buf, wal, ctx.member)
+  } catch (e) {
+    diagnostics.push(diag('SQLITE_OPEN_FAILED', 'error', `cannot open as SQLite: ${errorMessage(e)}`, {file: ctx.member, artefact: ctx.artefact}))
+    return
+  }
+  try {
+    yield* read(opened)
+  } catch (e) {
+    diagnostics.push(diag('SQLITE_READ_FAILED', 'error', `reading ${label} failed: ${errorMessage(e)}`, {file: ctx.member, artefact: ctx.artefact}))
+  } finally {
+    opened.close()
+  }
+}
+
 /** Session.db with its WAL applied to a private in-memory copy. */
 export const screenconnectSessionDb: ArtefactParserPlugin = {
   name: 'screenconnect.session-db',
@@ -123,31 +153,15 @@ export const screenconnectSessionDb: ArtefactParserPlugin = {
   siblings: (m) => [`${m}-wal`, `${m}-shm`],
   parse(input, ctx) {
     const diagnostics: Diagnostic[] = []
-    async function* run(): AsyncGenerator<NormalizedEvent> {
-      const buf = await readAllBounded(input, MAX_SQLITE_BYTES)
-      if (!buf) return void diagnostics.push(sizeDiagnostic(ctx.member, ctx.size ?? MAX_SQLITE_BYTES + 1))
-      const wal = await readSibling(ctx, '-wal', diagnostics)
-      let opened
-      try {
-        opened = await openSqlite(buf, wal, ctx.member)
-      } catch (e) {
-        diagnostics.push(diag('SQLITE_OPEN_FAILED', 'error', `cannot open as SQLite: ${errorMessage(e)}`, {file: ctx.member, artefact: ctx.artefact}))
-        return
-      }
+    function* read(opened: OpenedDb): Iterable<NormalizedEvent> {
       diagnostics.push(...opened.diagnostics.map((d) => ({...d, artefact: ctx.artefact})))
-      try {
-        const read = readSessionDb(opened, ctx.member)
-        diagnostics.push(...read.diagnostics.map((d) => ({...d, artefact: ctx.artefact})))
-        if (opened.walApplied) diagnostics.push(diag('SQLITE_WAL_APPLIED', 'info', `${opened.walPages} committed page(s) from the WAL applied to a private copy`, {file: ctx.member, artefact: ctx.artefact}))
-        const mc = mapContext(ctx)
-        for (const e of read.events) yield* mapSessionEvent(mc, read, e)
-      } catch (e) {
-        diagnostics.push(diag('SQLITE_READ_FAILED', 'error', `reading Session.db failed: ${errorMessage(e)}`, {file: ctx.member, artefact: ctx.artefact}))
-      } finally {
-        opened.close()
-      }
+      const result = readSessionDb(opened, ctx.member)
+      diagnostics.push(...result.diagnostics.map((d) => ({...d, artefact: ctx.artefact})))
+      if (opened.walApplied) diagnostics.push(diag('SQLITE_WAL_APPLIED', 'info', `${opened.walPages} committed page(s) from the WAL applied to a private copy`, {file: ctx.member, artefact: ctx.artefact}))
+      const mc = mapContext(ctx)
+      for (const e of result.events) yield* mapSessionEvent(mc, result, e)
     }
-    return {events: run(), diagnostics}
+    return {events: withSqlite(input, ctx, diagnostics, 'Session.db', read), diagnostics}
   },
 }
 
@@ -158,29 +172,13 @@ export const screenconnectSecurityDb: ArtefactParserPlugin = {
   siblings: (m) => [`${m}-wal`, `${m}-shm`],
   parse(input, ctx) {
     const diagnostics: Diagnostic[] = []
-    async function* run(): AsyncGenerator<NormalizedEvent> {
-      const buf = await readAllBounded(input, MAX_SQLITE_BYTES)
-      if (!buf) return void diagnostics.push(sizeDiagnostic(ctx.member, ctx.size ?? MAX_SQLITE_BYTES + 1))
-      const wal = await readSibling(ctx, '-wal', diagnostics)
-      let opened
-      try {
-        opened = await openSqlite(buf, wal, ctx.member)
-      } catch (e) {
-        diagnostics.push(diag('SQLITE_OPEN_FAILED', 'error', `cannot open as SQLite: ${errorMessage(e)}`, {file: ctx.member, artefact: ctx.artefact}))
-        return
-      }
-      try {
-        const {records, hasTable} = readSecurityDb(opened)
-        if (!hasTable) diagnostics.push(diag('SCREENCONNECT_SECURITYDB_NO_TABLE', 'warning', 'security.db has no SecurityEvent table', {file: ctx.member, artefact: ctx.artefact}))
-        const mc = mapContext(ctx)
-        for (const r of records) yield mapSecurityEvent(mc, r)
-      } catch (e) {
-        diagnostics.push(diag('SQLITE_READ_FAILED', 'error', `reading security.db failed: ${errorMessage(e)}`, {file: ctx.member, artefact: ctx.artefact}))
-      } finally {
-        opened.close()
-      }
+    function* read(opened: OpenedDb): Iterable<NormalizedEvent> {
+      const {records, hasTable} = readSecurityDb(opened)
+      if (!hasTable) diagnostics.push(diag('SCREENCONNECT_SECURITYDB_NO_TABLE', 'warning', 'security.db has no SecurityEvent table', {file: ctx.member, artefact: ctx.artefact}))
+      const mc = mapContext(ctx)
+      for (const r of records) yield mapSecurityEvent(mc, r)
     }
-    return {events: run(), diagnostics}
+    return {events: withSqlite(input, ctx, diagnostics, 'security.db', read), diagnostics}
   },
 }
 
