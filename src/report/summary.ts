@@ -190,7 +190,12 @@ export function buildSummary(ctx: RuleContext): Sentence[] {
       if (accounts.length > 4) ab.t(` ${accounts.length - 4} more accounts are listed in the findings.`)
       out.push(ab.build())
     } else {
-      out.push(new SentenceBuilder('accounts').t('No account was created or changed in the recorded events linked to this activity.').ref(...story.slice(0, 1).map(findingRef)).build())
+      const nb = new SentenceBuilder('accounts').t('No account on this host was created or changed in the recorded events linked to this activity.')
+      // a ScreenConnect server's own accounts may be untouched while its queued commands made accounts elsewhere
+      const remote = story.find((fc) => fc.f.rule === 'screenconnect-server-account-command')
+      if (remote) nb.t(' Commands queued through this ScreenConnect server created or changed local accounts on customer machines; they are listed under Blast radius.').ref(findingRef(remote))
+      else nb.ref(...story.slice(0, 1).map(findingRef))
+      out.push(nb.build())
     }
 
     // Remote tools and addresses.

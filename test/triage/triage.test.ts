@@ -56,7 +56,10 @@ describe('triage on a ScreenConnect server image', () => {
     expect(first.blast_radius!.machines_total).toBe(40)
     expect(first.blast_radius!.routine_only).toBe(35)
     expect(readFileSync(first.blast_radius!.csv, 'utf8').split('\n')[0]).toMatch(/machine/i)
-    expect(readFileSync(first.report, 'utf8')).toContain('Blast radius')
+    const html = readFileSync(first.report, 'utf8')
+    expect(html).toContain('Blast radius')
+    // the server's own accounts are untouched; the accounts made on customer machines are not denied
+    expect(html).toContain('created or changed local accounts on customer machines')
   })
 
   it('resumes: a rerun with the same options skips completed stages and changes nothing', async () => {
