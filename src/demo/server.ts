@@ -11,6 +11,7 @@ import {Rng} from './rng.js'
 import {PAYLOAD, ROUTINE_VENDOR_SESSIONS, VENDOR_SC} from './scenario.js'
 import {BRUTE_FORCE, CITIES, INTRUDER_VISITS, NORTHWIND, ROUTINE_COMMANDS, SERVER, STATES} from './server-scenario.js'
 import {isoPlus, isoToDate} from './timeutil.js'
+import {SESSION_DB_SCHEMA as SCHEMA} from './session-db-schema.js'
 
 /**
  * The demo ScreenConnect *server*: `<dir>/volume/Program Files (x86)/ScreenConnect/` with App_Data/Session.db
@@ -33,14 +34,6 @@ export interface DemoServerResult {
   story: string[]
 }
 
-const SCHEMA = `
-CREATE TABLE Session (SessionID BLOB PRIMARY KEY, Name TEXT, SessionType INTEGER, Host TEXT, IsPublic INTEGER, Code TEXT,
-  CustomProperty1 TEXT, CustomProperty2 TEXT, CustomProperty3 TEXT, CustomProperty4 TEXT, CustomProperty5 TEXT, CustomProperty6 TEXT, CustomProperty7 TEXT, CustomProperty8 TEXT,
-  GuestMachineName TEXT, GuestMachineDomain TEXT, GuestLoggedOnUserName TEXT, GuestLoggedOnUserDomain TEXT, GuestOperatingSystemName TEXT, GuestLastActivityTime INTEGER, IsEnded INTEGER);
-CREATE TABLE SessionConnection (SessionID BLOB, ConnectionID BLOB PRIMARY KEY, ProcessType INTEGER, ParticipantName TEXT, NetworkAddress TEXT);
-CREATE TABLE SessionEvent (SessionID BLOB, EventID BLOB PRIMARY KEY, EventType INTEGER, Host TEXT, Data TEXT, Time INTEGER, EventAttributes INTEGER, ConnectionID BLOB);
-CREATE TABLE SessionConnectionEvent (SessionID BLOB, ConnectionID BLOB, EventID BLOB PRIMARY KEY, EventType INTEGER, Time INTEGER, Data TEXT, EventAttributes INTEGER);
-`
 
 /** .NET Guid.ToByteArray(): the first three fields little-endian. */
 export function guidBytes(g: string): Uint8Array {

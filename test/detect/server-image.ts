@@ -20,6 +20,7 @@ import {join} from 'node:path'
 import {guidBytes, ticksLiteral} from '../../src/demo/server.js'
 import {loadSqlJs} from '../../src/parsers/sqlite/open.js'
 import {buildWal, markWalMode} from '../../src/writers/sqlite/wal.js'
+import {SESSION_DB_SCHEMA as SCHEMA} from '../../src/demo/session-db-schema.js'
 
 export const G = {
   alpha: 'aaaaaaaa-0000-4000-8000-000000000001',
@@ -37,14 +38,6 @@ export const ANYDESK_PASSWORD = 'Adm1n-Pipe'
 export const HOSTILE_CUSTOMER = '=HYPERLINK("http://evil.example","<b>click</b>")'
 export const HOSTILE_MACHINE = 'DELTA<script>alert(1)</script>'
 
-const SCHEMA = `
-CREATE TABLE Session (SessionID BLOB PRIMARY KEY, Name TEXT, SessionType INTEGER, Host TEXT, IsPublic INTEGER, Code TEXT,
-  CustomProperty1 TEXT, CustomProperty2 TEXT, CustomProperty3 TEXT, CustomProperty4 TEXT, CustomProperty5 TEXT, CustomProperty6 TEXT, CustomProperty7 TEXT, CustomProperty8 TEXT,
-  GuestMachineName TEXT, GuestMachineDomain TEXT, GuestLoggedOnUserName TEXT, GuestLoggedOnUserDomain TEXT, GuestOperatingSystemName TEXT, GuestLastActivityTime INTEGER, IsEnded INTEGER);
-CREATE TABLE SessionConnection (SessionID BLOB, ConnectionID BLOB PRIMARY KEY, ProcessType INTEGER, ParticipantName TEXT, NetworkAddress TEXT);
-CREATE TABLE SessionEvent (SessionID BLOB, EventID BLOB PRIMARY KEY, EventType INTEGER, Host TEXT, Data TEXT, Time INTEGER, EventAttributes INTEGER, ConnectionID BLOB);
-CREATE TABLE SessionConnectionEvent (SessionID BLOB, ConnectionID BLOB, EventID BLOB PRIMARY KEY, EventType INTEGER, Time INTEGER, Data TEXT, EventAttributes INTEGER);
-`
 
 type Db = {run(sql: string, params?: (string | number | Uint8Array | null)[]): unknown}
 

@@ -6,17 +6,16 @@ import {chromium, type BrowserContext} from 'playwright-core'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {generateReport} from '../../src/report/generate.js'
 import {printPdf} from '../../src/report/pdf.js'
+import {CHROMIUM, CHROMIUM_ARGS, watchPage} from './browser-watch.js'
 import {buildFixtureCase, HOSTILE_IMG, HOSTILE_SCRIPT} from './fixture-case.js'
 
 /**
  * Opens the report in real headless Chromium (Debian's, never a downloaded one): no console errors, no
  * failed or external requests, hostile evidence shown as text and never run, a screenshot and a PDF.
  */
-const CHROMIUM = '/usr/bin/chromium'
 const have = existsSync(CHROMIUM)
 if (!have) console.warn(`browser test skipped: ${CHROMIUM} is not installed (Debian package chromium; .ci/run installs it)`)
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 describe.skipIf(!have)('report in a real browser', () => {
   let root: string
@@ -27,7 +26,7 @@ describe.skipIf(!have)('report in a real browser', () => {
     root = mkdtempSync(join(tmpdir(), 'ratchet-browser-'))
     const fx = buildFixtureCase(join(root, 'case'))
     reportFile = (await generateReport({caseDir: fx.dir, commandLine: ['ratchet', 'report', 'case'], now: new Date('2023-11-10T12:00:00Z')})).file
-    ctx = await chromium.launchPersistentContext(join(root, 'profile'), {executablePath: CHROMIUM, headless: true, args: ARGS, viewport: {width: 1200, height: 900}})
+    ctx = await chromium.launchPersistentContext(join(root, 'profile'), {executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: {width: 1200, height: 900}})
   })
   afterAll(async () => {
     await ctx?.close()
@@ -37,18 +36,7 @@ describe.skipIf(!have)('report in a real browser', () => {
 
   it('renders with no console errors, no failed or external requests, and runs no evidence', async () => {
     const page = await ctx.newPage()
-    const problems: string[] = []
-    const requests: string[] = []
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`)
-    })
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`))
-    page.on('request', (r) => requests.push(r.url()))
-    page.on('dialog', (d) => {
-      problems.push(`dialog: ${d.message()}`)
-      void d.dismiss()
-    })
+    const {problems, requests} = watchPage(page)
     const url = pathToFileURL(reportFile).href
     await page.goto(url, {waitUntil: 'load'})
 

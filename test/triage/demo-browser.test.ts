@@ -6,16 +6,15 @@ import {chromium} from 'playwright-core'
 import {afterAll, describe, expect, it} from 'vitest'
 import {runDemo} from '../../src/demo/run.js'
 import {verifyArchive} from '../../src/evidence/verify.js'
+import {CHROMIUM, CHROMIUM_ARGS, watchPage} from '../report/browser-watch.js'
 
 /**
  * Issue 8's end-to-end check: `triage` on the generated demo host gives a verifying archive and a report that
  * opens in real headless Chromium with no console errors and no requests beyond the file itself, and tells
  * the story (the new account, the outside address, the second instance, the cleared logs).
  */
-const CHROMIUM = '/usr/bin/chromium'
 const have = existsSync(CHROMIUM)
 if (!have) console.warn(`demo browser test skipped: ${CHROMIUM} is not installed (Debian package chromium; .ci/run installs it)`)
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const root = mkdtempSync(join(tmpdir(), 'ratchet-demo-browser-'))
 afterAll(() => rmSync(root, {recursive: true, force: true}))
 
@@ -24,17 +23,10 @@ describe.skipIf(!have)('demo triage report in a real browser', () => {
     const {triage} = await runDemo({caseDir: join(root, 'case'), commandLine: ['ratchet', 'demo', 'run']})
     expect((await verifyArchive(triage.archive)).status).toBe('verified')
 
-    const ctx = await chromium.launchPersistentContext(join(root, 'profile'), {executablePath: CHROMIUM, headless: true, args: ARGS})
+    const ctx = await chromium.launchPersistentContext(join(root, 'profile'), {executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS})
     try {
       const page = await ctx.newPage()
-      const problems: string[] = []
-      const requests: string[] = []
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`)
-      })
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-      page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`))
-      page.on('request', (r) => requests.push(r.url()))
+      const {problems, requests} = watchPage(page)
       const url = pathToFileURL(triage.report).href
       await page.goto(url, {waitUntil: 'load'})
       const summary = await page.locator('#summary').innerText()
