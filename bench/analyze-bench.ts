@@ -16,8 +16,8 @@ import {execFileSync, spawnSync} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import {crc32} from '../src/parsers/evtx/crc32.js'
 import {sharedEvtxDir} from '../test/parsers/evtx/shared.js'
+import {replicateEvtx} from './replicate-evtx.js'
 
 const argv = process.argv.slice(2)
 const opt = (name: string, def: number): number => {
@@ -38,27 +38,6 @@ if (!dir) {
 }
 const sample = path.join(dir, 'museum_RathbunVM_W11_Security.evtx')
 
-function buildEvtx(out: string, mb: number): void {
-  const src = new Uint8Array(fs.readFileSync(sample))
-  const chunks: Uint8Array[] = []
-  for (let off = 4096; off + 65536 <= src.length; off += 65536) {
-    const c = src.subarray(off, off + 65536)
-    if (Buffer.from(c.subarray(0, 8)).toString('latin1') === 'ElfChnk\0') chunks.push(c)
-  }
-  const count = Math.ceil((mb * 1e6 - 4096) / 65536)
-  const header = src.slice(0, 4096)
-  const dv = new DataView(header.buffer)
-  dv.setBigUint64(8, 0n, true)
-  dv.setBigUint64(16, BigInt(count - 1), true)
-  dv.setUint16(42, Math.min(count, 0xffff), true)
-  dv.setUint32(120, dv.getUint32(120, true) & ~1, true)
-  dv.setUint32(124, crc32(header.subarray(0, 120)), true)
-  fs.mkdirSync(path.dirname(out), {recursive: true})
-  const fd = fs.openSync(out, 'w')
-  fs.writeSync(fd, header)
-  for (let i = 0; i < count; i++) fs.writeSync(fd, chunks[i % chunks.length]!)
-  fs.closeSync(fd)
-}
 
 /** AnyDesk trace lines that each yield one event (a session's worth, repeated with advancing time). */
 function buildTrace(out: string, events: number): void {
@@ -102,7 +81,7 @@ console.log(`host: ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, node 
 
 const evtxImage = path.join(work, 'evtx-image')
 const evtxFile = path.join(evtxImage, 'Windows/System32/winevt/Logs/Security.evtx')
-buildEvtx(evtxFile, evtxMb)
+replicateEvtx(sample, evtxFile, evtxMb)
 const size = fs.statSync(evtxFile).size
 const dumpOut = path.join(work, 'dump.jsonl')
 const dump1 = timed(['node', run, 'evtx', 'dump', evtxFile, '--threads', '1'], dumpOut)

@@ -9,8 +9,8 @@ import {execFileSync, spawnSync} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import {crc32} from '../src/parsers/evtx/crc32.js'
 import {sharedEvtxDir} from '../test/parsers/evtx/shared.js'
+import {replicateEvtx} from './replicate-evtx.js'
 
 const argv = process.argv.slice(2)
 const opt = (name: string, def: number): number => {
@@ -30,30 +30,9 @@ if (!dir) {
 }
 const sample = path.join(dir, 'museum_RathbunVM_W11_Security.evtx')
 
-/** Replicates the sample's valid chunks until the file reaches `mb` MB; fixes the header's chunk count and CRC. */
+/** Replicates the sample's valid chunks until the file reaches `mb` MB. */
 function buildBig(mb: number): string {
-  const out = path.join(os.tmpdir(), `ratchet-evtx-bench-${mb}m.evtx`)
-  const src = new Uint8Array(fs.readFileSync(sample))
-  const chunks: Uint8Array[] = []
-  for (let off = 4096; off + 65536 <= src.length; off += 65536) {
-    const c = src.subarray(off, off + 65536)
-    if (Buffer.from(c.subarray(0, 8)).toString('latin1') === 'ElfChnk\0') chunks.push(c)
-  }
-  const count = Math.ceil((mb * 1e6 - 4096) / 65536)
-  const want = 4096 + count * 65536
-  if (fs.existsSync(out) && fs.statSync(out).size === want) return out
-  const header = src.slice(0, 4096)
-  const dv = new DataView(header.buffer)
-  dv.setBigUint64(8, 0n, true) // first chunk number
-  dv.setBigUint64(16, BigInt(count - 1), true) // last chunk number
-  dv.setUint16(42, Math.min(count, 0xffff), true) // number of chunks
-  dv.setUint32(120, dv.getUint32(120, true) & ~1, true) // not dirty
-  dv.setUint32(124, crc32(header.subarray(0, 120)), true)
-  const fd = fs.openSync(out, 'w')
-  fs.writeSync(fd, header)
-  for (let i = 0; i < count; i++) fs.writeSync(fd, chunks[i % chunks.length]!)
-  fs.closeSync(fd)
-  return out
+  return replicateEvtx(sample, path.join(os.tmpdir(), `ratchet-evtx-bench-${mb}m.evtx`), mb)
 }
 
 interface Result {
