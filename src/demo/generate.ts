@@ -156,6 +156,16 @@ async function ensureEmptyTarget(dir: string): Promise<void> {
   }
 }
 
+/** Writes one planned file under the volume with its story mtime, and describes it (path, size, SHA-256, mtime). */
+export async function writeDemoFile(volume: string, f: {path: string; data: Uint8Array; mtime: string}): Promise<DemoFile> {
+  const abs = join(volume, f.path)
+  await mkdir(dirname(abs), {recursive: true})
+  await writeFile(abs, f.data)
+  const t = isoToDate(f.mtime)
+  await utimes(abs, t, t)
+  return {path: f.path, size: f.data.length, sha256: createHash('sha256').update(f.data).digest('hex'), mtime: t.toISOString()}
+}
+
 export async function generateDemoHost(dir: string, opts: {seed?: number} = {}): Promise<DemoHostResult> {
   const seed = opts.seed ?? DEFAULT_DEMO_SEED
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
@@ -177,13 +187,9 @@ export async function generateDemoHost(dir: string, opts: {seed?: number} = {}):
       touchDir(rel, isoToDate(BASE_DIR_TIME).getTime())
     }
     for (const f of planned) {
-      const abs = join(volume, f.path)
-      await mkdir(dirname(abs), {recursive: true})
-      await writeFile(abs, f.data)
-      const t = isoToDate(f.mtime)
-      await utimes(abs, t, t)
-      touchDir(f.path, t.getTime())
-      written.push({path: f.path, size: f.data.length, sha256: createHash('sha256').update(f.data).digest('hex'), mtime: t.toISOString()})
+      const file = await writeDemoFile(volume, f)
+      touchDir(f.path, Date.parse(file.mtime))
+      written.push(file)
     }
     // Folder times last, deepest first, so writing children does not disturb them.
     const ordered = [...dirTimes.entries()].sort((a, b) => b[0].split('/').length - a[0].split('/').length || (a[0] < b[0] ? -1 : 1))

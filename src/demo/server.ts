@@ -1,4 +1,3 @@
-import {createHash} from 'node:crypto'
 import {mkdir, readdir, utimes, writeFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import type {Database} from 'sql.js'
@@ -6,7 +5,7 @@ import {errorMessage, osErrorCode, RatchetError} from '../core/errors.js'
 import {redactCommand} from '../detect/redact.js'
 import {loadSqlJs} from '../parsers/sqlite/open.js'
 import {buildWal, markWalMode} from '../writers/sqlite/wal.js'
-import type {DemoFile} from './generate.js'
+import {writeDemoFile, type DemoFile} from './generate.js'
 import {Rng} from './rng.js'
 import {PAYLOAD, ROUTINE_VENDOR_SESSIONS, VENDOR_SC} from './scenario.js'
 import {BRUTE_FORCE, CITIES, INTRUDER_VISITS, NORTHWIND, ROUTINE_COMMANDS, SERVER, STATES} from './server-scenario.js'
@@ -241,14 +240,7 @@ export async function generateDemoServer(dir: string, opts: {seed?: number} = {}
   const volume = join(root, 'volume')
   const files: DemoFile[] = []
   try {
-    for (const f of planned) {
-      const abs = join(volume, f.path)
-      await mkdir(dirname(abs), {recursive: true})
-      await writeFile(abs, f.data)
-      const t = isoToDate(f.mtime)
-      await utimes(abs, t, t)
-      files.push({path: f.path, size: f.data.length, sha256: createHash('sha256').update(f.data).digest('hex'), mtime: t.toISOString()})
-    }
+    for (const f of planned) files.push(await writeDemoFile(volume, f))
     // the server's system drive: an empty event-log folder, so the volume is recognised as a Windows source
     // (its event logs are not part of this demo; the client demo host has them)
     const logs = join(volume, 'Windows', 'System32', 'winevt', 'Logs')
