@@ -1,4 +1,5 @@
 import {createHash} from 'node:crypto'
+import {filetimeToIso} from '../core/time.js'
 import type {EvtxEventSpec} from '../writers/evtx/index.js'
 import {writeRegf, type RegfKey, type RegfValue} from '../writers/regf/index.js'
 import {ACB, aliasC, ridKey, userF, userV, type SamAlias, type SamUser} from './sam-records.js'
@@ -51,8 +52,8 @@ export function logonsFromSecurity(events: readonly EvtxEventSpec[]): Map<string
     const name = field('TargetUserName') as {value?: unknown} | undefined
     const type = field('LogonType') as {value?: unknown} | undefined
     if (typeof name?.value !== 'string' || (Number(type?.value) !== 2 && Number(type?.value) !== 10)) continue
-    const ms = Number((e.timeCreated - 116_444_736_000_000_000n) / 10_000n)
-    const iso = new Date(ms).toISOString()
+    const iso = filetimeToIso(e.timeCreated)
+    if (iso === undefined) continue
     const prev = out.get(name.value)
     out.set(name.value, {last: prev && prev.last > iso ? prev.last : iso, count: (prev?.count ?? 0) + 1})
   }
