@@ -1,4 +1,5 @@
 import {spawnSync} from 'node:child_process'
+import {REG_TYPES} from '../../../src/writers/regf/index.js'
 
 /**
  * Independent regf readers used as test oracles: `hivexregedit --export` (Debian libwin-hivex-perl, on hivex)
@@ -66,20 +67,8 @@ export function hivexExport(file: string): Map<string, OracleKey> {
   return keys
 }
 
-const TYPE_NAMES: Record<string, number> = {
-  REG_NONE: 0,
-  REG_SZ: 1,
-  REG_EXPAND_SZ: 2,
-  REG_BINARY: 3,
-  REG_DWORD_LITTLE_ENDIAN: 4,
-  REG_DWORD_BIG_ENDIAN: 5,
-  REG_LINK: 6,
-  REG_MULTI_SZ: 7,
-  REG_RESOURCE_LIST: 8,
-  REG_FULL_RESOURCE_DESCRIPTOR: 9,
-  REG_RESOURCE_REQUIREMENTS_LIST: 10,
-  REG_QWORD_LITTLE_ENDIAN: 11,
-}
+/** regfexport names the REG_* constants, with `_LITTLE_ENDIAN` on DWORD and QWORD. */
+const TYPE_NAMES: Record<string, number> = {...REG_TYPES, REG_DWORD_LITTLE_ENDIAN: REG_TYPES.REG_DWORD, REG_QWORD_LITTLE_ENDIAN: REG_TYPES.REG_QWORD}
 
 export interface RegfexportValue {
   name: string
