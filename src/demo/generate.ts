@@ -147,6 +147,7 @@ export function demoStory(): string[] {
     `${T.accountCreated} local account ${USERS.actor.name} created and added to Administrators`,
     `${T.anydeskIncoming} AnyDesk session from ${ANYDESK.remoteAddress} (ID ${ANYDESK.remoteId})`,
     `${T.rogueScInstalled} second ScreenConnect instance (${ROGUE_SC.relayHost}:${ROGUE_SC.relayPort}) installed`,
+    `${T.samOnlyAccountCreated} account ${USERS.samOnly.name} created with account auditing off: known only from the SAM hive`,
     `${T.logsCleared} Windows PowerShell logs cleared`,
   ]
 }
