@@ -85,6 +85,24 @@ describe('regf writer: layout facts', () => {
     expect(allocated).toBeGreaterThan(100)
   })
 
+  it('one sk cell, shared by every key, holds a self-relative security descriptor', () => {
+    const sk = 4096 + 32 // first cell of the first hbin
+    const c = sk + 4
+    expect(hive.toString('latin1', c, c + 2)).toBe('sk')
+    expect([u32(hive, c + 4), u32(hive, c + 8)]).toEqual([sk - 4096, sk - 4096]) // flink = blink = itself
+    expect(u32(hive, c + 12)).toBe(1 + 4 + 40 + 5) // reference count = number of keys
+    const sd = hive.subarray(c + 20, c + 20 + u32(hive, c + 16))
+    expect([sd[0], sd.readUInt16LE(2)]).toEqual([1, 0x8004]) // revision 1, SE_SELF_RELATIVE | SE_DACL_PRESENT
+    const owner = sd.readUInt32LE(4)
+    expect(sd.subarray(owner, owner + 16).toString('hex')).toBe('01020000000000052000000020020000') // S-1-5-32-544
+    const dacl = sd.readUInt32LE(16)
+    expect([sd[dacl], sd.readUInt16LE(dacl + 2), sd.readUInt16LE(dacl + 4)]).toEqual([2, sd.length - dacl, 3])
+    // every nk points at it
+    for (let p = hive.indexOf('nk', 4096); p > 0; p = hive.indexOf('nk', p + 2)) {
+      if (hive.readInt32LE(p - 4) < 0 && (p - 4 - 4096) % 8 === 0) expect(u32(hive, p + 44)).toBe(sk - 4096)
+    }
+  })
+
   it('lh hash is the documented hash*37 + character over the upper-cased name', () => {
     expect(lhHash('a')).toBe(0x41)
     expect(lhHash('ab')).toBe(0x41 * 37 + 0x42)
