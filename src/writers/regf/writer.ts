@@ -44,6 +44,8 @@ function encodeName(name: string): EncodedName {
 
 /** Upper-cases code unit by code unit (Windows compares key names with RtlUpcaseUnicodeChar). */
 export function upcaseName(name: string): string {
+  // ASCII: only a-z change, exactly as toUpperCase changes them.
+  if (/^[\x00-\x7f]*$/.test(name)) return name.toUpperCase()
   let out = ''
   for (const ch of name) {
     const u = ch.toUpperCase()
@@ -146,11 +148,10 @@ class Builder {
       valueList = this.bins.put(list)
     }
     // Children in Windows order: sorted by upper-cased name, as lookups in lf/lh leaves require.
-    const children = [...(k.subkeys ?? [])].sort((a, b) => {
-      const x = upcaseName(a.name)
-      const y = upcaseName(b.name)
-      return x < y ? -1 : x > y ? 1 : 0
-    })
+    const children = (k.subkeys ?? [])
+      .map((c) => ({c, up: upcaseName(c.name)}))
+      .sort((a, b) => (a.up < b.up ? -1 : a.up > b.up ? 1 : 0))
+      .map((x) => x.c)
     const childOffsets = children.map((c) => this.key(c, at, false))
     const subkeyList = children.length > 0 ? this.subkeyList(children, childOffsets) : NONE
 
