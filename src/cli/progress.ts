@@ -24,20 +24,4 @@ export function collectProgressBar(show: boolean, label = 'collect'): {onProgres
   }
 }
 
-/**
- * SIGINT/SIGTERM abort the run between files (so writers can clean up; the `.partial` stays) instead of
- * killing the process mid-write. Call dispose() when the run is over.
- */
-export function abortOnSignals(): {signal: AbortSignal; dispose: () => void} {
-  const ac = new AbortController()
-  const onSignal = (): void => ac.abort()
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
-  return {
-    signal: ac.signal,
-    dispose: () => {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    },
-  }
-}
+export {abortOnSignals} from './interrupt.js'

@@ -4,7 +4,8 @@ import {basename, join, relative, resolve, sep} from 'node:path'
 import {PassThrough, type Readable} from 'node:stream'
 import type {Artefact, FileSource} from '../artefacts/schema.js'
 import {type Match, type SourceOs, TreeReader, expandPattern} from '../artefacts/expand.js'
-import {RatchetError, errorMessage, osErrorCode} from '../core/errors.js'
+import {RatchetError, errorMessage, isRatchetError, osErrorCode} from '../core/errors.js'
+import {interrupted, throwIfInterrupted} from '../core/interrupted.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {sha256Hex} from '../core/hashing.js'
 import {dateToIso7} from '../core/time.js'
@@ -161,9 +162,9 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
 
   let writer: ArchiveWriter
   if (opts.format === 'zip') {
-    writer = new ZipWriter(partialPath, opts.level ?? 1)
+    writer = new ZipWriter(partialPath, opts.level ?? 1, opts.signal)
   } else {
-    const w = new SevenZipWriter(partialPath, join(outDir, `.${base}.staging`), opts.password, opts.level ?? 1)
+    const w = new SevenZipWriter(partialPath, join(outDir, `.${base}.staging`), opts.password, opts.level ?? 1, opts.signal)
     await w.init()
     writer = w
   }
@@ -215,12 +216,10 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     const progress: CollectProgress = {filesDone: 0, filesTotal: plan.length, bytesDone: 0, bytesTotal}
     opts.onProgress?.(progress)
     const ctx: ItemContext = {opts, root, drive, sink, log, runner: opts.runner ?? defaultRunner}
+    const stopIfAborted = (): void =>
+      throwIfInterrupted(opts.signal, `collection interrupted after ${progress.filesDone} of ${plan.length} files; ${partialPath} is incomplete`, {partial: partialPath})
     for (const p of plan) {
-      if (opts.signal?.aborted) {
-        throw new RatchetError('E_INTERRUPTED', `collection interrupted after ${progress.filesDone} of ${plan.length} files; ${partialPath} is incomplete`, {
-          partial: partialPath,
-        })
-      }
+      stopIfAborted()
       progress.current = p.match.segments.join('/')
       const item = await collectOne(ctx, p)
       sink.record(item)
@@ -274,6 +273,7 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     sums.set(Members.log, logWritten.hashes.sha256)
     sums.set(Members.manifest, mWritten.hashes.sha256)
     await writer.addBuffer(Members.sums, Buffer.from(buildSha256Sums(sums), 'utf8'), now())
+    stopIfAborted()
     const fin = await writer.finalize()
     await rename(partialPath, finalPath)
     await writeFile(sidecarPath, sidecarText(fin.sha256, basename(finalPath)), {flag: 'wx'})
@@ -295,6 +295,10 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     }
   } catch (e) {
     await writer.abort()
+    // whatever an abort broke on the way (a killed 7-Zip, a destroyed stream), the cause is the interrupt
+    if (opts.signal?.aborted && !(isRatchetError(e) && e.code === 'E_INTERRUPTED')) {
+      throw interrupted(opts.signal, `collection interrupted; ${partialPath} is incomplete`, {partial: partialPath})
+    }
     throw e
   }
 }

