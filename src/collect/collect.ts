@@ -65,6 +65,8 @@ export interface CollectOptions {
   level?: number
   /** Archive file name without extension (default `<case|host>-<UTC stamp>`). */
   archiveBaseName?: string
+  /** Notes about the source for the collection log (e.g. why it was taken for a Windows volume). */
+  sourceNotes?: string[]
   /** Aborting stops the run between files: the `.partial` stays, 7z staging is removed (E_INTERRUPTED). */
   signal?: AbortSignal
 }
@@ -172,6 +174,7 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
   const stageErrors: string[] = []
   const log = sink.log.bind(sink)
   log({level: 'info', event: 'collection-start', message: `collecting ${opts.artefacts.length} artefact(s) from ${opts.mode} source ${root}`, source: root, mode: opts.mode, os: opts.os})
+  for (const note of opts.sourceNotes ?? []) log({level: 'info', event: 'source-note', message: note})
 
   try {
     if (opts.mode === 'live' && opts.volatile && !opts.noVolatile) {
@@ -228,6 +231,11 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
       opts.onProgress?.(progress)
     }
 
+    if (sink.items.length === 0) {
+      // an empty archive is not a clean collection: the source or the selection was wrong
+      stageErrors.push(`nothing matched the selected artefacts (${opts.artefacts.length} searched in ${root})`)
+      log({level: 'warn', event: 'nothing-matched', message: 'nothing matched the selected artefacts'})
+    }
     // Close the log first so that its hash is inside the manifest (and under the signature).
     const summary = summarise(sink.items)
     log({level: 'info', event: 'collection-end', message: `${summary.collected} collected, ${summary.partial} partial, ${summary.skipped} skipped, ${summary.errors} errors`, ...summary})
