@@ -17,13 +17,18 @@ export const STOP_GRACE_MS = 1500
 export function abortOnSignals(graceMs = STOP_GRACE_MS): {signal: AbortSignal; dispose: () => void} {
   const ac = new AbortController()
   let timer: NodeJS.Timeout | undefined
+  let which = 'a signal'
   const force = (): never => {
     runExitCleanups()
-    process.stderr.write('ratchet: interrupted\n')
+    const message = `interrupted by ${which}; stopped without waiting for the current step`
+    // the same contract as any other failure: one error object with --json, one error line without
+    if (process.argv.includes('--json')) process.stdout.write(JSON.stringify({error: {code: 'E_INTERRUPTED', message, details: {}}}, null, 2) + '\n')
+    else process.stderr.write(`ratchet: error E_INTERRUPTED: ${message}\n`)
     process.exit(ExitCode.INTERRUPTED)
   }
   const onSignal = (sig: NodeJS.Signals): void => {
     if (ac.signal.aborted) force()
+    which = sig
     ac.abort(new RatchetError('E_INTERRUPTED', `interrupted by ${sig}`, {signal: sig}))
     timer = setTimeout(force, graceMs)
     timer.unref()

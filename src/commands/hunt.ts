@@ -59,6 +59,7 @@ findings.json get the same cross_host section.`
   private report(result: HuntResult): void {
     const c = result.counts
     this.say(`hunt: ${c.events} events, ${c.indicators} indicators, ${c.ioc_hits} IOC hits`)
+    if (c.indicators_skipped > 0) this.warnLine(`hunt: ${c.indicators_skipped} indicator(s) skipped (STIX patterns ratchet cannot match, revoked or malformed; listed in findings.json iocs.skipped)`)
     this.say(`hunt: ${c.findings} findings (${c.correlated_findings} correlated with a remote session or IOC)`)
     this.say(`hunt: ${c.sessions} remote sessions (${c.suspicious_sessions} suspicious)`)
     this.say(`wrote ${result.findings}`)

@@ -1,5 +1,5 @@
 import {createHash, generateKeyPairSync} from 'node:crypto'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -43,13 +43,17 @@ const d = describe.skipIf(!built)
 
 d('#2 never write onto an input', () => {
   it('verify --report onto the archive itself is refused (exit 2) and the archive is untouched', () => {
-    const before = sha(readFileSync(archive))
-    const r = ratchet(['verify', archive, '--report', archive])
+    // a copy: on a build with the defect the archive would be overwritten, and the other tests need it
+    const copy = join(root, 'copy.zip')
+    copyFileSync(archive, copy)
+    const before = sha(readFileSync(copy))
+    const r = ratchet(['verify', copy, '--report', copy])
     expect(r.status, r.stderr).toBe(2)
     expect(r.stderr).toContain('E_USAGE')
     expect(r.stdout).not.toContain('VERIFIED')
-    expect(sha(readFileSync(archive))).toBe(before)
-    expect(ratchet(['verify', archive, '--report', `${archive}.sha256`]).status).toBe(2)
+    expect(sha(readFileSync(copy))).toBe(before)
+    writeFileSync(`${copy}.sha256`, readFileSync(`${archive}.sha256`))
+    expect(ratchet(['verify', copy, '--report', `${copy}.sha256`]).status).toBe(2)
   })
 
   it('analyze --out inside or equal to its input folder, timeline/report --out onto case inputs: exit 2', () => {
@@ -246,5 +250,15 @@ d('#15 small ones', () => {
     expect((json(r.stdout) as unknown as {file: string}).file).toBe(join(caseDir, 'timeline.ratchet.csv'))
     expect(readFileSync(join(caseDir, 'timeline.csv'))).toEqual(before)
     expect(statSync(join(caseDir, 'timeline.ratchet.csv')).size).toBeGreaterThan(0)
+  })
+
+  it('the hunt summary says how many STIX indicators it skipped', () => {
+    const caseDir = join(root, 'case15')
+    const stix = join(root, 'feed.json')
+    const ind = (id: string, pattern: string, pattern_type = 'stix') => ({type: 'indicator', spec_version: '2.1', id: `indicator--${id}`, pattern, pattern_type})
+    writeFileSync(stix, JSON.stringify({type: 'bundle', id: 'bundle--1', objects: [ind('1', "[ipv4-addr:value = '203.0.113.9']"), ind('2', 'rule x {}', 'yara'), ind('3', 'title: y', 'sigma')]}))
+    const r = ratchet(['hunt', caseDir, '--iocs', stix])
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stderr).toContain('2 indicator(s) skipped')
   })
 })

@@ -3,6 +3,8 @@ import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} 
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {EvtxWriter} from '../../src/writers/evtx/index.js'
+import {security4720} from '../writers/evtx/samples.js'
 import {built, exited, notBuilt, processesMentioning, ratchetAsync, sevenZipAvailable, waitFor} from './run-cli.js'
 
 /**
@@ -54,6 +56,27 @@ describe.skipIf(Boolean(skip))('interrupting a 7z collection (issue 13 #1)', () 
       await interruptWhen(out, sig, () => existsSync(out) && processesMentioning(out).some((pid) => pid !== process.pid) && readdirSync(out).some((n) => n.endsWith('.partial')))
     })
   }
+
+  it('triage interrupted while analysing: E_INTERRUPTED, exit 130 within ~2 s (issue 13 #11)', async () => {
+    const img = join(root, 'triage-img')
+    const logs = join(img, 'Windows/System32/winevt/Logs')
+    mkdirSync(logs, {recursive: true})
+    const w = new EvtxWriter()
+    for (let i = 0; i < 40_000; i++) w.add(security4720(i))
+    writeFileSync(join(logs, 'Security.evtx'), w.toBuffer())
+    const child = ratchetAsync(['triage', '--source', img, '--out', join(root, 'triage-case'), '--artefact', 'windows.eventlogs.all'])
+    let err = ''
+    child.stderr!.on('data', (b: Buffer) => (err += b.toString()))
+    const done = exited(child)
+    expect(await waitFor(() => /\] analyze/.test(err), 60_000), err).toBe(true)
+    const t0 = Date.now()
+    child.kill('SIGINT')
+    const r = await done
+    expect(r.code, err).toBe(130)
+    expect(Date.now() - t0).toBeLessThan(3000)
+    expect(err).toContain('E_INTERRUPTED')
+    expect(err).not.toContain('E_USAGE')
+  })
 
   it('SIGHUP while members are staged: staging removed, exit 130', async () => {
     const out = join(root, 'out-staging')
