@@ -28,10 +28,15 @@ export interface CollectHooks {
 }
 
 export interface CollectProgress {
+  /** `hashing` while files are read, hashed and stored; `packing` while 7-Zip compresses and encrypts. */
+  stage: 'hashing' | 'packing'
   filesDone: number
   filesTotal: number
+  /** Bytes of the planned files read so far (inside the current file too). */
   bytesDone: number
   bytesTotal: number
+  /** 7-Zip's percentage (packing only). */
+  packPercent?: number
   current?: string
 }
 
@@ -216,18 +221,30 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     }
 
     const bytesTotal = plan.reduce((s, p) => s + (p.match.kind === 'file' ? (p.match.size ?? 0) : 0), 0)
-    const progress: CollectProgress = {filesDone: 0, filesTotal: plan.length, bytesDone: 0, bytesTotal}
+    const progress: CollectProgress = {stage: 'hashing', filesDone: 0, filesTotal: plan.length, bytesDone: 0, bytesTotal}
     opts.onProgress?.(progress)
+    let fileStart = 0
+    let fileCap = 0
+    if (opts.onProgress) {
+      const report = opts.onProgress
+      writer.onBytes = (n) => {
+        progress.bytesDone = Math.min(fileStart + fileCap, progress.bytesDone + n)
+        report(progress)
+      }
+    }
     const ctx: ItemContext = {opts, root, drive, sink, log, runner: opts.runner ?? defaultRunner}
     const stopIfAborted = (): void =>
       throwIfInterrupted(opts.signal, `collection interrupted after ${progress.filesDone} of ${plan.length} files; ${partialPath} is incomplete`, {partial: partialPath})
     for (const p of plan) {
       stopIfAborted()
       progress.current = p.match.segments.join('/')
+      fileStart = progress.bytesDone
+      fileCap = p.match.size ?? 0
       const item = await collectOne(ctx, p)
       sink.record(item)
       progress.filesDone++
-      progress.bytesDone += item.archive_path ? (item.size ?? 0) : 0
+      // the planned size, read or not, so that the total is reached exactly
+      progress.bytesDone = fileStart + fileCap
       opts.onProgress?.(progress)
     }
 
@@ -282,6 +299,16 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     sums.set(Members.manifest, mWritten.hashes.sha256)
     await writer.addBuffer(Members.sums, Buffer.from(buildSha256Sums(sums), 'utf8'), now())
     stopIfAborted()
+    if (opts.onProgress && opts.format === '7z') {
+      const report = opts.onProgress
+      progress.stage = 'packing'
+      progress.current = basename(finalPath)
+      report(progress)
+      writer.onPack = (pct) => {
+        progress.packPercent = pct
+        report(progress)
+      }
+    }
     const fin = await writer.finalize()
     await rename(partialPath, finalPath)
     await writeFile(sidecarPath, sidecarText(fin.sha256, basename(finalPath)), {flag: 'wx'})

@@ -114,17 +114,26 @@ export async function create7z(
   archive: string,
   /** Top-level names inside `cwd`. */
   sources: string[],
-  opts: {cwd: string; level: number; password?: string; signal?: AbortSignal; onStart?: (pid: number | undefined) => void},
+  opts: {cwd: string; level: number; password?: string; signal?: AbortSignal; onStart?: (pid: number | undefined) => void; onProgress?: (percent: number) => void},
 ): Promise<{code: number | null; signal: NodeJS.Signals | null; stderr: string}> {
   const bin = await sevenZipBinary()
   const raw = ['-t7z', `-mx=${opts.level}`, '-snl', '-ssc']
   if (opts.password !== undefined) raw.push('-mhe=on', '-p')
   // absolute source paths: 7-Zip stores each under its own name (node-7z 3 ignores $spawnOptions.cwd)
-  const stream = Seven.add(resolve(archive), sources.map((s) => resolve(opts.cwd, s)), {$bin: bin, $raw: raw})
+  const stream = Seven.add(resolve(archive), sources.map((s) => resolve(opts.cwd, s)), {$bin: bin, $raw: raw, $progress: opts.onProgress !== undefined})
   const child = (stream as unknown as {_childProcess: ChildProcess})._childProcess
   // node-7z spawns 7-Zip detached (its own process group): a terminal's signals never reach it, so an
   // abort kills the group here, and the caller's exit clean-up does the same if node itself is going down.
   opts.onStart?.(child.pid)
+  // With -bsp1 7-Zip redraws "  42%" with backspaces and no newline; node-7z waits for a newline before it
+  // emits 'progress', so read the percentage from the raw output here.
+  const onProgress = opts.onProgress
+  if (onProgress) {
+    child.stdout!.on('data', (d: Buffer) => {
+      const all = d.toString('latin1').match(/(\d{1,3})%/g)
+      if (all) onProgress(Number.parseInt(all[all.length - 1]!, 10))
+    })
+  }
   const onAbort = (): void => killTree(child.pid)
   if (opts.signal?.aborted) onAbort()
   else opts.signal?.addEventListener('abort', onAbort, {once: true})

@@ -38,6 +38,10 @@ export interface ArchiveWriter {
   finalize(): Promise<{sha256: string; bytes: number}>
   /** Stops writing; the `.partial` stays (it is evidence that a collection was attempted). */
   abort(): Promise<void>
+  /** Told the size of every chunk as it is written (progress inside a large member). */
+  onBytes?: (n: number) => void
+  /** Told 7-Zip's percentage while it packs (7z only). */
+  onPack?: (percent: number) => void
 }
 
 /** Member names are forward-slash relative paths without `.`/`..` segments. */
@@ -57,6 +61,7 @@ async function pumpHashed(
   out: NodeJS.WritableStream & {write(c: Buffer): boolean},
   end: () => void,
   signal?: AbortSignal,
+  onBytes?: (n: number) => void,
 ): Promise<{hasher: MultiHasher; error?: unknown}> {
   const hasher = new MultiHasher()
   let error: unknown
@@ -65,6 +70,7 @@ async function pumpHashed(
       // a large member must not hold an interrupt up: stop within one chunk
       if (signal?.aborted) throw interrupted(signal, 'archive writing interrupted')
       hasher.update(chunk)
+      onBytes?.(chunk.length)
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()))
     }
   } catch (e) {
@@ -83,6 +89,7 @@ async function pumpHashed(
 export const STORE_AS_IS = /\.(zip|7z|gz|tgz|bz2|xz|zst|rar|cab|msi|msu|jpg|jpeg|png|gif|webp|mp4|mkv|avi|anydesk|docx|xlsx|pptx|jar|apk)$/i
 
 export class ZipWriter implements ArchiveWriter {
+  onBytes?: (n: number) => void
   private readonly archive: ZipArchive
   private readonly file: WriteStream
   private readonly archiveHash = new HashingStream()
@@ -134,7 +141,7 @@ export class ZipWriter implements ArchiveWriter {
       this.archive.once('error', onError)
     })
     this.archive.append(pass, {name, date: mtime ?? new Date(0), store: STORE_AS_IS.test(name)})
-    const {hasher, error} = await pumpHashed(data, pass, () => pass.end(), this.signal)
+    const {hasher, error} = await pumpHashed(data, pass, () => pass.end(), this.signal, this.onBytes)
     await entryDone
     this.check()
     const written = {hashes: hasher.digest(), size: hasher.bytes}
@@ -177,6 +184,8 @@ function bufferStream(data: Buffer): Readable {
  * exceptions (an exit clean-up; see core/exit-cleanup.ts).
  */
 export class SevenZipWriter implements ArchiveWriter {
+  onBytes?: (n: number) => void
+  onPack?: (percent: number) => void
   private readonly names = new Set<string>()
   private childPid: number | undefined
   private unregister: (() => void) | undefined
@@ -217,7 +226,7 @@ export class SevenZipWriter implements ArchiveWriter {
       out.on('close', resolve)
       out.on('error', reject)
     })
-    const {hasher, error} = await pumpHashed(data, out, () => out.end(), this.signal)
+    const {hasher, error} = await pumpHashed(data, out, () => out.end(), this.signal, this.onBytes)
     try {
       await closed
     } catch (e) {
@@ -240,6 +249,7 @@ export class SevenZipWriter implements ArchiveWriter {
       password: this.password,
       signal: this.signal,
       onStart: (pid) => (this.childPid = pid),
+      onProgress: this.onPack,
     })
     this.childPid = undefined
     if (this.signal?.aborted) throw interrupted(this.signal, `7-Zip packing interrupted; ${this.path} is incomplete`, {partial: this.path})
