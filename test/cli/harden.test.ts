@@ -262,3 +262,16 @@ d('#15 small ones', () => {
     expect(r.stderr).toContain('2 indicator(s) skipped')
   })
 })
+
+d('#14 shell conveniences', () => {
+  it('autocomplete scripts for bash, zsh and powershell; a mistyped command is named (did you mean…)', () => {
+    for (const shell of ['bash', 'zsh', 'powershell']) {
+      const r = ratchet(['autocomplete', 'script', shell], {env: {XDG_CACHE_HOME: join(root, 'cache')}})
+      expect(r.status, r.stderr).toBe(0)
+      expect(r.stdout).toContain('ratchet')
+    }
+    const r = ratchet(['colect', '--out', 'x'])
+    expect(r.status).not.toBe(0)
+    expect(r.stderr).toContain('colect is not a ratchet command')
+  })
+})
