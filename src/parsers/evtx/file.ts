@@ -34,7 +34,8 @@ export function checkFileHeader(head: Uint8Array, firstSlot: Uint8Array, fileSiz
 export function chunkCountNote(header: EvtxFileHeader, chunksSeen: number, diags: Diagnostic[]): void {
   if (header.valid && chunksSeen > header.numberOfChunks) {
     diags.push(diag('EVTX_STALE_HEADER', 'info', `file header declares ${header.numberOfChunks} chunks; ${chunksSeen} chunk slots carry a chunk (all were read)`))
-  } else if (header.valid && header.checksumOk && chunksSeen < header.numberOfChunks) {
+  } else if (header.valid && header.checksumOk && chunksSeen < header.numberOfChunks && !diags.some((d) => d.code === 'EVTX_TRUNCATED' && d.offset === 0)) {
+    // (a file cut inside its own header already carries the EVTX_TRUNCATED error saying so)
     diags.push(
       diag('EVTX_CHUNKS_MISSING', 'warning', `file header declares ${header.numberOfChunks} chunks but only ${chunksSeen} are in the file: the log is truncated and the records of ${header.numberOfChunks - chunksSeen} chunk(s) are missing`, {
         offset: FILE_HEADER_SIZE + chunksSeen * CHUNK_SIZE,
