@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
+import {ExitCode} from '../core/exit-codes.js'
 import {RatchetError} from '../core/errors.js'
 import {parseDuration} from '../core/time.js'
 import {runHunt, runHuntCases, type HuntResult, type MultiHuntResult} from '../detect/hunt.js'
@@ -70,6 +71,9 @@ findings.json get the same cross_host section.`
       this.say(`wrote ${result.affected_machines}`)
     }
     if (result.unverified) this.warnLine('hunt: the evidence failed verification: every output is marked unverified')
-    if (result.diagnostics > 0) this.warnLine(`hunt: ${result.diagnostics} damaged lines in events.jsonl (see findings.json diagnostics)`)
+    if (result.diagnostics > 0) {
+      this.warnLine(`hunt: ${result.diagnostics} damaged lines in events.jsonl (see findings.json diagnostics)`)
+      this.setExitCode(ExitCode.PARTIAL)
+    }
   }
 }

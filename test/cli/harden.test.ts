@@ -1,5 +1,5 @@
 import {createHash, generateKeyPairSync} from 'node:crypto'
-import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -167,6 +167,9 @@ d('#8 huge values are clipped when echoed', () => {
       expect(r.stderr.length + r.stdout.length).toBeLessThan(5000)
       expect(r.stderr + r.stdout).not.toContain('Maximum call stack')
     }
+    // the exit-code table: hunt over a damaged events.jsonl finishes and says so with 3
+    appendFileSync(join(caseDir, 'events.jsonl'), 'not json\n')
+    expect(ratchet(['hunt', caseDir]).status).toBe(3)
   })
 })
 
