@@ -4,7 +4,8 @@ import {basename, join, relative, resolve, sep} from 'node:path'
 import {PassThrough, type Readable} from 'node:stream'
 import type {Artefact, FileSource} from '../artefacts/schema.js'
 import {type Match, type SourceOs, TreeReader, expandPattern} from '../artefacts/expand.js'
-import {RatchetError, errorMessage, osErrorCode} from '../core/errors.js'
+import {RatchetError, errorMessage, isRatchetError, osErrorCode} from '../core/errors.js'
+import {interrupted, throwIfInterrupted} from '../core/interrupted.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {sha256Hex} from '../core/hashing.js'
 import {dateToIso7} from '../core/time.js'
@@ -28,10 +29,15 @@ export interface CollectHooks {
 }
 
 export interface CollectProgress {
+  /** `hashing` while files are read, hashed and stored; `packing` while 7-Zip compresses and encrypts. */
+  stage: 'hashing' | 'packing'
   filesDone: number
   filesTotal: number
+  /** Bytes of the planned files read so far (inside the current file too). */
   bytesDone: number
   bytesTotal: number
+  /** 7-Zip's percentage (packing only). */
+  packPercent?: number
   current?: string
 }
 
@@ -65,6 +71,8 @@ export interface CollectOptions {
   level?: number
   /** Archive file name without extension (default `<case|host>-<UTC stamp>`). */
   archiveBaseName?: string
+  /** Notes about the source for the collection log (e.g. why it was taken for a Windows volume). */
+  sourceNotes?: string[]
   /** Aborting stops the run between files: the `.partial` stays, 7z staging is removed (E_INTERRUPTED). */
   signal?: AbortSignal
 }
@@ -162,9 +170,9 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
 
   let writer: ArchiveWriter
   if (opts.format === 'zip') {
-    writer = new ZipWriter(partialPath, opts.level ?? 1)
+    writer = new ZipWriter(partialPath, opts.level ?? 1, opts.signal)
   } else {
-    const w = new SevenZipWriter(partialPath, join(outDir, `.${base}.staging`), opts.password, opts.level ?? 1)
+    const w = new SevenZipWriter(partialPath, join(outDir, `.${base}.staging`), opts.password, opts.level ?? 1, opts.signal)
     await w.init()
     writer = w
   }
@@ -172,6 +180,7 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
   const stageErrors: string[] = []
   const log = sink.log.bind(sink)
   log({level: 'info', event: 'collection-start', message: `collecting ${opts.artefacts.length} artefact(s) from ${opts.mode} source ${root}`, source: root, mode: opts.mode, os: opts.os})
+  for (const note of opts.sourceNotes ?? []) log({level: 'info', event: 'source-note', message: note})
 
   try {
     if (opts.mode === 'live' && opts.volatile && !opts.noVolatile) {
@@ -213,23 +222,38 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     }
 
     const bytesTotal = plan.reduce((s, p) => s + (p.match.kind === 'file' ? (p.match.size ?? 0) : 0), 0)
-    const progress: CollectProgress = {filesDone: 0, filesTotal: plan.length, bytesDone: 0, bytesTotal}
+    const progress: CollectProgress = {stage: 'hashing', filesDone: 0, filesTotal: plan.length, bytesDone: 0, bytesTotal}
     opts.onProgress?.(progress)
-    const ctx: ItemContext = {opts, root, drive, sink, log, runner: opts.runner ?? defaultRunner}
-    for (const p of plan) {
-      if (opts.signal?.aborted) {
-        throw new RatchetError('E_INTERRUPTED', `collection interrupted after ${progress.filesDone} of ${plan.length} files; ${partialPath} is incomplete`, {
-          partial: partialPath,
-        })
+    let fileStart = 0
+    let fileCap = 0
+    if (opts.onProgress) {
+      const report = opts.onProgress
+      writer.onBytes = (n) => {
+        progress.bytesDone = Math.min(fileStart + fileCap, progress.bytesDone + n)
+        report(progress)
       }
+    }
+    const ctx: ItemContext = {opts, root, drive, sink, log, runner: opts.runner ?? defaultRunner}
+    const stopIfAborted = (): void =>
+      throwIfInterrupted(opts.signal, `collection interrupted after ${progress.filesDone} of ${plan.length} files; ${partialPath} is incomplete`, {partial: partialPath})
+    for (const p of plan) {
+      stopIfAborted()
       progress.current = p.match.segments.join('/')
+      fileStart = progress.bytesDone
+      fileCap = p.match.size ?? 0
       const item = await collectOne(ctx, p)
       sink.record(item)
       progress.filesDone++
-      progress.bytesDone += item.archive_path ? (item.size ?? 0) : 0
+      // the planned size, read or not, so that the total is reached exactly
+      progress.bytesDone = fileStart + fileCap
       opts.onProgress?.(progress)
     }
 
+    if (sink.items.length === 0) {
+      // an empty archive is not a clean collection: the source or the selection was wrong
+      stageErrors.push(`nothing matched the selected artefacts (${opts.artefacts.length} searched in ${root})`)
+      log({level: 'warn', event: 'nothing-matched', message: 'nothing matched the selected artefacts'})
+    }
     // Close the log first so that its hash is inside the manifest (and under the signature).
     const summary = summarise(sink.items)
     log({level: 'info', event: 'collection-end', message: `${summary.collected} collected, ${summary.partial} partial, ${summary.skipped} skipped, ${summary.errors} errors`, ...summary})
@@ -275,6 +299,17 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     sums.set(Members.log, logWritten.hashes.sha256)
     sums.set(Members.manifest, mWritten.hashes.sha256)
     await writer.addBuffer(Members.sums, Buffer.from(buildSha256Sums(sums), 'utf8'), now())
+    stopIfAborted()
+    if (opts.onProgress && opts.format === '7z') {
+      const report = opts.onProgress
+      progress.stage = 'packing'
+      progress.current = basename(finalPath)
+      report(progress)
+      writer.onPack = (pct) => {
+        progress.packPercent = pct
+        report(progress)
+      }
+    }
     const fin = await writer.finalize()
     await rename(partialPath, finalPath)
     await writeFile(sidecarPath, sidecarText(fin.sha256, basename(finalPath)), {flag: 'wx'})
@@ -296,6 +331,10 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     }
   } catch (e) {
     await writer.abort()
+    // whatever an abort broke on the way (a killed 7-Zip, a destroyed stream), the cause is the interrupt
+    if (opts.signal?.aborted && !(isRatchetError(e) && e.code === 'E_INTERRUPTED')) {
+      throw interrupted(opts.signal, `collection interrupted; ${partialPath} is incomplete`, {partial: partialPath})
+    }
     throw e
   }
 }

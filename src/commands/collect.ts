@@ -27,6 +27,7 @@ size caps) or failed (see the manifest).`
   async run(): Promise<CollectResult> {
     const {flags} = await this.parse(Collect)
     const c = await resolveCollection(flags)
+    for (const n of c.notes) this.warnLine(`note: ${n}`)
 
     const progress = collectProgressBar(process.stderr.isTTY && !this.jsonEnabled())
     const stop = abortOnSignals()
@@ -45,6 +46,7 @@ size caps) or failed (see the manifest).`
       artefacts: c.artefacts,
       profile: c.profile,
       signKeyPem: c.signKeyPem,
+      sourceNotes: c.notes,
       noVolatile: flags['no-volatile'],
       volatile: volatileStageFor(c.artefacts, c.os),
       level: flags.level,

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
+import {ExitCode} from '../core/exit-codes.js'
 import {RatchetError} from '../core/errors.js'
 import {parseDuration} from '../core/time.js'
 import {runHunt, runHuntCases, type HuntResult, type MultiHuntResult} from '../detect/hunt.js'
@@ -59,6 +60,7 @@ findings.json get the same cross_host section.`
   private report(result: HuntResult): void {
     const c = result.counts
     this.say(`hunt: ${c.events} events, ${c.indicators} indicators, ${c.ioc_hits} IOC hits`)
+    if (c.indicators_skipped > 0) this.warnLine(`hunt: ${c.indicators_skipped} indicator(s) skipped (STIX patterns ratchet cannot match, revoked or malformed; listed in findings.json iocs.skipped)`)
     this.say(`hunt: ${c.findings} findings (${c.correlated_findings} correlated with a remote session or IOC)`)
     this.say(`hunt: ${c.sessions} remote sessions (${c.suspicious_sessions} suspicious)`)
     this.say(`wrote ${result.findings}`)
@@ -69,6 +71,9 @@ findings.json get the same cross_host section.`
       this.say(`wrote ${result.affected_machines}`)
     }
     if (result.unverified) this.warnLine('hunt: the evidence failed verification: every output is marked unverified')
-    if (result.diagnostics > 0) this.warnLine(`hunt: ${result.diagnostics} damaged lines in events.jsonl (see findings.json diagnostics)`)
+    if (result.diagnostics > 0) {
+      this.warnLine(`hunt: ${result.diagnostics} damaged lines in events.jsonl (see findings.json diagnostics)`)
+      this.setExitCode(ExitCode.PARTIAL)
+    }
   }
 }

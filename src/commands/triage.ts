@@ -38,7 +38,8 @@ Exit codes: 0 clean; 3 finished but some input could not be read (see the manife
     const {flags} = await this.parse(Triage)
     const windowMs = parseDuration(flags.window)
     if (windowMs === undefined) throw new RatchetError('E_USAGE', `--window: not a duration: ${flags.window} (use e.g. 30m, 2h)`)
-    const c = await resolveCollection(flags)
+    const c = await resolveCollection(flags, (flags.iocs ?? []).map((path) => ({what: '--iocs', path})))
+    for (const n of c.notes) this.warnLine(`note: ${n}`)
     const progress = collectProgressBar(process.stderr.isTTY && !this.jsonEnabled(), '  collect')
     const started = Date.now()
     const stop = abortOnSignals()
@@ -55,6 +56,7 @@ Exit codes: 0 clean; 3 finished but some input could not be read (see the manife
       caseId: flags.case ?? null,
       examiner: flags.examiner ?? null,
       signKeyPem: c.signKeyPem,
+      sourceNotes: c.notes,
       noVolatile: flags['no-volatile'],
       volatile: volatileStageFor(c.artefacts, c.os),
       level: flags.level,

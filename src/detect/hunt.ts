@@ -42,7 +42,7 @@ export interface HuntResult {
   /** Server cases (Session.db events present): blast-radius.json and affected-machines.csv. */
   blast_radius?: string
   affected_machines?: string
-  counts: {events: number; indicators: number; ioc_hits: number; findings: number; correlated_findings: number; sessions: number; suspicious_sessions: number; affected_machines?: number; routine_machines?: number}
+  counts: {events: number; indicators: number; indicators_skipped: number; ioc_hits: number; findings: number; correlated_findings: number; sessions: number; suspicious_sessions: number; affected_machines?: number; routine_machines?: number}
   unverified: boolean
   diagnostics: number
 }
@@ -271,6 +271,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
     counts: {
       events: scan.events,
       indicators: iocs.indicators.length,
+      indicators_skipped: iocs.skipped.length,
       ioc_hits: hitsTotal,
       findings: findings.length,
       correlated_findings: findings.filter((f) => f.correlated).length,

@@ -8,6 +8,8 @@ import {collect, type CollectProgress, type CollectResult, type VolatileStage} f
 import {CaseFiles, casePath} from '../core/case-layout.js'
 import {RatchetError, errorMessage} from '../core/errors.js'
 import {ExitCode, type ExitCodeValue} from '../core/exit-codes.js'
+import {throwIfInterrupted} from '../core/interrupted.js'
+import {refuseWritingOnInputs, requireDirOrAbsent} from '../core/output-guard.js'
 import {runHunt, type HuntResult} from '../detect/hunt.js'
 import type {BlastRadiusFile} from '../detect/blast/types.js'
 import type {Finding, FindingsFile} from '../detect/types.js'
@@ -40,6 +42,7 @@ export interface TriageOptions {
   caseId?: string | null
   examiner?: string | null
   signKeyPem?: Buffer
+  sourceNotes?: string[]
   noVolatile?: boolean
   volatile?: VolatileStage
   level?: number
@@ -133,6 +136,9 @@ function worst(a: ExitCodeValue, b: number): ExitCodeValue {
 
 export async function triage(opts: TriageOptions): Promise<TriageResult> {
   const caseDir = resolve(opts.caseDir)
+  // before anything is created: the case folder never goes into the image it describes
+  requireDirOrAbsent('--out', caseDir)
+  refuseWritingOnInputs([{what: 'the case folder', path: caseDir}], [{what: 'the source', path: opts.mode === 'image' ? opts.root : undefined}])
   const evidenceDir = join(caseDir, CaseFiles.evidenceDir)
   await mkdir(evidenceDir, {recursive: true})
   const statePath = casePath(caseDir, 'triageState')
@@ -168,9 +174,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
     exit = worst(exit, rec.exit_code)
     opts.onStage?.(rec.stage, STAGES.indexOf(rec.stage), 'skipped', 'already completed')
   }
-  const checkAbort = (): void => {
-    if (opts.signal?.aborted) throw new RatchetError('E_USAGE', 'triage interrupted; rerun the same command to resume', {}, ExitCode.INTERRUPTED)
-  }
+  const checkAbort = (): void => throwIfInterrupted(opts.signal, 'triage interrupted; rerun the same command to resume', {case_dir: caseDir})
 
   // 1. collect
   let rec = done('collect')
@@ -192,6 +196,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
       artefacts: opts.artefacts,
       profile: opts.profile,
       signKeyPem: opts.signKeyPem,
+      sourceNotes: opts.sourceNotes,
       noVolatile: opts.noVolatile,
       volatile: opts.volatile,
       level: opts.level,
@@ -226,7 +231,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
   if (rec) resumed(rec)
   else {
     opts.onStage?.('analyze', 2, 'start')
-    const analyzed: AnalyzeResult = await analyze(archive, {out: caseDir, password})
+    const analyzed: AnalyzeResult = await analyze(archive, {out: caseDir, password, signal: opts.signal})
     await complete('analyze', analyzed.exitCode, [analyzed.files.events, analyzed.files.analysis])
   }
   checkAbort()

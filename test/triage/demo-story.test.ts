@@ -1,4 +1,4 @@
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -39,8 +39,12 @@ describe('demo story', () => {
 
   afterAll(async () => {
     await rm(tmp, {recursive: true, force: true})
-    // runDemo keeps the generated host for the user; the test removes it
     if (run) await rm(dirname(dirname(run.host.volume)), {recursive: true, force: true})
+  })
+
+  it('removes the generated host volume from the temp folder (issue 13 #15; --keep-host keeps it)', () => {
+    expect(existsSync(dirname(dirname(run.host.volume)))).toBe(false)
+    expect(existsSync(run.triage.archive)).toBe(true)
   })
 
   const byRule = (rule: string): Finding[] => f.findings.filter((x) => x.rule === rule)
