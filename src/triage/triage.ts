@@ -9,6 +9,7 @@ import {CaseFiles, casePath} from '../core/case-layout.js'
 import {RatchetError, errorMessage} from '../core/errors.js'
 import {ExitCode, type ExitCodeValue} from '../core/exit-codes.js'
 import {runHunt, type HuntResult} from '../detect/hunt.js'
+import {severityRank} from '../detect/severity.js'
 import type {BlastRadiusFile} from '../detect/blast/types.js'
 import type {Finding, FindingsFile} from '../detect/types.js'
 import {verifyArchive} from '../evidence/verify.js'
@@ -93,7 +94,6 @@ export interface TriageResult {
   files_written: string[]
 }
 
-const SEVERITY_RANK: Record<Finding['severity'], number> = {critical: 0, high: 1, medium: 2, low: 3, info: 4}
 
 /** Options that change what a stage produces: a rerun with other values starts over instead of resuming. */
 function fingerprint(o: TriageOptions): string {
@@ -281,7 +281,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
   const sessions = JSON.parse(await readFile(casePath(caseDir, 'sessions'), 'utf8')) as {sessions: {suspicious: boolean}[]}
   const analysis = JSON.parse(await readFile(casePath(caseDir, 'analysis'), 'utf8')) as {totals: {events: number}; unverified: boolean; verification: {status: string}}
   const top = [...findings.findings]
-    .sort((a, b) => Number(b.correlated) - Number(a.correlated) || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.first_seen.localeCompare(b.first_seen) || a.id.localeCompare(b.id))
+    .sort((a, b) => Number(b.correlated) - Number(a.correlated) || severityRank(a.severity) - severityRank(b.severity) || a.first_seen.localeCompare(b.first_seen) || a.id.localeCompare(b.id))
     .map((f) => ({id: f.id, severity: f.severity, title: f.title, correlated: f.correlated}))
 
   let blastRadius: TriageResult['blast_radius'] = null
