@@ -76,7 +76,7 @@ export interface CompiledRuleSet {
 }
 
 export function ruleInfo(r: SigmaRule): RuleInfo {
-  return {id: r.id, title: r.title, level: r.level, status: r.status, tags: r.tags, references: r.references, falsepositives: r.falsepositives, description: r.description, path: r.path}
+  return {id: r.id, title: r.title, level: r.level, status: r.status, tags: r.tags, references: r.references, falsepositives: r.falsepositives, description: r.description, builtin: r.builtin, path: r.path}
 }
 
 function bucketOf(m: Map<string, Bucket>, key: string): Bucket {

@@ -78,6 +78,7 @@ function meta(o: Obj, path: string, document: number): SigmaMeta {
     falsepositives: strList(o, 'falsepositives'),
     author: str(o, 'author'),
     date: str(o, 'date'),
+    builtin: isObj(o.ratchet) && typeof o.ratchet.builtin === 'string' ? o.ratchet.builtin : undefined,
     path,
     document,
   }
@@ -119,7 +120,7 @@ function detectionRule(o: Obj, path: string, document: number): SigmaDetectionRu
   if (!isObj(ls)) throw new RuleError("missing required attribute 'logsource'")
   const logsource: SigmaLogsource = {product: str(ls, 'product')?.toLowerCase(), category: str(ls, 'category')?.toLowerCase(), service: str(ls, 'service')?.toLowerCase()}
   const det = o.detection
-  if (!isObj(det)) throw new RuleError("missing required attribute 'detection'")
+  if (!isObj(det)) throw new RuleError(isObj(o.filter) ? 'Sigma filter documents (meta filters) are not applied by ratchet' : "missing required attribute 'detection'")
   const cond = det.condition
   const conditions = typeof cond === 'string' ? [cond] : Array.isArray(cond) && cond.every((c) => typeof c === 'string') ? (cond as string[]) : null
   if (!conditions || conditions.length === 0) throw new RuleError("detection has no 'condition'")

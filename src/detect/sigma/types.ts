@@ -26,6 +26,11 @@ export interface SigmaMeta {
   falsepositives: string[]
   author?: string
   date?: string
+  /**
+   * ratchet extension (`ratchet: {builtin: <name>}`): a check the rule needs that Sigma cannot say (a join
+   * with remote sessions), done in code by the built-in of that name.
+   */
+  builtin?: string
   /** File the rule came from, and the YAML document index in it (0-based). */
   path: string
   document: number
@@ -135,6 +140,7 @@ export interface RuleInfo {
   references: string[]
   falsepositives: string[]
   description?: string
+  builtin?: string
   path: string
 }
 
