@@ -24,6 +24,8 @@ import {matchRuleFindings} from './rule-findings.js'
 import {isEvent, MAX_HITS, scanEvents, slim, streamLines, type ScanOptions, type ScanResult} from './scan.js'
 import type {Rule} from './schema.js'
 import {buildSessions, finishSessions, SessionSpans} from './sessions.js'
+import {sigmaFindings} from './sigma-findings.js'
+import {loadHuntSigma, runSigma, sigmaRuleName, type HuntSigma, type SigmaResult} from './sigma-hunt.js'
 import {adoptSingleHost, markSuspectSessions} from './suspicion.js'
 import type {BuiltSession, Finding, FindingsFile, HitEvent, InstanceFacts, IocHit, SessionsFile} from './types.js'
 import {sessionReason} from './wording.js'
@@ -39,6 +41,10 @@ export interface HuntOptions {
   ruleDir?: string
   /** When to scan events.jsonl in worker threads (tests force it on small files). */
   scan?: ScanOptions
+  /** Sigma rule files and folders run on top of the built-in ones (`--sigma`). */
+  sigma?: string[]
+  /** The built-in Sigma rules folder; '' runs none (tests). Default artefacts/sigma/rules. */
+  sigmaRuleDir?: string
 }
 
 export interface HuntResult {
@@ -75,6 +81,7 @@ interface Detection {
   index: IocIndex
   rules: Rule[]
   compiled: CompiledRule[]
+  sigma: HuntSigma
 }
 
 /** The scan of events.jsonl plus what goes with it: manifest hits, diagnostics, whether anything is unverified. */
@@ -89,10 +96,11 @@ interface CaseScan {
   diagnostics: Diagnostic[]
 }
 
-function loadDetection(opts: HuntOptions): Detection {
+async function loadDetection(opts: HuntOptions): Promise<Detection> {
   const iocs = loadIocs({files: opts.iocFiles, packs: opts.packs, packDir: opts.packDir})
   const rules = loadRules(opts.ruleDir).map((r) => r.data)
-  return {iocs, index: new IocIndex(iocs.indicators), rules, compiled: rules.map(compileRule).filter((c): c is CompiledRule => c !== undefined)}
+  const sigma = await loadHuntSigma(opts.sigma, opts.sigmaRuleDir)
+  return {iocs, index: new IocIndex(iocs.indicators), rules, compiled: rules.map(compileRule).filter((c): c is CompiledRule => c !== undefined), sigma}
 }
 
 /** Step 1: one pass over events.jsonl (IOC index, rules, session skeletons), then the evidence manifest. */
@@ -121,6 +129,15 @@ async function scanCase(caseDir: string, d: Detection, opts: HuntOptions): Promi
   const manifestHits: IocHit[] = manifest.manifest ? matchManifest(manifest.manifest, d.index) : []
   for (const hit of manifestHits) if (scan.hits.length < MAX_HITS) scan.hits.push({hit})
   return {caseDir, eventsPath, scan, caseHost, hitsTotal: scan.hitsTotal + manifestHits.length, manifest, unverified: unverified || scan.unverified, diagnostics}
+}
+
+/** Step 1b: the Sigma rules over every event (skipped rules are reported, never dropped silently). */
+async function matchSigma(cs: CaseScan, sigma: HuntSigma): Promise<SigmaResult> {
+  if (sigma.skipped.length > 0)
+    cs.diagnostics.push(diag('HUNT_SIGMA_RULES_SKIPPED', 'warning', `${sigma.skipped.length} Sigma rule(s) could not be run (listed with the reason under "sigma" in findings.json): ${sigma.skipped.slice(0, 3).map((k) => `${k.path}: ${k.reason}`).join('; ')}${sigma.skipped.length > 3 ? '; …' : ''}`))
+  const r = await runSigma(cs.eventsPath, sigma, cs.caseHost)
+  cs.diagnostics.push(...r.diagnostics)
+  return r
 }
 
 /** Step 2: sessions from their skeletons, with the activity inside them read back from events.jsonl. */
@@ -168,7 +185,7 @@ async function rebuildSessions(cs: CaseScan, index: IocIndex): Promise<{built: B
 }
 
 /** Step 3: suspect sessions, then findings from rules and built-ins correlated with them. */
-function detectFindings(cs: CaseScan, d: Detection, built: BuiltSession[], activity: NormalizedEvent[], windowMs: number): Finding[] {
+function detectFindings(cs: CaseScan, d: Detection, sigma: SigmaResult, built: BuiltSession[], activity: NormalizedEvent[], windowMs: number): Finding[] {
   const {scan} = cs
   const facts: InstanceFacts = {instances: scan.instances, relays: scan.relays}
   const accountFacts = new AccountFacts(scan.accounts)
@@ -183,6 +200,7 @@ function detectFindings(cs: CaseScan, d: Detection, built: BuiltSession[], activ
   }
   findings.push(
     ...runBuiltins(d.rules, {accounts: scan.accounts, accountFacts, activity, instances: facts, hits: scan.hits, hitEventIds, correlator, collectionTime: cs.manifest.manifest?.ended_utc ?? ''}),
+    ...sigmaFindings(sigma, correlator, hitEventIds, cs.diagnostics, new Set(d.rules.map((r) => r.id))),
   )
   return findings
 }
@@ -253,6 +271,7 @@ function orderedHits(hits: HitEvent[]): IocHit[] {
 
 /** Step 6: findings.json, sessions.json (and for server cases blast-radius.json, affected-machines.csv), redacted. */
 function writeOutputs(cs: CaseScan, d: Detection, built: BuiltSession[], findings: Finding[], blast: BlastRadiusFile | undefined, windowMs: number): HuntResult {
+  const sigmaRules = d.sigma.set.rules.map((r) => ({id: sigmaRuleName(r.id), title: r.title, source: r.path}))
   const {caseDir, scan} = cs
   const iocHits = orderedHits(scan.hits)
   const sessions = built.map((b) => redactDeep(b.session))
@@ -262,7 +281,8 @@ function writeOutputs(cs: CaseScan, d: Detection, built: BuiltSession[], finding
     unverified: cs.unverified,
     window_ms: windowMs,
     iocs: {loaded: d.iocs.loaded, skipped: d.iocs.skipped},
-    rules: [...d.rules.map((r) => ({id: r.id, title: r.title, source: `artefacts/rules/${r.id}.yaml`})), ...(blast ? SERVER_RULES : [])].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    rules: [...d.rules.map((r) => ({id: r.id, title: r.title, source: `artefacts/rules/${r.id}.yaml`})), ...sigmaRules, ...(blast ? SERVER_RULES : [])].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    sigma: {rules_loaded: d.sigma.set.rules.length, rules_skipped: d.sigma.skipped.map((k) => ({path: k.path, ...(k.id ? {id: k.id} : {}), reason: k.reason}))},
     findings: redactDeep(findings),
     ioc_hits: redactDeep(iocHits),
     manifest: cs.manifest.check,
@@ -313,10 +333,11 @@ function writeOutputs(cs: CaseScan, d: Detection, built: BuiltSession[], finding
  */
 export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
   const caseDir = resolve(opts.caseDir)
-  const detection = loadDetection(opts)
+  const detection = await loadDetection(opts)
   const cs = await scanCase(caseDir, detection, opts)
+  const sigma = await matchSigma(cs, detection.sigma)
   const {built, activity} = await rebuildSessions(cs, detection.index)
-  const findings = detectFindings(cs, detection, built, activity, opts.windowMs)
+  const findings = detectFindings(cs, detection, sigma, built, activity, opts.windowMs)
   const blast = await blastRadius(cs, detection.index)
   if (blast) findings.push(...blastFindings(blast))
   sortFindings(findings)

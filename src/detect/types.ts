@@ -125,6 +125,8 @@ export interface FindingsFile {
     skipped: {source: string; line?: number; value: string; reason: string}[]
   }
   rules: {id: string; title: string; source: string}[]
+  /** Added by hunt: the Sigma rules run (built-in and `--sigma`) and those that could not be, with the reason. */
+  sigma?: {rules_loaded: number; rules_skipped: {path: string; id?: string; reason: string}[]}
   findings: Finding[]
   ioc_hits: IocHit[]
   /** Added by hunt: how the evidence manifest's hashes were checked (absent when not run). */

@@ -149,3 +149,28 @@ export const sessionReason = {
   notAuthenticated: 'connection was not authenticated (an attempt, or refused)',
   rejected: 'connection_trace.txt records the connection as REJECTED',
 }
+
+// ---- Sigma rules ----
+
+/** Why a Sigma rule's finding matters: the rule's own description, where it comes from, its references. */
+export function sigmaRationale(r: {id: string; title: string; description?: string; level?: string; path: string; references: string[]; falsepositives: string[]}): string {
+  return [
+    (r.description ?? r.title).trim().replace(/\s+/g, ' '),
+    `(Sigma rule "${r.title}", id ${r.id}, level ${r.level ?? 'not given'}, from ${r.path}.)`,
+    r.falsepositives.length > 0 ? `Known false positives: ${r.falsepositives.join('; ')}.` : '',
+    r.references.length > 0 ? `References: ${r.references.join(' ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ')
+}
+
+/** What a correlation rule grouped: `event_count` over Administrator / 203.0.113.7, … */
+export function sigmaCorrelationFacts(type: string, groups: Record<string, string>[], total: number): string {
+  const shown = groups.slice(0, 3).map((g) => Object.entries(g).map(([k, v]) => `${k} ${v}`).join(', ') || 'all events')
+  return `The ${type.replace(/_/g, ' ')} correlation fired ${groups.length === 1 ? 'once' : `${groups.length} times`} (${shown.join('; ')}${groups.length > 3 ? '; …' : ''}), over ${total} event(s).`
+}
+
+/** A correlation's title label: its group-by values when it fired for one group. */
+export const sigmaGroupLabel = (groups: Record<string, string>[]): string => (groups.length === 1 ? Object.values(groups[0]).filter(Boolean).join(', ') : groups.length > 1 ? `${groups.length} groups` : '')
+
+export const DURING_SESSION_NOTE = 'Because it happened during or right after a suspicious remote session, it is reported as part of the intrusion and raised to high.'
