@@ -1,5 +1,7 @@
+import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {diag, type Diagnostic} from '../core/diagnostics.js'
+import {RatchetError} from '../core/errors.js'
 import {sortedGroups} from '../core/collections.js'
 import {compareEvents} from '../events/order.js'
 import type {NormalizedEvent} from '../events/types.js'
@@ -26,6 +28,8 @@ export interface HuntSigma {
 
 /** Loads the built-in Sigma rules (unless `builtinDir` is '') plus the given files and folders, compiled once. */
 export async function loadHuntSigma(paths: string[] = [], builtinDir: string = sigmaRulesDir()): Promise<HuntSigma> {
+  // a rule path the analyst named that is not there is a usage error, not a rule to skip
+  for (const p of paths) if (!existsSync(p)) throw new RatchetError('E_INPUT_MISSING', `--sigma ${p}: no such file or folder`, {path: p})
   const {rules, skipped} = await loadSigmaRules([...(builtinDir ? [builtinDir] : []), ...paths])
   const set = compileRuleSet(rules)
   return {set, skipped: [...skipped, ...set.skipped]}

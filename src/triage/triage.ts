@@ -46,6 +46,8 @@ export interface TriageOptions {
   level?: number
   iocFiles: string[]
   packs?: string[]
+  /** Sigma rule files or folders run by hunt on top of the built-in rules. */
+  sigma?: string[]
   windowMs: number
   pdf?: boolean
   title?: string
@@ -107,6 +109,8 @@ function fingerprint(o: TriageOptions): string {
     iocs: o.iocFiles.map((f) => resolve(f)).sort(),
     packs: o.packs ?? null,
     window: o.windowMs,
+    // only when given, so the resume key of a triage without --sigma is unchanged
+    ...(o.sigma?.length ? {sigma: o.sigma.map((f) => resolve(f)).sort()} : {}),
   }
   return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16)
 }
@@ -236,7 +240,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
   if (rec) resumed(rec)
   else {
     opts.onStage?.('hunt', 3, 'start')
-    const hunted: HuntResult = await runHunt({caseDir, iocFiles: opts.iocFiles, packs: opts.packs, windowMs: opts.windowMs})
+    const hunted: HuntResult = await runHunt({caseDir, iocFiles: opts.iocFiles, packs: opts.packs, windowMs: opts.windowMs, sigma: opts.sigma})
     await complete('hunt', hunted.diagnostics > 0 ? ExitCode.PARTIAL : ExitCode.OK, [hunted.findings, hunted.sessions])
   }
   checkAbort()

@@ -125,3 +125,34 @@ export function caseFromLogs(specs: EvtxEventSpec[]): {dir: string; events: Norm
   }
   return {dir: writeCase(events), events}
 }
+
+/** System 7045: a service was installed (Service Control Manager, classic source). */
+export function serviceInstalled(at: string, o: {name: string; imagePath: string; startType?: string}, computer = PC): EvtxEventSpec {
+  return {
+    provider: 'Service Control Manager',
+    providerGuid: '{555908d1-a6d7-4695-8e1e-26931d2012f4}',
+    eventSourceName: 'Service Control Manager',
+    channel: 'System',
+    eventId: 7045,
+    qualifiers: 16384,
+    version: 0,
+    level: 4,
+    task: 0,
+    keywords: 0x8080000000000000n,
+    timeCreated: filetimeFromIso(at),
+    processId: 636,
+    threadId: 900,
+    computer,
+    userId: 'S-1-5-21-3623811015-3361044348-30300820-500',
+    body: {
+      kind: 'named',
+      data: [
+        ['ServiceName', v.str(o.name)],
+        ['ImagePath', v.str(o.imagePath)],
+        ['ServiceType', v.str('user mode service')],
+        ['StartType', v.str(o.startType ?? 'demand start')],
+        ['AccountName', v.str('LocalSystem')],
+      ],
+    },
+  }
+}
