@@ -66,7 +66,8 @@ describe('AnyDesk sessions from real trace shapes', () => {
     expect(x).toMatchObject({tool: 'AnyDesk', remote_id: '777888999', remote_address: '198.51.100.20', end: null})
     expect(x.reasons.some((r) => r.includes('not authenticated'))).toBe(false)
     expect(x.activity.map((a) => a.event_type)).toEqual(['remote_access.file_transfer', 'remote_access.file_transfer'])
-    expect(f.findings.filter((y) => y.rule === 'anydesk-file-transfer').map((y) => [y.correlated, y.session_ids])).toEqual([[true, [x.id]]])
+    // ratchet's Sigma rule (artefacts/sigma/rules/ratchet_anydesk_file_transfer.yml): one finding, tied to the session
+    expect(f.findings.filter((y) => y.title === 'Files transferred through AnyDesk').map((y) => [y.rule, y.correlated, y.session_ids])).toEqual([['sigma-1f63ba72-51a6-4cf5-9868-8bf3b39a7658', true, [x.id]]])
   })
 
   it('an open session ends at the next session of its trace file', async () => {
