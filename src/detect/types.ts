@@ -167,19 +167,13 @@ export interface SessionsFile {
 // ---- in-memory types of a hunt (not written out) ----
 
 /** A session in building: the records that make it up and what is known of it so far. */
-export interface Draft {
+export interface Draft extends Partial<Pick<RemoteSession, 'remote_address' | 'remote_id' | 'remote_alias' | 'operator' | 'auth_method' | 'direction'>> {
   tool: RemoteTool
   host?: string
   instance: NonNullable<RemoteSession['instance']>
   start?: NormalizedEvent
   end?: NormalizedEvent
   events: NormalizedEvent[]
-  remote_address?: string
-  remote_id?: string
-  remote_alias?: string
-  operator?: string
-  auth_method?: string
-  direction?: 'incoming' | 'outgoing'
   authenticated?: boolean
   activity: NormalizedEvent[]
   reasons: string[]
