@@ -1,5 +1,5 @@
 import {existsSync} from 'node:fs'
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
 import {diag, type Diagnostic} from '../core/diagnostics.js'
 import {RatchetError} from '../core/errors.js'
 import {sortedGroups} from '../core/collections.js'
@@ -30,7 +30,19 @@ export interface HuntSigma {
 export async function loadHuntSigma(paths: string[] = [], builtinDir: string = sigmaRulesDir()): Promise<HuntSigma> {
   // a rule path the analyst named that is not there is a usage error, not a rule to skip
   for (const p of paths) if (!existsSync(p)) throw new RatchetError('E_INPUT_MISSING', `--sigma ${p}: no such file or folder`, {path: p})
-  const {rules, skipped} = await loadSigmaRules([...(builtinDir ? [builtinDir] : []), ...paths])
+  const {rules: all, skipped} = await loadSigmaRules([...new Set([...(builtinDir ? [builtinDir] : []), ...paths].map((p) => resolve(p)))])
+  // the same rule twice (a file named twice, or copied beside its original) would report twice, and a second
+  // copy of a correlation's base rule would report on its own: the first one loaded runs
+  const first = new Map<string, string>()
+  const rules = all.filter((r) => {
+    const seen = first.get(r.id)
+    if (seen === undefined) {
+      first.set(r.id, r.path)
+      return true
+    }
+    skipped.push({path: r.path, id: r.id, title: r.title, reason: `same rule id as ${seen}, which runs`})
+    return false
+  })
   const set = compileRuleSet(rules)
   return {set, skipped: [...skipped, ...set.skipped]}
 }

@@ -1,4 +1,4 @@
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
@@ -99,12 +99,16 @@ describe('Sigma rules in hunt', () => {
         'level: medium',
       ].join('\n'),
     )
-    const {f} = await hunt(intrusion(), [rules])
+    // the built-in folder named again, and a copy of one built-in rule: each rule runs once, the copy is listed as skipped
+    copyFileSync('artefacts/sigma/rules/win_getsystem_named_pipe_service.yml', join(rules, 'copy.yml'))
+    const {f} = await hunt(intrusion(), [rules, 'artefacts/sigma/rules'])
+    expect(f.findings.filter((x) => /named pipe/.test(x.title))).toHaveLength(1)
+    expect(f.sigma?.rules_skipped.map((k) => [k.path.endsWith('copy.yml'), k.reason.startsWith('same rule id as ')])).toEqual([[true, true]])
     const mine = f.findings.filter((x) => x.title === 'Failed logon of the built-in Administrator')
     expect(mine).toHaveLength(1)
     expect(mine[0]).toMatchObject({rule: 'sigma-7b0c2a52-4d61-4d0e-9a47-3f0cf1a6d2b1', severity: 'medium', confidence: 'medium', attack: ['T1110.003']})
     expect(mine[0].event_ids).toHaveLength(95)
     expect(mine[0].rationale).toContain('References: https://example.org/admin-failures')
-    await expect(runHunt({caseDir: dirs[dirs.length - 2], windowMs: 60_000, packs: [], sigma: [join(rules, 'missing.yml')]})).rejects.toMatchObject({code: 'E_INPUT_MISSING'})
+    await expect(runHunt({caseDir: dirs[dirs.length - 1], windowMs: 60_000, packs: [], sigma: [join(rules, 'missing.yml')]})).rejects.toMatchObject({code: 'E_INPUT_MISSING'})
   })
 })
