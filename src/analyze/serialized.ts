@@ -1,5 +1,5 @@
 import type {NormalizedEvent} from '../events/types.js'
-import {redactEvent} from '../detect/redact.js'
+import {redactEvent} from '../core/redact.js'
 
 /**
  * Events already serialized to their events.jsonl lines (UTF-8 bytes, back to back), with the fields of

@@ -6,7 +6,7 @@ import type {Writable} from 'node:stream'
 import {compareEvents} from '../events/order.js'
 import type {NormalizedEvent} from '../events/types.js'
 import type {SerializedEvents} from './serialized.js'
-import {redactEvent} from '../detect/redact.js'
+import {redactEvent} from '../core/redact.js'
 
 /**
  * Sorts events with bounded memory: events are buffered (as UTF-8 lines plus their sort keys) up to

@@ -13,7 +13,8 @@ AnyDesk and RDP sessions with what happened inside them) into the case folder.
 
 IOC files may be plain text (one indicator per line; defanged forms such as 1.2.3[.]4 and hxxps:// are
 accepted), CSV (type,value[,description,source]) or STIX 2.1 bundles. Built-in packs are all loaded unless
---pack names some. Findings within --window after a remote session are correlated with it.
+--pack names some. ratchet's own Sigma rules (artefacts/sigma/rules) always run; --sigma adds rule files or
+folders: one finding per rule and host. Findings within --window after a remote session are correlated with it.
 
 A ScreenConnect server case (Session.db rows present) also gets blast-radius.json and affected-machines.csv:
 the customer machines the suspicious activity reached, and why each one is listed.
@@ -25,6 +26,7 @@ findings.json get the same cross_host section.`
     '<%= config.bin %> hunt case/',
     '<%= config.bin %> hunt case/ --iocs alert-ips.txt feed.stix.json --window 1h',
     '<%= config.bin %> hunt case/ --pack hc3-screenconnect-2023 --json',
+    '<%= config.bin %> hunt case/ --sigma sigma/rules/windows --sigma my-rule.yml',
     '<%= config.bin %> hunt client-case/ server-case/ --iocs iocs.txt',
   ]
 
@@ -39,6 +41,7 @@ findings.json get the same cross_host section.`
     iocs: Flags.string({description: 'IOC file(s): text, CSV or STIX 2.1 (format detected)', multiple: true}),
     pack: Flags.string({description: 'built-in IOC pack(s) to load (default: all)', multiple: true}),
     window: Flags.string({description: 'how long after a remote session an account or service change is still tied to it', default: '30m'}),
+    sigma: Flags.string({description: 'Sigma rule file or folder run on top of the built-in rules (repeatable)', multiple: true}),
   }
 
   async run(): Promise<HuntResult | MultiHuntResult> {
@@ -47,12 +50,12 @@ findings.json get the same cross_host section.`
     if (windowMs === undefined) throw new RatchetError('E_USAGE', `--window "${flags.window}" is not a duration (e.g. 30m, 2h, 90s, 1d)`, {window: flags.window})
     const dirs = (argv as string[]).filter((a) => typeof a === 'string')
     if (dirs.length > 1) {
-      const multi = await runHuntCases({caseDirs: dirs, iocFiles: flags.iocs, packs: flags.pack, windowMs})
+      const multi = await runHuntCases({caseDirs: dirs, iocFiles: flags.iocs, packs: flags.pack, windowMs, sigma: flags.sigma})
       for (const r of multi.cases) this.report(r)
       this.say(`hunt: ${multi.cross_host.links} client session(s) joined with a server's record (${multi.cross_host.unmatched_client_sessions} ScreenConnect client session(s) no server case recorded)`)
       return multi
     }
-    const result = await runHunt({caseDir: args['case-dir'], iocFiles: flags.iocs, packs: flags.pack, windowMs})
+    const result = await runHunt({caseDir: args['case-dir'], iocFiles: flags.iocs, packs: flags.pack, windowMs, sigma: flags.sigma})
     this.report(result)
     return result
   }

@@ -17,7 +17,7 @@ describe('passwords typed on command lines are not printed in the report', () =>
 
 describe('password flags are words on their own (issue 13: events.jsonl is redacted too, so no false positives)', () => {
   it('-path, -pwd and --passwords are left alone; -p x, --password=x and /p:x are redacted', async () => {
-    const {redactCommand, redactionMark} = await import('../../src/detect/redact.js')
+    const {redactCommand, redactionMark} = await import('../../src/core/redact.js')
     expect(redactCommand('Get-ChildItem -path C:\\Users -pwd')).toBe('Get-ChildItem -path C:\\Users -pwd')
     expect(redactCommand('tool --passwords-file x')).toBe('tool --passwords-file x')
     expect(redactCommand('tool -p s3cret')).toBe(`tool -p ${redactionMark('s3cret')}`)

@@ -3,7 +3,7 @@ import {EventTypes as T, type NormalizedEvent} from '../../events/types.js'
 import {attr, micros} from '../event-util.js'
 import {canonicalIp, isIPv4, isIPv6} from '../ioc/classify.js'
 import type {IocIndex, ValueHit} from '../ioc/matcher.js'
-import {redactCommand} from '../redact.js'
+import {redactCommand} from '../../core/redact.js'
 import {classifyCommand, outputFailed, plainMeaning} from './commands.js'
 import type {AffectedMachine, BlastCommand, BlastConnection, BlastFile, BlastRadiusFile, EvidenceRef, HiddenRow, Reason, ReasonCode} from './types.js'
 
