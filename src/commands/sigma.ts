@@ -1,5 +1,6 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
+import * as path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
 import {ExitCode} from '../core/exit-codes.js'
@@ -31,6 +32,7 @@ they grouped. --out writes every hit as a JSON line. Exit code 3 when an input c
   static override flags = {
     rules: Flags.string({description: 'Sigma rule file or folder (repeatable)', multiple: true, required: true}),
     out: Flags.string({description: 'write every hit as one JSON line to this file (must not exist)'}),
+    'rule-cache': Flags.boolean({description: 'reuse parsed rules from the cache folder (RATCHET_CACHE_DIR, default ~/.cache/ratchet)', default: true, allowNo: true}),
     threads: Flags.integer({description: 'worker threads parsing EVTX chunks (default: available cores)', min: 1, max: 64}),
   }
 
@@ -47,6 +49,7 @@ they grouped. --out writes every hit as a JSON line. Exit code 3 when an input c
       result = await runSigmaScan({
         inputs,
         rules: flags.rules,
+        cacheDir: flags['rule-cache'] ? (process.env.RATCHET_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'ratchet')) : undefined,
         threads: flags.threads ?? os.availableParallelism(),
         onHit: out
           ? (h) => {

@@ -21,6 +21,8 @@ export interface SigmaScanOptions {
   rules: string[]
   /** Worker threads parsing EVTX chunks. */
   threads?: number
+  /** Parsed-rules cache folder (see loadSigmaRules); none when undefined. */
+  cacheDir?: string
   /** Called for every hit as it is found (writes --out). */
   onHit?: (hit: SigmaHit | CorrelationHit) => void
 }
@@ -111,10 +113,10 @@ export async function runSigmaScan(opts: SigmaScanOptions): Promise<SigmaScanRes
   for (const r of opts.rules) {
     if (!fs.existsSync(r)) throw new RatchetError('E_USAGE', `--rules ${r}: no such file or directory`, {path: r})
   }
-  const loaded = await loadSigmaRules(opts.rules)
-  const set = compileRuleSet(loaded.rules)
-  const skipped: SkippedRule[] = [...loaded.skipped, ...set.skipped]
-  if (set.rules.length === 0) throw new RatchetError('E_USAGE', `no runnable Sigma rule in ${opts.rules.join(', ')} (${skipped.length} skipped)`, {skipped: skipped.length})
+  const loaded = await loadSigmaRules(opts.rules, {cacheDir: opts.cacheDir})
+  const set = compileRuleSet(loaded.rules, {lazy: true})
+  const skippedBefore = set.skipped.length
+  if (set.rules.length === 0) throw new RatchetError('E_USAGE', `no runnable Sigma rule in ${opts.rules.join(', ')} (${loaded.skipped.length + skippedBefore} skipped)`, {skipped: loaded.skipped.length + skippedBefore})
   const diagnostics: Diagnostic[] = []
   const sources = listInputs(opts.inputs, diagnostics)
   let failed = diagnostics.length
@@ -167,8 +169,10 @@ export async function runSigmaScan(opts: SigmaScanOptions): Promise<SigmaScanRes
     opts.onHit?.(c)
   }
   const matches = [...byRule.values()].sort((a, b) => (LEVEL_ORDER[a.level ?? ''] ?? 5) - (LEVEL_ORDER[b.level ?? ''] ?? 5) || b.count - a.count || a.title.localeCompare(b.title))
+  // Rules are built lazily: one that failed to build when first needed is in set.skipped by now.
+  const skipped: SkippedRule[] = [...loaded.skipped, ...set.skipped]
   return {
-    rules_loaded: set.rules.length,
+    rules_loaded: set.rules.length - (set.skipped.length - skippedBefore),
     rules_skipped: skipped.map((s) => ({path: s.path, reason: s.reason})),
     inputs,
     events: matcher.events,

@@ -170,6 +170,8 @@ const TYPES = new Set(['re', 'i', 'm', 's', 'cidr', 'gt', 'gte', 'lt', 'lte', 'e
 /** Every modifier this engine implements (the README lists them). */
 export const SUPPORTED_MODIFIERS = [...TRANSFORMS, ...TYPES]
 
+export const isKnownModifier = (m: string): boolean => TRANSFORMS.has(m) || TYPES.has(m)
+
 interface Variant {
   s: SigmaString
   /** True once the value holds bytes (utf16*) rather than text. */
