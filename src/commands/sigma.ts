@@ -33,7 +33,7 @@ they grouped. --out writes every hit as a JSON line. Exit code 3 when an input c
     rules: Flags.string({description: 'Sigma rule file or folder (repeatable)', multiple: true, required: true}),
     out: Flags.string({description: 'write every hit as one JSON line to this file (must not exist)'}),
     'rule-cache': Flags.boolean({description: 'reuse parsed rules from the cache folder (RATCHET_CACHE_DIR, default ~/.cache/ratchet)', default: true, allowNo: true}),
-    threads: Flags.integer({description: 'worker threads parsing EVTX chunks (default: available cores)', min: 1, max: 64}),
+    threads: Flags.integer({description: 'worker threads parsing EVTX chunks (default: 1 for files under 16 MB, else available cores)', min: 1, max: 64}),
   }
 
   async run(): Promise<SigmaScanResult> {
@@ -50,7 +50,7 @@ they grouped. --out writes every hit as a JSON line. Exit code 3 when an input c
         inputs,
         rules: flags.rules,
         cacheDir: flags['rule-cache'] ? (process.env.RATCHET_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'ratchet')) : undefined,
-        threads: flags.threads ?? os.availableParallelism(),
+        threads: flags.threads,
         onHit: out
           ? (h) => {
               const base = {rule_id: h.rule.id, title: h.rule.title, level: h.rule.level ?? null, tags: h.rule.tags}

@@ -108,13 +108,15 @@ export function compileRuleSet(rules: SigmaRule[], opts: CompileOptions = {}): C
     const slot = slots.length
     try {
       compiled = resolveLogsource(r.logsource, map).map((t) => {
-        const plan = planDetection(r, t)
         const entry: Entry = {slot, predicate: () => false, rename: t.fields}
+        // Lazy: a target with event ids from the mapping (every category) is indexed without reading the rule;
+        // the rule's conditions are parsed and its tests built when the first record that can meet it arrives.
+        // A service-only target is planned now: its EventID selections are its index.
+        const plan = opts.lazy && t.eventIds !== null ? undefined : planDetection(r, t)
         if (opts.lazy) {
-          // First call builds the real test and swaps it in; a build failure disables the rule, reported.
           entry.predicate = (ev) => {
             try {
-              entry.predicate = buildPredicate(r, t, plan, opts)
+              entry.predicate = buildPredicate(r, t, plan ?? planDetection(r, t), opts)
             } catch (e) {
               if (!(e instanceof CompileError)) throw e
               entry.predicate = () => false
@@ -124,9 +126,9 @@ export function compileRuleSet(rules: SigmaRule[], opts: CompileOptions = {}): C
             return entry.predicate(ev)
           }
         } else {
-          entry.predicate = buildPredicate(r, t, plan, opts)
+          entry.predicate = buildPredicate(r, t, plan!, opts)
         }
-        return {entry, keys: t.keys, product: t.product, eventIds: plan.eventIds}
+        return {entry, keys: t.keys, product: t.product, eventIds: plan ? plan.eventIds : t.eventIds}
       })
     } catch (e) {
       if (!(e instanceof CompileError)) throw e
