@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto'
 import {mkdir, readdir, readFile, rename, stat, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
+import {defaultArtefactsDir} from '../../artefacts/load.js'
 import {ratchetVersion} from '../../core/version.js'
 import {parseSigmaYaml, type ParsedFile} from './parse.js'
 import type {SigmaRule, SkippedRule} from './types.js'
@@ -13,6 +14,11 @@ import type {SigmaRule, SkippedRule} from './types.js'
  * the log takes to read), so with `cacheDir` the parsed form of each file is kept and reused while the
  * file's size and modification time are unchanged.
  */
+
+/** ratchet's own Sigma rules (artefacts/sigma/rules/). */
+export function ratchetSigmaRulesDir(): string {
+  return join(defaultArtefactsDir(), 'sigma', 'rules')
+}
 
 export interface LoadOptions {
   /** Folder for the parsed-rules cache (created when missing); no cache when undefined. */
