@@ -1,6 +1,7 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import {finished} from 'node:stream/promises'
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
 import {ExitCode} from '../core/exit-codes.js'
@@ -40,9 +41,12 @@ they grouped. --out writes every hit as a JSON line. Exit code 3 when an input c
     const {argv, flags} = await this.parse(Sigma)
     const inputs = (argv as string[]).filter((a) => typeof a === 'string')
     let out: fs.WriteStream | undefined
+    let outError: Error | undefined
     if (flags.out) {
       if (fs.existsSync(flags.out)) throw new RatchetError('E_OUTPUT_EXISTS', `--out ${flags.out} exists: ratchet never overwrites`, {path: flags.out})
       out = fs.createWriteStream(flags.out, {flags: 'wx'})
+      // A write failure (disk full, open raced by another file) is reported after the scan, not thrown mid-stream.
+      out.on('error', (e) => (outError ??= e))
     }
     let result: SigmaScanResult
     try {
@@ -59,8 +63,12 @@ they grouped. --out writes every hit as a JSON line. Exit code 3 when an input c
           : undefined,
       })
     } finally {
-      if (out) await new Promise<void>((resolve, reject) => out!.end((e?: Error | null) => (e ? reject(e) : resolve())))
+      if (out) {
+        out.end()
+        await finished(out).catch((e: Error) => (outError ??= e))
+      }
     }
+    if (outError) throw new RatchetError('E_OUTPUT_WRITE', `--out ${flags.out}: ${outError.message}`, {path: flags.out})
     if (!this.jsonEnabled()) this.printTable(result)
     const errors = result.diagnostics.filter((d) => d.severity === 'error').length
     const readable = result.inputs.filter((i) => !i.error).length
