@@ -5,7 +5,6 @@ import type {
   CorrelationHit,
   RuleInfo,
   SigmaCorrelationRule,
-  SigmaDetectionRule,
   SigmaEvent,
   SigmaFieldSource,
   SigmaHit,
@@ -356,4 +355,3 @@ export function createMatcher(set: CompiledRuleSet): SigmaMatcher {
   }
 }
 
-export type {SigmaDetectionRule}

@@ -220,9 +220,7 @@ export function compileItem(field: string | null, modifiers: string[], values: S
     const want = values[0]
     return (ev) => (ev.texts(field) !== undefined) === want
   }
-  if (all && values.length < 2 && field !== null) {
-    // The spec forbids `all` on a single value; it means the same as without it, so accept it.
-  }
+  // `all` on a single value (which the spec discourages) means the same as without it: accepted.
 
   // null alone or in a list: absent/empty field.
   const wantsNull = values.some((v) => v === null)
