@@ -1,5 +1,7 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
+import * as path from 'node:path'
+import {finished} from 'node:stream/promises'
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
 import {ExitCode} from '../core/exit-codes.js'
@@ -31,23 +33,28 @@ they grouped. --out writes every hit as a JSON line. Exit code 3 when an input c
   static override flags = {
     rules: Flags.string({description: 'Sigma rule file or folder (repeatable)', multiple: true, required: true}),
     out: Flags.string({description: 'write every hit as one JSON line to this file (must not exist)'}),
-    threads: Flags.integer({description: 'worker threads parsing EVTX chunks (default: available cores)', min: 1, max: 64}),
+    'rule-cache': Flags.boolean({description: 'reuse parsed rules from the cache folder (RATCHET_CACHE_DIR, default ~/.cache/ratchet)', default: true, allowNo: true}),
+    threads: Flags.integer({description: 'worker threads parsing EVTX chunks (default: 1 for files under 16 MB, else available cores)', min: 1, max: 64}),
   }
 
   async run(): Promise<SigmaScanResult> {
     const {argv, flags} = await this.parse(Sigma)
     const inputs = (argv as string[]).filter((a) => typeof a === 'string')
     let out: fs.WriteStream | undefined
+    let outError: Error | undefined
     if (flags.out) {
       if (fs.existsSync(flags.out)) throw new RatchetError('E_OUTPUT_EXISTS', `--out ${flags.out} exists: ratchet never overwrites`, {path: flags.out})
       out = fs.createWriteStream(flags.out, {flags: 'wx'})
+      // A write failure (disk full, open raced by another file) is reported after the scan, not thrown mid-stream.
+      out.on('error', (e) => (outError ??= e))
     }
     let result: SigmaScanResult
     try {
       result = await runSigmaScan({
         inputs,
         rules: flags.rules,
-        threads: flags.threads ?? os.availableParallelism(),
+        cacheDir: flags['rule-cache'] ? (process.env.RATCHET_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'ratchet')) : undefined,
+        threads: flags.threads,
         onHit: out
           ? (h) => {
               const base = {rule_id: h.rule.id, title: h.rule.title, level: h.rule.level ?? null, tags: h.rule.tags}
@@ -56,8 +63,12 @@ they grouped. --out writes every hit as a JSON line. Exit code 3 when an input c
           : undefined,
       })
     } finally {
-      if (out) await new Promise<void>((resolve, reject) => out!.end((e?: Error | null) => (e ? reject(e) : resolve())))
+      if (out) {
+        out.end()
+        await finished(out).catch((e: Error) => (outError ??= e))
+      }
     }
+    if (outError) throw new RatchetError('E_OUTPUT_WRITE', `--out ${flags.out}: ${outError.message}`, {path: flags.out})
     if (!this.jsonEnabled()) this.printTable(result)
     const errors = result.diagnostics.filter((d) => d.severity === 'error').length
     const readable = result.inputs.filter((i) => !i.error).length

@@ -1,7 +1,7 @@
 import {parseCondition, type CondNode} from './condition.js'
 import type {LogsourceTarget} from './logsources.js'
 import type {SigmaDetectionRule, SigmaSearch} from './types.js'
-import {compileItem, CompileError, type FieldAccess, type ItemTest, type ValueOptions} from './values.js'
+import {compileItem, CompileError, isKnownModifier, type FieldAccess, type ItemTest, type ValueOptions} from './values.js'
 
 /**
  * A detection rule + one logsource target → one predicate over an event (pure). Field names are renamed
@@ -66,12 +66,6 @@ function compileNode(n: CondNode, searches: Map<string, Predicate>): Predicate {
   }
 }
 
-export interface CompiledDetection {
-  predicate: Predicate
-  /** Event ids the rule can match (from the target or its EventID selections); null = any. */
-  eventIds: number[] | null
-}
-
 /** Event ids every match must carry, read from the condition tree (null: cannot tell). */
 function requiredIds(n: CondNode, rule: SigmaDetectionRule): Set<number> | null {
   switch (n.op) {
@@ -116,11 +110,34 @@ function searchIds(s: SigmaSearch): Set<number> | null {
   return acc
 }
 
-export function compileDetection(rule: SigmaDetectionRule, target: LogsourceTarget, opts: ValueOptions = {}): CompiledDetection {
-  const rename = (f: string): string => target.fields[f] ?? f
+/** The cheap half of compiling: conditions parsed, modifiers checked, index keys found. Throws CompileError. */
+export interface PlannedDetection {
+  trees: CondNode[]
+  eventIds: number[] | null
+}
+
+export function planDetection(rule: SigmaDetectionRule, target: LogsourceTarget): PlannedDetection {
   const names = Object.keys(rule.searches)
-  const searches = new Map<string, Predicate>()
   for (const name of names) {
+    const check = (s: SigmaSearch): void => {
+      if (s.kind === 'or') s.alternatives.forEach(check)
+      else for (const it of s.items) for (const m of it.modifiers) if (!isKnownModifier(m)) throw new CompileError(`search '${name}': unsupported modifier '${m}'`)
+    }
+    check(rule.searches[name]!)
+  }
+  const trees = rule.conditions.map((c) => parseCondition(c, names))
+  // EventID in a selection narrows the index: a record with another id cannot match.
+  const fromRule = unionAll(trees.map((t) => requiredIds(t, rule)))
+  let eventIds: number[] | null = target.eventIds
+  if (fromRule) eventIds = eventIds ? eventIds.filter((x) => fromRule.has(x)) : [...fromRule]
+  return {trees, eventIds}
+}
+
+/** The expensive half: value tests built, regexes compiled, names renamed. Throws CompileError. */
+export function buildPredicate(rule: SigmaDetectionRule, target: LogsourceTarget, plan: PlannedDetection, opts: ValueOptions = {}): Predicate {
+  const rename = (f: string): string => target.fields[f] ?? f
+  const searches = new Map<string, Predicate>()
+  for (const name of Object.keys(rule.searches)) {
     try {
       searches.set(name, compileSearch(rule.searches[name]!, rename, opts))
     } catch (e) {
@@ -128,15 +145,9 @@ export function compileDetection(rule: SigmaDetectionRule, target: LogsourceTarg
       throw e
     }
   }
-  const trees = rule.conditions.map((c) => parseCondition(c, names))
-  const cond = or(trees.map((t) => compileNode(t, searches)))
+  const cond = or(plan.trees.map((t) => compileNode(t, searches)))
   const extra = Object.entries(target.conditions).map(([f, vs]) => compileItem(f, [], vs, opts))
-  const predicate = extra.length ? and([...extra, cond]) : cond
-  // EventID in a selection only narrows the index when no rename could make EventID mean something else.
-  const fromRule = unionAll(trees.map((t) => requiredIds(t, rule)))
-  let eventIds: number[] | null = target.eventIds
-  if (fromRule) eventIds = eventIds ? eventIds.filter((x) => fromRule.has(x)) : [...fromRule]
-  return {predicate, eventIds}
+  return extra.length ? and([...extra, cond]) : cond
 }
 
 export type {FieldAccess}

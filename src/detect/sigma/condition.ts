@@ -75,7 +75,12 @@ export function parseCondition(src: string, searchNames: string[]): CondNode {
       const target = toks[i + 2]
       if (target === undefined) throw new CompileError(`condition '${src}': '${t} of' needs a pattern`)
       i += 3
-      const names = target.toLowerCase() === 'them' ? searchNames.filter((n) => !n.startsWith('_')) : searchNames.filter((n) => patternToRe(target).test(n))
+      let names: string[]
+      if (target.toLowerCase() === 'them') names = searchNames.filter((n) => !n.startsWith('_'))
+      else {
+        const re = patternToRe(target)
+        names = searchNames.filter((n) => re.test(n))
+      }
       if (names.length === 0) throw new CompileError(`condition '${src}': '${target}' matches no search identifier`)
       return {op: 'of', quantifier: lt === 'all' ? 'all' : 'one', names}
     }

@@ -1,11 +1,10 @@
-import {compileDetection, type Predicate} from './compile.js'
+import {buildPredicate, planDetection, type Predicate} from './compile.js'
 import {evaluateCorrelation, type CorrelationInput} from './correlation.js'
 import {defaultLogsourceMap, resolveLogsource, type LogsourceMap} from './logsources.js'
 import type {
   CorrelationHit,
   RuleInfo,
   SigmaCorrelationRule,
-  SigmaDetectionRule,
   SigmaEvent,
   SigmaFieldSource,
   SigmaHit,
@@ -23,6 +22,13 @@ import {CompileError, type FieldAccess, type ValueOptions} from './values.js'
 export interface CompileOptions extends ValueOptions {
   /** The logsource mapping (default: artefacts/sigma/logsources.yaml). */
   logsources?: LogsourceMap
+  /**
+   * Build a rule's value tests when the first event that can meet it arrives, not up front. Saves most of
+   * the start-up on a log that touches few channels; a rule that then fails to build is added to `skipped`
+   * at that moment (so `skipped` is complete only after the run). Default false: everything is built and
+   * checked now.
+   */
+  lazy?: boolean
 }
 
 /** What a correlation needs captured from each hit of a rule it references. */
@@ -90,7 +96,6 @@ export function compileRuleSet(rules: SigmaRule[], opts: CompileOptions = {}): C
   const skipped: SkippedRule[] = []
   const slots: RuleSlot[] = []
   const index = {windows: new Map<string, Bucket>(), ratchet: new Map<string, Bucket>()}
-  const entriesBySlot: Entry[][] = []
   const byRef = new Map<string, {slot: number; rule: SigmaRule}>()
   const skip = (r: SigmaRule, reason: string): void => {
     skipped.push({path: r.path, id: r.id, title: r.title, reason})
@@ -99,19 +104,37 @@ export function compileRuleSet(rules: SigmaRule[], opts: CompileOptions = {}): C
   for (const r of rules) {
     if (r.kind !== 'detection') continue
     let compiled: {entry: Entry; keys: string[]; product: 'windows' | 'ratchet'; eventIds: number[] | null}[]
+    const slot = slots.length
     try {
       compiled = resolveLogsource(r.logsource, map).map((t) => {
-        const c = compileDetection(r, t, opts)
-        return {entry: {slot: slots.length, predicate: c.predicate, rename: t.fields}, keys: t.keys, product: t.product, eventIds: c.eventIds}
+        const entry: Entry = {slot, predicate: () => false, rename: t.fields}
+        // Lazy: a target with event ids from the mapping (every category) is indexed without reading the rule;
+        // the rule's conditions are parsed and its tests built when the first record that can meet it arrives.
+        // A service-only target is planned now: its EventID selections are its index.
+        const plan = opts.lazy && t.eventIds !== null ? undefined : planDetection(r, t)
+        if (opts.lazy) {
+          entry.predicate = (ev) => {
+            try {
+              entry.predicate = buildPredicate(r, t, plan ?? planDetection(r, t), opts)
+            } catch (e) {
+              if (!(e instanceof CompileError)) throw e
+              entry.predicate = () => false
+              if (!skipped.some((x) => x.id === r.id && x.path === r.path)) skip(r, e.message)
+              return false
+            }
+            return entry.predicate(ev)
+          }
+        } else {
+          entry.predicate = buildPredicate(r, t, plan!, opts)
+        }
+        return {entry, keys: t.keys, product: t.product, eventIds: plan ? plan.eventIds : t.eventIds}
       })
     } catch (e) {
       if (!(e instanceof CompileError)) throw e
       skip(r, e.message)
       continue
     }
-    const slot = slots.length
     slots.push({info: ruleInfo(r), report: true, feeds: []})
-    entriesBySlot.push(compiled.map((c) => c.entry))
     for (const c of compiled) {
       for (const key of c.keys) {
         const b = bucketOf(index[c.product], key)
@@ -332,4 +355,3 @@ export function createMatcher(set: CompiledRuleSet): SigmaMatcher {
   }
 }
 
-export type {SigmaDetectionRule}

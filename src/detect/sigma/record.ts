@@ -58,22 +58,27 @@ function spacelessLookup(data: Record<string, unknown>): (f: string) => unknown 
   }
 }
 
+/** Field lookup shared by both adapters: System names first, then the data items (with or without spaces). */
+function fieldGetter<T>(system: Record<string, (x: T) => unknown>, x: T, data: Record<string, unknown>): (f: string) => unknown {
+  const spaceless = spacelessLookup(data)
+  return (f) => {
+    const s = system[f]
+    if (s) return s(x)
+    const v = data[f]
+    return v === undefined ? spaceless(f) : v
+  }
+}
+
 const timeMs = (iso: string | null | undefined): number => (iso ? Date.parse(iso) : NaN)
 
 /** A raw EVTX record (from `ratchet sigma` over .evtx files). `file` names the source in hits. */
 export function evtxRecordEvent(rec: EvtxRecord, file: string): SigmaEvent {
   const data = dataObject(rec) as Record<string, unknown>
-  const spaceless = spacelessLookup(data)
   return {
     windows: {
       key: (rec.channel ?? '').toLowerCase(),
       eventId: rec.eventId,
-      get: (f) => {
-        const s = SYSTEM[f]
-        if (s) return s(rec)
-        const v = data[f]
-        return v === undefined ? spaceless(f) : v
-      },
+      get: fieldGetter(SYSTEM, rec, data),
       values: () => dataValues(data),
     },
     timeMs: timeMs(rec.timeCreated ?? rec.writtenTime),
@@ -118,18 +123,12 @@ export function normalizedEvent(e: NormalizedEvent): SigmaEvent {
   const a = e.attributes
   const isEvtx = e.source === 'EVTX' && typeof a.channel === 'string'
   const eventId = typeof a.event_id === 'number' ? a.event_id : null
-  const spaceless = spacelessLookup(a)
   return {
     windows: isEvtx
       ? {
           key: (a.channel as string).toLowerCase(),
           eventId,
-          get: (f) => {
-            const s = NORMALIZED_SYSTEM[f]
-            if (s) return s(e)
-            const v = a[f]
-            return v === undefined ? spaceless(f) : v
-          },
+          get: fieldGetter(NORMALIZED_SYSTEM, e, a),
           values: () => dataValues(a),
         }
       : undefined,

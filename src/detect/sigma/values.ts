@@ -170,6 +170,8 @@ const TYPES = new Set(['re', 'i', 'm', 's', 'cidr', 'gt', 'gte', 'lt', 'lte', 'e
 /** Every modifier this engine implements (the README lists them). */
 export const SUPPORTED_MODIFIERS = [...TRANSFORMS, ...TYPES]
 
+export const isKnownModifier = (m: string): boolean => TRANSFORMS.has(m) || TYPES.has(m)
+
 interface Variant {
   s: SigmaString
   /** True once the value holds bytes (utf16*) rather than text. */
@@ -218,9 +220,7 @@ export function compileItem(field: string | null, modifiers: string[], values: S
     const want = values[0]
     return (ev) => (ev.texts(field) !== undefined) === want
   }
-  if (all && values.length < 2 && field !== null) {
-    // The spec forbids `all` on a single value; it means the same as without it, so accept it.
-  }
+  // `all` on a single value (which the spec discourages) means the same as without it: accepted.
 
   // null alone or in a list: absent/empty field.
   const wantsNull = values.some((v) => v === null)

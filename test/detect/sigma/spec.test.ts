@@ -266,3 +266,19 @@ describe('files and logsources', () => {
     expect(hit!.event).toMatchObject({recordId: 7, eventId: 4688, computer: 'HOST1', eventRef: 'e2'})
   })
 })
+
+describe('lazy building', () => {
+  it('builds a rule when its first record arrives and reports a rule that cannot be built then', () => {
+    const bad = rule("  s:\n    CommandLine|re: '(?<!a'\n  condition: s", 'product: windows\n  category: process_creation')
+    const good = rule("  s:\n    CommandLine: x\n  condition: s", 'product: windows\n  category: process_creation').replace('0001', '0002')
+    const rules = [...parseSigmaYaml(bad, 'bad.yml').rules, ...parseSigmaYaml(good, 'good.yml').rules]
+    const eager = compileRuleSet(rules)
+    expect(eager.skipped.map((s) => s.path)).toEqual(['bad.yml'])
+    const lazy = compileRuleSet(rules, {lazy: true})
+    expect(lazy.skipped).toEqual([])
+    const m = createMatcher(lazy)
+    expect(m.push(cmd('x')).map((h) => h.rule.id)).toEqual(['00000000-0000-4000-8000-000000000002'])
+    expect(lazy.skipped.map((s) => s.path)).toEqual(['bad.yml'])
+    expect(lazy.skipped[0]!.reason).toMatch(/^search 's': re: /)
+  })
+})
