@@ -69,13 +69,13 @@ export function expectedId(dir: string, file: string): string {
     .join('.')
 }
 
+/** Folders under artefacts/ that hold other data than artefact definitions. */
+const DATA_FOLDERS = ['packs/', 'rules/', 'sigma/']
+
 /**
  * Loads every artefact definition and profile under `dir`. Problems are collected (file + field), never
  * thrown, so `artefacts validate` can list all of them at once; use `requireValid` to turn them into an error.
  */
-/** Folders under artefacts/ that hold other data than artefact definitions. */
-const DATA_FOLDERS = ['packs/', 'rules/', 'sigma/']
-
 export async function loadDefinitions(dir: string = defaultArtefactsDir()): Promise<LoadedDefinitions> {
   let files: string[]
   try {
