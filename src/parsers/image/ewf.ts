@@ -128,7 +128,8 @@ export class EwfImage implements ByteSource {
     const {chunkSize} = this.info
     const want = Math.max(0, Math.min(chunkSize, this.size - index * chunkSize))
     const c = this.chunks[index]
-    if (!c) return this.damage(index, want, 'EWF_CHUNK_MISSING', `chunk ${index} is not in any table section`, undefined)
+    // Chunks past the end of the tables were reported once at open (EWF_CHUNKS_MISSING).
+    if (!c) return new Uint8Array(want)
     const seg = this.segments[c.segment]!
     const stored = seg.read(c.offset, c.storedSize)
     const where = `${this.names[c.segment]} offset ${c.offset}`
@@ -156,15 +157,15 @@ export class EwfImage implements ByteSource {
     this.cache.clear()
   }
 
-  private damage(index: number, want: number, code: string, message: string, c: EwfChunk | undefined): Uint8Array {
+  private damage(index: number, want: number, code: string, message: string, c: EwfChunk): Uint8Array {
     this.note(index, code, message + ' (read as zeros)', c)
     return new Uint8Array(want)
   }
 
-  private note(index: number, code: string, message: string, c: EwfChunk | undefined): void {
+  private note(index: number, code: string, message: string, c: EwfChunk): void {
     if (this.damaged.has(index)) return
     this.damaged.add(index)
-    this.diagnostics.push(diag(code, 'error', message, {chunk: index, ...(c ? {file: this.names[c.segment], offset: c.offset} : {})}))
+    this.diagnostics.push(diag(code, 'error', message, {chunk: index, file: this.names[c.segment], offset: c.offset}))
   }
 }
 
@@ -288,7 +289,11 @@ function parseSegments(segments: ByteSource[], names: string[], diagnostics: Dia
   if (!sawDone) diagnostics.push(diag('EWF_NO_DONE', 'error', `no "done" section: segment files after ${names.at(-1)} are missing or the last one is truncated`, {file: names.at(-1)}))
   const expected = Math.ceil(info.mediaSize / info.chunkSize)
   if (chunks.length < expected) {
-    diagnostics.push(diag('EWF_CHUNKS_MISSING', 'error', `tables list ${chunks.length} chunks, the media needs ${expected}: the rest reads as zeros`, {}))
+    diagnostics.push(
+      diag('EWF_CHUNKS_MISSING', 'error', `tables list ${chunks.length} chunks, the media needs ${expected}: media from byte ${chunks.length * info.chunkSize} reads as zeros`, {
+        chunk: chunks.length,
+      }),
+    )
   } else if (chunks.length > expected) {
     diagnostics.push(diag('EWF_CHUNKS_EXTRA', 'warning', `tables list ${chunks.length} chunks, the media needs ${expected}`, {}))
   }
