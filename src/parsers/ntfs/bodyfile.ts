@@ -67,6 +67,8 @@ export interface BodyfileOptions extends ListOptions {
   mountPoint?: string
   /** Entry numbers named in a directory's $I30 index (a volume can tell; a standalone $MFT cannot). */
   directoryIndex?: (dirEntry: number) => Set<number>
+  /** Sees every listed name (counting, diagnostics). */
+  onName?: (l: ListedName) => void
 }
 
 /**
@@ -88,6 +90,7 @@ export function writeBodyfile(mft: Mft, write: (chunk: string) => void, opts: Bo
   listMft(
     mft,
     (l) => {
+      opts.onName?.(l)
       if (l.path === '') return
       for (const line of bodyfileLines(l, opts.mountPoint, stillIndexed(l))) buf += line + '\n'
       if (buf.length > 256 * 1024) {

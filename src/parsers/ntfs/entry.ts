@@ -1,3 +1,4 @@
+import {privateCopy} from './fixup.js'
 import {decodeAttributeList, decodeFileName, decodeReparsePoint, decodeStandardInformation, FileNameNamespace, type AttrListEntry, type FileName, type ReparsePoint, type StandardInformation} from './attributes.js'
 import {NtfsDamage} from './errors.js'
 import {ATTR_FLAG_COMPRESSED, AttrType, type AttrHeader, type MftRecord} from './record.js'
@@ -145,7 +146,7 @@ function attrData(extents: Extent[], opts: BuildOptions, e: FileEntry): AttrData
   const first = extents[0]!.header
   if (first.resident) {
     const buf = extents[0]!.buf
-    return {resident: true, value: buf.slice(first.valueOffset, first.valueOffset + first.valueLength), runs: [], dataSize: first.valueLength, initializedSize: first.valueLength, compressionUnit: 0}
+    return {resident: true, value: privateCopy(buf.subarray(first.valueOffset, first.valueOffset + first.valueLength)), runs: [], dataSize: first.valueLength, initializedSize: first.valueLength, compressionUnit: 0}
   }
   const runs = []
   for (const {header, buf} of extents) {

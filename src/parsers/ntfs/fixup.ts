@@ -24,3 +24,13 @@ export function applyFixups(b: Uint8Array, start: number, size: number): number 
   }
   return bad
 }
+
+/**
+ * A private copy of bytes read from a ByteSource. Needed before applying fixups in place: sources may hand out
+ * views of their cache, and Node's Buffer#slice is a view too (not a copy like Uint8Array#slice).
+ */
+export function privateCopy(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(b.length)
+  out.set(b)
+  return out
+}

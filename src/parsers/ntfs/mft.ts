@@ -1,3 +1,4 @@
+import {privateCopy} from './fixup.js'
 import {hasAscii, u32} from '../../binary/le.js'
 import type {ByteSource} from '../image/types.js'
 import {preferredName, buildEntry, type BuildOptions, type FileEntry} from './entry.js'
@@ -59,7 +60,7 @@ export class Mft {
 
   record(entry: number): MftRecord | undefined {
     if (entry < 0 || entry >= this.count) return undefined
-    const buf = this.source.read(entry * this.recordSize, this.recordSize).slice()
+    const buf = privateCopy(this.source.read(entry * this.recordSize, this.recordSize))
     if (buf.length < this.recordSize) return undefined
     return parseRecord(buf, entry).record
   }
@@ -69,7 +70,7 @@ export class Mft {
     const per = Math.max(1, Math.floor(WALK_BLOCK / this.recordSize))
     for (let first = 0; first < this.count; first += per) {
       const n = Math.min(per, this.count - first)
-      const block = this.source.read(first * this.recordSize, n * this.recordSize).slice()
+      const block = privateCopy(this.source.read(first * this.recordSize, n * this.recordSize))
       for (let i = 0; i < n; i++) {
         const off = i * this.recordSize
         if (off + this.recordSize > block.length) break

@@ -87,7 +87,7 @@ export function parseRecord(buf: Uint8Array, entry: number): {status: RecordStat
   const flags = u16(buf, 0x16)
   const usedSize = Math.min(u32(buf, 0x18), size)
   const firstAttr = u16(buf, 0x14)
-  if (firstAttr < 0x18 || firstAttr >= usedSize) return {status: 'bad-header'}
+  if (firstAttr < 0x18 || firstAttr >= size) return {status: 'bad-header'}
   const baseLo = u32(buf, 0x20) + (u16(buf, 0x24) * 0x100000000)
   const rec: MftRecord = {
     entry,
@@ -103,16 +103,19 @@ export function parseRecord(buf: Uint8Array, entry: number): {status: RecordStat
     truncated: false,
     buf,
   }
+  // Attributes are walked to the end marker within the whole record, not the used size: a deleted record's
+  // used size may be stale (smaller than its attributes), and its attributes are still evidence.
+  const limit = size
   let p = firstAttr
-  while (p + 4 <= usedSize) {
+  while (p + 4 <= limit) {
     const type = u32(buf, p)
     if (type === AttrType.END) break
-    if (p + 16 > usedSize) {
+    if (p + 16 > limit) {
       rec.truncated = true
       break
     }
     const length = u32(buf, p + 4)
-    if (length < 16 || (length & 7) !== 0 || p + length > usedSize) {
+    if (length < 16 || (length & 7) !== 0 || p + length > limit) {
       rec.truncated = true
       break
     }

@@ -4,7 +4,7 @@ import {decodeFileName, FileNameNamespace} from './attributes.js'
 import {parseBoot, type NtfsBoot} from './boot.js'
 import {buildEntry, defaultStream, type FileEntry} from './entry.js'
 import {NtfsDamage} from './errors.js'
-import {applyFixups} from './fixup.js'
+import {applyFixups, privateCopy} from './fixup.js'
 import {Mft, ROOT_ENTRY} from './mft.js'
 import {AttrType, parseRecord} from './record.js'
 import {AttrStream, type AttrData} from './stream.js'
@@ -41,7 +41,7 @@ export class NtfsVolume {
     const rs = boot.mftRecordSize
     const cs = boot.clusterSize
     const clusterLimit = Math.max(Math.ceil(source.size / cs), Math.ceil((boot.totalSectors * boot.bytesPerSector) / cs))
-    const buf = source.read(boot.mftLcn * cs, rs).slice()
+    const buf = privateCopy(source.read(boot.mftLcn * cs, rs))
     const parsed = parseRecord(buf, 0)
     if (!parsed.record) throw new NtfsDamage('NTFS_MFT_RECORD0', `$MFT record 0 at LCN ${boot.mftLcn} is not a FILE record (${parsed.status})`, boot.mftLcn * cs)
     const opts = {data: true, clusterLimit, readNonResident: (d: AttrData, max: number) => new AttrStream(source, cs, d).read(0, Math.min(d.dataSize, max))}
@@ -53,7 +53,7 @@ export class NtfsVolume {
     if (entry.attributeList) {
       const first = new AttrStream(source, cs, data)
       const exts = [...new Set(entry.attributeList.filter((a) => a.entry !== 0).map((a) => a.entry))]
-      const records = exts.flatMap((n) => parseRecord(first.read(n * rs, rs).slice(), n).record ?? [])
+      const records = exts.flatMap((n) => parseRecord(privateCopy(first.read(n * rs, rs)), n).record ?? [])
       entry = buildEntry(parsed.record, records, opts)
       data = defaultStream(entry)!.data!
     }
@@ -71,6 +71,12 @@ export class NtfsVolume {
     return s?.data ? new AttrStream(this.source, this.boot.clusterSize, s.data) : undefined
   }
 
+  /** A stream by its attribute type and id (the `N-TYPE-ID` address `fls` and `icat` use). */
+  openStreamById(e: FileEntry, type: number, id: number): AttrStream | undefined {
+    const s = e.streams.find((x) => x.type === type && x.id === id)
+    return s?.data ? new AttrStream(this.source, this.boot.clusterSize, s.data) : undefined
+  }
+
   /** Entries of a directory's $I30 index (root node and every index block in use), DOS-only names included. */
   directoryEntries(dir: FileEntry): IndexEntry[] {
     const out: IndexEntry[] = []
@@ -84,7 +90,7 @@ export class NtfsVolume {
     const stream = new AttrStream(this.source, this.boot.clusterSize, alloc)
     const blocks = Math.min(MAX_INDEX_BLOCKS, Math.floor(alloc.dataSize / blockSize))
     for (let i = 0; i < blocks; i++) {
-      const b = stream.read(i * blockSize, blockSize).slice()
+      const b = privateCopy(stream.read(i * blockSize, blockSize))
       if (!hasAscii(b, 0, 'INDX') || applyFixups(b, 0, b.length) === -2) continue
       readIndexNode(b, 0x18, b.length, out)
     }
