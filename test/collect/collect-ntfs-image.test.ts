@@ -1,4 +1,4 @@
-import {execFileSync} from 'node:child_process'
+import {execFileSync, spawnSync} from 'node:child_process'
 import * as fs from 'node:fs'
 import {open} from 'node:fs/promises'
 import * as path from 'node:path'
@@ -77,6 +77,17 @@ describe.skipIf(!dir || !tsk)('collect --image of the shared gen_dev disk (E01, 
       expect(m.image!.files[0]!.sha256).toBe(stored.content_sha256)
     })
   }
+
+  const repo = path.resolve(new URL('../..', import.meta.url).pathname)
+  it.skipIf(!fs.existsSync(path.join(repo, 'dist', 'commands', 'collect.js')))('ratchet collect --image --partition: the command wires through (needs npm run build)', () => {
+    const out = tempDir('out-cli')
+    const r = spawnSync(process.execPath, [path.join(repo, 'bin', 'run.js'), 'collect', '--image', path.join(dir!, 'gen_dev_disk.E01'), '--partition', '1', '--out', out, '--json'], {encoding: 'utf8'})
+    expect(r.status, r.stderr).toBe(0)
+    const res = JSON.parse(r.stdout) as {summary: {collected: number; errors: number}; source: {mode: string; root: string}}
+    expect(res.summary).toMatchObject({errors: 0})
+    expect(res.summary.collected).toBeGreaterThanOrEqual(8)
+    expect(res.source).toMatchObject({mode: 'image', root: path.join(dir!, 'gen_dev_disk.E01')})
+  })
 })
 
 const ntfs3g = hasTool('mkntfs') && hasTool('ntfscp')
