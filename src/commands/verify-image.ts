@@ -22,7 +22,7 @@ are compared with the computed ones. Exit 0: verified (or nothing stored to comp
     const img = openImage(args.image)
     let report: ImageReport
     try {
-      report = verifyImage(img)
+      report = await verifyImage(img)
     } finally {
       img.close()
     }

@@ -139,8 +139,9 @@ describe.skipIf(!ntfs3g)('an NTFS volume built with mkntfs + ntfscp, wrapped by 
     })
   }
 
-  it('live Windows: a locked file is read through the raw volume (raw-ntfs), the others normally', async () => {
-    const r = await collect({
+  /** Live Windows over the copied files, `evidence.bin` locked (EBUSY), the raw volume at `rawVolume`. */
+  const liveWithLockedFile = (rawVolume: string) =>
+    collect({
       mode: 'live',
       root: src,
       os: 'windows',
@@ -150,7 +151,7 @@ describe.skipIf(!ntfs3g)('an NTFS volume built with mkntfs + ntfscp, wrapped by 
       artefacts,
       profile: null,
       noVolatile: true,
-      rawVolumePath: () => vol,
+      rawVolumePath: () => rawVolume,
       hooks: {
         open: async (p, flags) => {
           if (p.endsWith('evidence.bin')) throw lockedOpenError('EBUSY')
@@ -158,6 +159,9 @@ describe.skipIf(!ntfs3g)('an NTFS volume built with mkntfs + ntfscp, wrapped by 
         },
       },
     })
+
+  it('live Windows: a locked file is read through the raw volume (raw-ntfs), the others normally', async () => {
+    const r = await liveWithLockedFile(vol)
     const m = await readManifest(r.archive)
     expect(r.exit_code).toBe(0)
     const locked = m.items.find((i) => i.original_path === 'C:\\evidence.bin')!
@@ -167,24 +171,7 @@ describe.skipIf(!ntfs3g)('an NTFS volume built with mkntfs + ntfscp, wrapped by 
   })
 
   it('live Windows: when the raw volume cannot be read either, the item says both reasons', async () => {
-    const r = await collect({
-      mode: 'live',
-      root: src,
-      os: 'windows',
-      outDir: tempDir('out-live2'),
-      format: 'zip',
-      commandLine: ['ratchet'],
-      artefacts,
-      profile: null,
-      noVolatile: true,
-      rawVolumePath: () => path.join(src, 'notes.txt'),
-      hooks: {
-        open: async (p, flags) => {
-          if (p.endsWith('evidence.bin')) throw lockedOpenError('EBUSY')
-          return open(p, flags)
-        },
-      },
-    })
+    const r = await liveWithLockedFile(path.join(src, 'notes.txt'))
     const m = await readManifest(r.archive)
     expect(r.exit_code).toBe(3)
     const locked = m.items.find((i) => i.original_path === 'C:\\evidence.bin')!

@@ -74,14 +74,14 @@ describe('containers written by ewfacquire and qemu-img give back the raw disk',
     })
   }
 
-  it('multi-segment E01: every segment found in order, stored MD5 and SHA-1 verified', (ctx) => {
+  it('multi-segment E01: every segment found in order, stored MD5 and SHA-1 verified', async (ctx) => {
     const file = buildEwf(raw, tmp, 'seg', ['-c', 'none', '-S', '1048576', '-d', 'sha1'])
     if (!file) return ctx.skip()
     const img = openImage(file)
     try {
       expect(img.files.map((f) => path.basename(f))).toEqual(fs.readdirSync(tmp).filter((f) => f.startsWith('seg.')).sort())
       expect(img.files.length).toBeGreaterThan(5)
-      const r = verifyImage(img)
+      const r = await verifyImage(img)
       expect(r.status).toBe('verified')
       expect(r.stored.map((s) => s.algorithm)).toEqual(['md5', 'sha1'])
       expect(r.computed.sha1).toBe(createHash('sha1').update(rawBytes).digest('hex'))
@@ -137,7 +137,7 @@ describe('ratchet verify-image', () => {
   const hasBuild = fs.existsSync(path.join(repo, 'dist', 'commands', 'verify-image.js'))
   if (!hasBuild) console.warn('dist/ not built (npm run build): the verify-image CLI tests are skipped')
 
-  it.skipIf(!hasBuild || !hasTool('ewfacquire'))('exit 0 on a good E01, 5 when a stored hash or a chunk was changed, 4 on a non-image', () => {
+  it.skipIf(!hasBuild || !hasTool('ewfacquire'))('exit 0 on a good E01, 5 when a stored hash or a chunk was changed, 4 on a non-image', async () => {
     const good = buildEwf(raw, tmp, 'cli', ['-c', 'none', '-d', 'sha1'])!
     expect(run(good)).toMatchObject({status: 0, json: {status: 'verified', exit_code: 0}})
 
@@ -158,7 +158,7 @@ describe('ratchet verify-image', () => {
     fs.writeFileSync(path.join(tmp, 'cli-chunk.E01'), chunkBad)
     const img = openImage(path.join(tmp, 'cli-chunk.E01'))
     try {
-      const r = verifyImage(img)
+      const r = await verifyImage(img)
       expect(r.status).toBe('mismatch')
       expect(r.diagnostics.map((d) => d.code)).toEqual(['EWF_CHUNK_CHECKSUM'])
     } finally {

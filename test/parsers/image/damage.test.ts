@@ -66,7 +66,7 @@ describe.skipIf(!ewfTools)('EWF damage is reported, never thrown, and good data 
     expect(file).toMatch(/miss\.E01$/)
   })
 
-  it('a corrupt compressed chunk reads as zeros, once reported with its chunk number and offset', () => {
+  it('a corrupt compressed chunk reads as zeros, once reported with its chunk number and offset', async () => {
     const file = buildEwf(raw, tmp, 'cz', ['-c', 'deflate:best'])!
     const b = fs.readFileSync(file)
     const [sectors] = sections(b, 'sectors')
@@ -77,6 +77,12 @@ describe.skipIf(!ewfTools)('EWF damage is reported, never thrown, and good data 
     expect(img.diagnostics).toHaveLength(1)
     expect(img.diagnostics[0]).toMatchObject({code: 'EWF_CHUNK_INFLATE', severity: 'error', chunk: 0, file: 'cz.E01'})
     expect(typeof img.diagnostics[0]!.offset).toBe('number')
+    // The thread-pool path (verify-image) reports the same damage the same way.
+    const again = new EwfImage([new BufferSource(b)], ['cz.E01'])
+    const [a, c] = await Promise.all([again.chunkAsync(0), again.chunkAsync(0)])
+    expect(a!.every((v) => v === 0) && c!.length === again.info.chunkSize).toBe(true)
+    expect(sha(await again.chunkAsync(1))).toBe(sha(rawBytes.subarray(again.info.chunkSize, 2 * again.info.chunkSize)))
+    expect(again.diagnostics).toEqual(img.diagnostics)
   })
 })
 

@@ -4,26 +4,11 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import * as zlib from 'node:zlib'
 import {pipeline} from 'node:stream/promises'
+import {sharedSamplesDir} from '../evtx/shared.js'
 
-/**
- * The shared NTFS sample set (../shared/samples/ntfs): env RATCHET_SHARED, else `shared/` beside the repo
- * root or one of its ancestors (worktrees under /work/wt).
- */
+/** The shared NTFS sample set (../shared/samples/ntfs; see the EVTX locator for where it is looked for). */
 export function sharedNtfsDir(): string | undefined {
-  const candidates: string[] = []
-  if (process.env.RATCHET_SHARED) candidates.push(process.env.RATCHET_SHARED)
-  else {
-    let dir = path.resolve(new URL('../../..', import.meta.url).pathname)
-    for (let i = 0; i < 3; i++) {
-      dir = path.dirname(dir)
-      candidates.push(path.join(dir, 'shared'))
-    }
-  }
-  for (const root of candidates) {
-    const ntfs = path.join(root, 'samples', 'ntfs')
-    if (fs.existsSync(path.join(ntfs, 'INDEX.json'))) return ntfs
-  }
-  return undefined
+  return sharedSamplesDir('ntfs')
 }
 
 export const SKIP_SHARED = 'shared NTFS samples not found (set RATCHET_SHARED or provide ../shared/samples/ntfs): skipped'
