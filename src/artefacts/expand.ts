@@ -42,6 +42,8 @@ export interface TreeEntry {
  */
 export interface SourceTree {
   list(segments: string[]): Promise<TreeEntry[]>
+  /** A literal name the listing does not show (an NTFS stream `file:stream`), or undefined. */
+  resolve?(segments: string[], name: string): TreeEntry | undefined
 }
 
 /** A directory on a mounted or live file system. */
@@ -178,7 +180,9 @@ export class TreeReader {
     }
     if (this.os === 'windows') {
       const low = seg.toLowerCase()
-      return entries.filter((e) => e.name.toLowerCase() === low)
+      const found = entries.filter((e) => e.name.toLowerCase() === low)
+      const extra = found.length === 0 ? this.tree.resolve?.(segments, seg) : undefined
+      return extra ? [extra] : found
     }
     return entries.filter((e) => e.name === seg)
   }

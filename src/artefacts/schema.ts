@@ -25,6 +25,12 @@ export const FileSourceSchema = z
     parsers: z.array(parserName).default([]),
     /** Windows event logs: how to fall back when the file is locked (live only). */
     locked_fallback: z.enum(['wevtutil-epl', 'none']).default('none'),
+    /**
+     * `ntfs`: NTFS metadata files and streams the OS does not list (`$MFT`, `$Extend\$UsnJrnl:$J`): read only
+     * through ratchet's NTFS reader — inside the image with `collect --image`, through the raw volume on a
+     * live Windows host; a mounted `--source` cannot show them (each path is recorded as skipped).
+     */
+    read: z.enum(['file', 'ntfs']).default('file'),
   })
   .strict()
 

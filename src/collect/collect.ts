@@ -17,7 +17,7 @@ import {type CommandRunner, defaultRunner} from './command-runner.js'
 import {exportEventLog, isLockedError} from './eventlog-export.js'
 import {imageHostFacts, liveHostFacts} from './host-facts.js'
 import type {ImageCollectSource} from './image-source.js'
-import {type NtfsTree, byteSourceStream, entryKind, ntfsFacts, ntfsMacb} from './ntfs-tree.js'
+import {type NtfsTree, byteSourceStream, entryKind, ntfsFacts, ntfsMacb, splitStream} from './ntfs-tree.js'
 import type {EvidenceSink} from './sink.js'
 import {type OpenFn, macb, modeString, openReadOnly, statKind} from './source-file.js'
 
@@ -101,6 +101,31 @@ interface Planned {
   artefact: string
   source: FileSource
   match: Match
+  /** Found through NTFS (a `read: ntfs` source on a live host): read from this tree, not the directory. */
+  ntfsTree?: NtfsTree
+}
+
+/** The live raw volume, opened on first need (a locked file, NTFS metadata), or why it could not be. */
+interface RawVolume {
+  tree?: NtfsTree
+  error?: string
+  close?: () => void
+}
+
+async function openRaw(holder: RawVolume, opts: CollectOptions, drive: string, log: EvidenceSink['log']): Promise<RawVolume> {
+  if (holder.tree || holder.error) return holder
+  const device = opts.rawVolumePath ? opts.rawVolumePath(drive) : `\\\\.\\${drive}:`
+  try {
+    const {openRawVolumeTree} = await import('./image-source.js')
+    const opened = openRawVolumeTree(device)
+    holder.tree = opened.tree
+    holder.close = opened.close
+    log({level: 'info', event: 'raw-volume-opened', message: `opened ${device} to read through NTFS`, device})
+  } catch (e) {
+    holder.error = `${device}: ${errorMessage(e)}`
+    log({level: 'error', event: 'raw-volume-failed', message: `cannot read the raw volume ${device}: ${errorMessage(e)}`, device})
+  }
+  return holder
 }
 
 const SPECIAL: Partial<Record<ItemKind, string>> = {
@@ -212,7 +237,21 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
           return e ? imageTree.volume.openStream(e, '')?.size : undefined
         }
       : async (segs: string[]): Promise<number | undefined> => lstat(reader.abs(segs)).then((s) => s.size, () => undefined)
-    const plan = await planFiles(reader, opts.os, opts.artefacts, profiles, stageErrors, log, searched, sizeOf)
+    const raw: RawVolume = {}
+    const liveRaw = opts.mode === 'live' && opts.os === 'windows' && opts.rawVolumePath !== false
+    const ntfsSide: NtfsSide = {
+      tree: async () => {
+        if (imageTree) return {tree: imageTree, reader: new TreeReader(root, opts.os, imageTree)}
+        // A mounted folder does not show NTFS metadata: like volatile artefacts on an image, not applicable.
+        if (!liveRaw) return {why: 'NTFS metadata is not visible through a mounted --source; use collect --image (or --live on Windows)', notApplicable: true}
+        const r = await openRaw(raw, opts, drive, log)
+        return r.tree ? {tree: r.tree, reader: new TreeReader(root, opts.os, r.tree)} : {why: `NTFS_ONLY: the raw volume could not be read (${r.error})`}
+      },
+      skip: (artefact, segs, why) =>
+        sink.record({original_path: originalPath(opts.os, drive, segs), artefact, kind: 'other', read_method: 'not-read', status: 'skipped', reason: why}),
+      viaRaw: !imageTree,
+    }
+    const plan = await planFiles(reader, opts.os, opts.artefacts, profiles, stageErrors, log, searched, sizeOf, ntfsSide)
     for (const n of reader.notices) {
       const where = n.segments.join('/')
       if (n.event === 'dir-unreadable') {
@@ -233,7 +272,7 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     const bytesTotal = plan.reduce((s, p) => s + (p.match.kind === 'file' ? (p.match.size ?? 0) : 0), 0)
     const progress: CollectProgress = {filesDone: 0, filesTotal: plan.length, bytesDone: 0, bytesTotal}
     opts.onProgress?.(progress)
-    const ctx: ItemContext = {opts, root, drive, sink, log, runner: opts.runner ?? defaultRunner}
+    const ctx: ItemContext = {opts, root, drive, sink, log, runner: opts.runner ?? defaultRunner, raw}
     try {
       for (const p of plan) {
         if (opts.signal?.aborted) {
@@ -350,6 +389,19 @@ export function archivePathFor(os: SourceOs, drive: string, segs: string[]): str
 
 type PlannedMatch = Match & {size?: number}
 
+/** How `read: ntfs` sources are found: the image's tree, the live raw volume's, or why neither exists. */
+interface NtfsSide {
+  tree: () => Promise<{tree: NtfsTree; reader: TreeReader} | {why: string; notApplicable?: boolean}>
+  skip: (artefact: string, segments: string[], why: string) => void
+  /** The tree is the live raw volume (items are `raw-ntfs`), not an image. */
+  viaRaw: boolean
+}
+
+function ntfsStreamSize(tree: NtfsTree, segs: string[]): number | undefined {
+  const e = tree.entryAt(segs)
+  return e ? tree.volume.openStream(e, splitStream(segs.at(-1)!).stream)?.size : undefined
+}
+
 async function planFiles(
   reader: TreeReader,
   os: SourceOs,
@@ -359,10 +411,11 @@ async function planFiles(
   log: EvidenceSink['log'],
   searched: NonNullable<Manifest['searched']>,
   sizeOf: (segments: string[]) => Promise<number | undefined>,
+  ntfs: NtfsSide,
 ): Promise<(Planned & {match: PlannedMatch})[]> {
   const seen = new Map<string, string>()
   const plan: (Planned & {match: PlannedMatch})[] = []
-  const add = async (artefact: string, source: FileSource, m: Match): Promise<void> => {
+  const add = async (artefact: string, source: FileSource, m: Match, ntfsTree?: NtfsTree): Promise<void> => {
     const key = m.segments.join('/')
     const first = seen.get(key)
     if (first) {
@@ -371,12 +424,32 @@ async function planFiles(
     }
     seen.set(key, artefact)
     let size: number | undefined
-    if (m.kind === 'file') size = await sizeOf(m.segments)
-    plan.push({artefact, source, match: {...m, size}})
+    if (m.kind === 'file') size = ntfsTree ? ntfsStreamSize(ntfsTree, m.segments) : await sizeOf(m.segments)
+    plan.push({artefact, source, match: {...m, size}, ...(ntfsTree ? {ntfsTree} : {})})
   }
   for (const a of artefacts) {
     for (const src of a.sources) {
       if (src.collector !== 'file') continue
+      if (src.read === 'ntfs') {
+        const side = await ntfs.tree()
+        for (const pattern of src.paths) {
+          let count = 0
+          for (const segs of expandPattern(pattern, os, profiles)) {
+            if ('why' in side) {
+              if (!side.notApplicable) ntfs.skip(a.id, segs, side.why)
+              continue
+            }
+            for await (const m of side.reader.walk([], segs, src.max_depth)) {
+              count++
+              await add(a.id, src, m, ntfs.viaRaw ? side.tree : undefined)
+            }
+          }
+          searched.push({artefact: a.id, pattern, matches: count})
+          if ('notApplicable' in side) log({level: 'info', event: 'ntfs-not-applicable', message: `${pattern}: ${side.why}`, artefact: a.id, pattern})
+          else log({level: 'info', event: 'pattern', message: `${pattern}: ${count} match(es) through NTFS`, artefact: a.id, pattern, matches: count})
+        }
+        continue
+      }
       for (const pattern of src.paths) {
         let expansions: string[][]
         try {
@@ -417,8 +490,8 @@ interface ItemContext {
   sink: CollectionSink
   log: EvidenceSink['log']
   runner: CommandRunner
-  /** The live raw volume, opened on the first locked file (or the reason it could not be). */
-  raw?: {tree?: NtfsTree; error?: string; close?: () => void}
+  /** The live raw volume, opened on the first locked file or NTFS metadata (or the reason it could not be). */
+  raw: RawVolume
 }
 
 async function collectOne(ctx: ItemContext, p: Planned): Promise<ManifestItem> {
@@ -433,6 +506,7 @@ async function collectOne(ctx: ItemContext, p: Planned): Promise<ManifestItem> {
     status: 'skipped',
   }
   if (opts.image) return collectFromNtfs(ctx, p, opts.image.tree, 'ntfs', item)
+  if (p.ntfsTree) return collectFromNtfs(ctx, p, p.ntfsTree, 'raw-ntfs', item)
   let st
   try {
     st = await lstat(abs, {bigint: true})
@@ -559,19 +633,7 @@ async function exportLocked(ctx: ItemContext, item: ManifestItem, archivePath: s
  * volume with the same NTFS code as `collect --image`. The volume is opened once, on the first locked file.
  */
 async function readLockedRaw(ctx: ItemContext, p: Planned, item: ManifestItem, code: string): Promise<ManifestItem> {
-  const {opts, drive} = ctx
-  if (!ctx.raw) {
-    const device = opts.rawVolumePath ? opts.rawVolumePath(drive) : `\\\\.\\${drive}:`
-    try {
-      const {openRawVolumeTree} = await import('./image-source.js')
-      const opened = openRawVolumeTree(device)
-      ctx.raw = {tree: opened.tree, close: opened.close}
-      ctx.log({level: 'info', event: 'raw-volume-opened', message: `opened ${device} to read locked files through NTFS`, device})
-    } catch (e) {
-      ctx.raw = {error: `${device}: ${errorMessage(e)}`}
-      ctx.log({level: 'error', event: 'raw-volume-failed', message: `cannot read the raw volume ${device}: ${errorMessage(e)}`, device})
-    }
-  }
+  await openRaw(ctx.raw, ctx.opts, ctx.drive, ctx.log)
   if (!ctx.raw.tree) return {...item, status: 'error', error: code, reason: `OPEN_FAILED: locked (${code}) and the raw volume could not be read (${ctx.raw.error})`}
   const out = await collectFromNtfs(ctx, p, ctx.raw.tree, 'raw-ntfs', item)
   if (out.status === 'collected') out.note = [out.note, `open failed (${code}): read through the raw volume with ratchet's NTFS reader`].filter(Boolean).join('; ')
@@ -589,18 +651,20 @@ async function collectFromNtfs(ctx: ItemContext, p: Planned, tree: NtfsTree, met
     return {...item, status: 'error', error: 'EIO', reason: `NTFS_READ_FAILED: ${errorMessage(err)}`}
   }
   if (!e) return {...item, status: 'error', error: 'ENOENT', reason: 'NTFS_NOT_FOUND: no such file in the NTFS directory index'}
-  const facts = ntfsFacts(e, segs.at(-1)!)
+  const {file, stream: streamName} = splitStream(segs.at(-1)!)
+  const facts = ntfsFacts(e, file)
   const base: ManifestItem = {...item, kind: entryKind(e), times: ntfsMacb(facts), ntfs: facts}
   if (base.kind === 'symlink') {
     const target = e.reparse?.printName ?? e.reparse?.substituteName
     return {...base, ...(target ? {link_target: target} : {}), reason: `REPARSE_POINT_NOT_FOLLOWED: junction or symbolic link (tag 0x${e.reparse!.tag.toString(16)}); not followed`}
   }
   if (base.kind === 'directory') return {...base, reason: 'NOT_A_REGULAR_FILE: the definition names a file but this is a directory'}
-  const stream = tree.volume.openStream(e, '')
-  if (!stream) return {...base, status: 'error', error: 'ENODATA', reason: 'NTFS_NO_DATA: the entry has no unnamed $DATA stream'}
+  const stream = tree.volume.openStream(e, streamName)
+  if (!stream) return {...base, status: 'error', error: 'ENODATA', reason: `NTFS_NO_DATA: the entry has no ${streamName ? `$DATA stream "${streamName}"` : 'unnamed $DATA stream'}`}
   base.size = stream.size
   if (stream.size > p.source.max_size) return {...base, reason: `SIZE_CAP: ${stream.size} bytes exceeds the artefact's max_size ${p.source.max_size}`}
-  const archivePath = archivePathFor(ctx.opts.os, ctx.drive, segs)
+  // A stream keeps its name as KAPE writes it (`$UsnJrnl%3A$J`): ':' is not a file-name character elsewhere.
+  const archivePath = archivePathFor(ctx.opts.os, ctx.drive, [...segs.slice(0, -1), segs.at(-1)!.replace(':', '%3A')])
   const mtime = facts.si?.modified ? new Date(facts.si.modified) : undefined
   try {
     const written = await ctx.sink.addStream(archivePath, byteSourceStream(stream), mtime)

@@ -44,9 +44,20 @@ export class NtfsTree implements SourceTree {
     return out
   }
 
-  /** The entry at `segments` (the root for []), or undefined. */
+  /** `name:stream` of a file in `segments`, when the file has that named $DATA stream. */
+  resolve(segments: string[], name: string): TreeEntry | undefined {
+    const {file, stream} = splitStream(name)
+    if (!stream) return undefined
+    const e = this.entryAt([...segments, file])
+    const s = e?.streams.find((x) => x.type === 0x80 && x.name.toUpperCase() === stream.toUpperCase())
+    return e && s ? {name: `${e.names.find((n) => n.name.toUpperCase() === file.toUpperCase())?.name ?? file}:${s.name}`, kind: 'file'} : undefined
+  }
+
+  /** The entry at `segments` (the root for []), or undefined; a last segment `file:stream` names the file. */
   entryAt(segments: string[]): FileEntry | undefined {
     if (segments.length === 0) return this.volume.entry(5)
+    const last = splitStream(segments.at(-1)!).file
+    if (last !== segments.at(-1)) return this.entryAt([...segments.slice(0, -1), last])
     let kids: Map<string, Child>
     try {
       kids = this.children(segments.slice(0, -1))
@@ -76,6 +87,12 @@ export class NtfsTree implements SourceTree {
     this.dirs.set(key, kids)
     return kids
   }
+}
+
+/** `name:stream` → its parts (Win32 names cannot contain ':'); `stream` is '' for the unnamed $DATA. */
+export function splitStream(name: string): {file: string; stream: string} {
+  const i = name.indexOf(':')
+  return i < 0 ? {file: name, stream: ''} : {file: name.slice(0, i), stream: name.slice(i + 1)}
 }
 
 export function entryKind(e: FileEntry): EntryKind {

@@ -55,14 +55,38 @@ describe.skipIf(!dir || !tsk)('collect --image of the shared gen_dev disk (E01, 
     execFileSync('tsk_recover', ['-a', '-o', '2048', raw, rec], {stdio: 'ignore'})
     fromDir = await run(tempDir('out-dir'), {root: rec, artefacts})
   })
+  const splitMeta = (all: Record<string, string>): {$meta: Record<string, string>; rest: Record<string, string>} => {
+    const $meta: Record<string, string> = {}
+    const rest: Record<string, string> = {}
+    for (const [k, v] of Object.entries(all)) (k.startsWith('files/C/$') ? $meta : rest)[k] = v
+    return {$meta, rest}
+  }
+  const icatSha256 = (p: string): string =>
+    fs
+      .readFileSync(path.join(dir!, 'reference', 'gen_dev_disk.raw.icat-sha256.tsv'), 'utf8')
+      .split('\n')
+      .map((l) => l.split('\t'))
+      .find((c) => c[3] === p)![2]!
+
+  it('a mounted --source cannot show NTFS metadata: $MFT and $J are searched, logged as not applicable, no item', () => {
+    expect(fromDir.items.filter((i) => i.artefact.startsWith('windows.ntfs.'))).toEqual([])
+    expect(fromDir.searched!.filter((x) => x.artefact.startsWith('windows.ntfs.'))).toEqual([
+      {artefact: 'windows.ntfs.mft', pattern: 'C:\\$MFT', matches: 0},
+      {artefact: 'windows.ntfs.usnjrnl', pattern: 'C:\\$Extend\\$UsnJrnl:$J', matches: 0},
+    ])
+  })
 
   for (const name of ['gen_dev_disk.E01', 'gen_dev_disk.vhdx.gz']) {
     it(`${name}: same members and SHA-256s, every item with its MFT reference and eight times, the image hashed`, async () => {
       const file = await materialise(dir!, name, tmp)
       const m = await viaImage(file, tempDir('out-img'), artefacts)
-      expect(Object.keys(members(m)).length).toBeGreaterThanOrEqual(8)
-      expect(members(m)).toEqual(members(fromDir))
-      for (const it of m.items.filter((i) => i.archive_path)) {
+      // NTFS metadata ($MFT, $UsnJrnl:$J) is only visible through NTFS: compared with TSK's icat instead.
+      const {$meta, rest} = splitMeta(members(m))
+      expect(Object.keys(rest).length).toBeGreaterThanOrEqual(8)
+      expect(rest).toEqual(members(fromDir))
+      expect($meta).toEqual({'files/C/$MFT': icatSha256('$MFT'), 'files/C/$Extend/$UsnJrnl%3A$J': icatSha256('$Extend/$UsnJrnl:$J')})
+      // (mkntfs leaves $MFT's own $STANDARD_INFORMATION times zero: null, as TSK's 2076-11-29 wrap shows.)
+      for (const it of m.items.filter((i) => i.archive_path && !i.archive_path.startsWith('files/C/$'))) {
         expect(it.read_method).toBe('ntfs')
         expect(it.ntfs!.mft_ref).toMatch(/^\d+-\d+$/)
         expect(Object.values(it.ntfs!.si!).every((t) => typeof t === 'string')).toBe(true)
@@ -139,6 +163,14 @@ describe.skipIf(!ntfs3g)('an NTFS volume built with mkntfs + ntfscp, wrapped by 
     })
   }
 
+  const mftArtefact = ArtefactSchema.parse({
+    id: 'test.mft',
+    title: 'the MFT',
+    description: 'NTFS metadata that only the NTFS reader sees.',
+    os: 'windows',
+    sources: [{collector: 'file', read: 'ntfs', paths: ['C:\\$MFT']}],
+  })
+
   /** Live Windows over the copied files, `evidence.bin` locked (EBUSY), the raw volume at `rawVolume`. */
   const liveWithLockedFile = (rawVolume: string) =>
     collect({
@@ -148,7 +180,7 @@ describe.skipIf(!ntfs3g)('an NTFS volume built with mkntfs + ntfscp, wrapped by 
       outDir: tempDir('out-live'),
       format: 'zip',
       commandLine: ['ratchet'],
-      artefacts,
+      artefacts: [...artefacts, mftArtefact],
       profile: null,
       noVolatile: true,
       rawVolumePath: () => rawVolume,
@@ -166,6 +198,9 @@ describe.skipIf(!ntfs3g)('an NTFS volume built with mkntfs + ntfscp, wrapped by 
     expect(r.exit_code).toBe(0)
     const locked = m.items.find((i) => i.original_path === 'C:\\evidence.bin')!
     expect(locked).toMatchObject({read_method: 'raw-ntfs', status: 'collected', hashes: {sha256: sha256(fs.readFileSync(path.join(src, 'evidence.bin')))}})
+    // NTFS metadata (`read: ntfs`) comes through the raw volume too.
+    const mft = m.items.find((i) => i.original_path === 'C:\\$MFT')!
+    expect(mft).toMatchObject({read_method: 'raw-ntfs', status: 'collected', ntfs: {mft_ref: '0-1'}})
     expect(locked.ntfs!.mft_ref).toMatch(/^\d+-\d+$/)
     expect(m.items.find((i) => i.original_path === 'C:\\notes.txt')!.read_method).toBe('read')
   })
