@@ -67,18 +67,25 @@ export class Mft {
 
   /** Calls `fn` for every record in order (parsed in place in a private copy of each 1 MiB block). */
   forEachRecord(fn: (rec: MftRecord) => void): void {
+    for (const block of this.recordBlocks()) for (const rec of block) fn(rec)
+  }
+
+  /** The usable records, one array per 1 MiB block, in order; unusable ones are noted in `problems`. */
+  *recordBlocks(): Generator<MftRecord[]> {
     const per = Math.max(1, Math.floor(WALK_BLOCK / this.recordSize))
     for (let first = 0; first < this.count; first += per) {
       const n = Math.min(per, this.count - first)
       const block = privateCopy(this.source.read(first * this.recordSize, n * this.recordSize))
+      const out: MftRecord[] = []
       for (let i = 0; i < n; i++) {
         const off = i * this.recordSize
         if (off + this.recordSize > block.length) break
         const entry = first + i
         const {status, record} = parseRecord(block.subarray(off, off + this.recordSize), entry)
-        if (record) fn(record)
+        if (record) out.push(record)
         else if (status !== 'empty') this.noteProblem(entry, status)
       }
+      yield out
     }
   }
 

@@ -86,7 +86,7 @@ export class NtfsVolume {
     if (!root?.data?.value) return out
     const v = root.data.value
     if (v.length >= 32) readIndexNode(v, 16, v.length, out)
-    const alloc = dir.indexAllocation.get('$I30')
+    const alloc = dir.indexAllocation?.get('$I30')
     if (!alloc) return out
     const blockSize = u32(v, 8) || this.boot.indexRecordSize
     const stream = new AttrStream(this.source, this.boot.clusterSize, alloc)
