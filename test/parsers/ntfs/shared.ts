@@ -34,6 +34,7 @@ export interface NtfsIndexFile {
   content_sha256?: string
   sha256: string
   content_size_bytes?: number
+  size_bytes: number
   references?: Record<string, {command?: string; exit_code?: number; output: string}>
   expected?: Record<string, unknown> & {
     structural_walk?: Record<string, unknown>
