@@ -4,26 +4,11 @@ import * as path from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {Writable} from 'node:stream'
 import * as zlib from 'node:zlib'
+import {sharedSamplesDir} from '../../shared-samples.js'
 
-/**
- * Where the shared NTFS sample set lives: env RATCHET_SHARED, else `shared/` beside the repository root (or
- * beside one of its ancestors, for git worktrees nested below the main checkout's parent).
- */
+/** The shared NTFS samples (see test/shared-samples.ts for where they are looked for). */
 export function sharedNtfsDir(): string | undefined {
-  const candidates: string[] = []
-  if (process.env.RATCHET_SHARED) candidates.push(process.env.RATCHET_SHARED)
-  else {
-    let dir = path.resolve(new URL('../../..', import.meta.url).pathname)
-    for (let i = 0; i < 3; i++) {
-      dir = path.dirname(dir)
-      candidates.push(path.join(dir, 'shared'))
-    }
-  }
-  for (const root of candidates) {
-    const ntfs = path.join(root, 'samples', 'ntfs')
-    if (fs.existsSync(path.join(ntfs, 'INDEX.json'))) return ntfs
-  }
-  return undefined
+  return sharedSamplesDir('ntfs')
 }
 
 export const SKIP_MESSAGE = 'shared NTFS samples not found (set RATCHET_SHARED or provide ../shared/samples/ntfs): skipped'
