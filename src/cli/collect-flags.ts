@@ -8,8 +8,10 @@ import {RatchetError, errorMessage} from '../core/errors.js'
 
 /** Flags shared by `collect` and `triage` (triage takes all of collect's options). */
 export const collectFlags = {
-  source: Flags.string({description: 'mounted image root (a Windows volume such as a mounted C:, or a Linux root)', exactlyOne: ['source', 'live']}),
-  live: Flags.boolean({description: 'collect the running host', exactlyOne: ['source', 'live']}),
+  source: Flags.string({description: 'mounted image root (a Windows volume such as a mounted C:, or a Linux root)', exactlyOne: ['source', 'live', 'image']}),
+  live: Flags.boolean({description: 'collect the running host', exactlyOne: ['source', 'live', 'image']}),
+  image: Flags.string({description: 'disk or volume image (raw, E01, VHDX, VHD) read through NTFS without mounting', exactlyOne: ['source', 'live', 'image']}),
+  partition: Flags.integer({description: 'with --image: the partition holding the NTFS volume (default: the only NTFS one)', min: 1, dependsOn: ['image']}),
   profile: Flags.string({description: 'artefact profile (artefacts/profiles/*.yaml)', default: 'triage'}),
   artefact: Flags.string({description: 'artefact id or glob (repeatable); overrides --profile', multiple: true}),
   format: Flags.string({description: 'archive format (7z when a password is given)', options: ['zip', '7z']}),
@@ -28,6 +30,8 @@ export const collectFlags = {
 export interface CollectFlagValues {
   source?: string
   live?: boolean
+  image?: string
+  partition?: number
   profile: string
   artefact?: string[]
   format?: string
@@ -42,6 +46,9 @@ export interface CollectFlagValues {
 export interface ResolvedCollection {
   mode: 'live' | 'image'
   root: string
+  /** `--image`: the image file (root is then the same path) and the chosen partition. */
+  image?: string
+  partition?: number
   os: 'windows' | 'linux'
   driveLetter: string
   artefacts: Artefact[]
@@ -67,6 +74,11 @@ export async function resolveCollection(flags: CollectFlagValues): Promise<Resol
     root = live.root
     os = live.os
     drive = live.drive ?? drive
+  } else if (flags.image) {
+    // ratchet reads NTFS inside images: the source is a Windows volume.
+    if (flags.os === 'linux') throw new RatchetError('E_USAGE', '--image reads NTFS volumes: --os linux does not apply')
+    root = flags.image
+    os = 'windows'
   } else {
     root = flags.source!
     os = (flags.os as 'windows' | 'linux' | undefined) ?? (await detectSourceOs(root))
@@ -80,5 +92,16 @@ export async function resolveCollection(flags: CollectFlagValues): Promise<Resol
       throw new RatchetError('E_SIGNATURE', `cannot read --sign-key ${flags['sign-key']}: ${errorMessage(e)}`)
     })
   }
-  return {mode: flags.live ? 'live' : 'image', root, os, driveLetter: drive, artefacts: sel.artefacts, profile: sel.profile, format, password, signKeyPem}
+  return {
+    mode: flags.live ? 'live' : 'image',
+    root,
+    ...(flags.image ? {image: flags.image, ...(flags.partition !== undefined ? {partition: flags.partition} : {})} : {}),
+    os,
+    driveLetter: drive,
+    artefacts: sel.artefacts,
+    profile: sel.profile,
+    format,
+    password,
+    signKeyPem,
+  }
 }

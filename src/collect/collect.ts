@@ -16,6 +16,8 @@ import {CollectionSink} from './collection-sink.js'
 import {type CommandRunner, defaultRunner} from './command-runner.js'
 import {exportEventLog, isLockedError} from './eventlog-export.js'
 import {imageHostFacts, liveHostFacts} from './host-facts.js'
+import type {ImageCollectSource} from './image-source.js'
+import {type NtfsTree, byteSourceStream, entryKind, ntfsFacts, ntfsMacb} from './ntfs-tree.js'
 import type {EvidenceSink} from './sink.js'
 import {type OpenFn, macb, modeString, openReadOnly, statKind} from './source-file.js'
 
@@ -66,6 +68,16 @@ export interface CollectOptions {
   archiveBaseName?: string
   /** Aborting stops the run between files: the `.partial` stays, 7z staging is removed (E_INTERRUPTED). */
   signal?: AbortSignal
+  /**
+   * `collect --image`: read the artefacts through NTFS from this opened image instead of a directory (mode
+   * `image`; `root` is then the image path). The caller opens and closes it (src/collect/image-source.ts).
+   */
+  image?: ImageCollectSource
+  /**
+   * Live Windows: the raw volume a locked file is read through (default `\\.\<drive>:`). Tests point it at
+   * an NTFS volume image; `false` disables the raw-ntfs fallback.
+   */
+  rawVolumePath?: ((drive: string) => string) | false
 }
 
 export interface CollectResult {
@@ -135,7 +147,7 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
   let root: string
   try {
     root = await realpath(resolve(opts.root))
-    if (!(await stat(root)).isDirectory()) throw new Error('not a directory')
+    if (!opts.image && !(await stat(root)).isDirectory()) throw new Error('not a directory')
   } catch (e) {
     throw new RatchetError('E_INPUT_MISSING', `source root is not a readable directory: ${opts.root} (${errorMessage(e)})`, {source: opts.root})
   }
@@ -150,7 +162,7 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
   await mkdir(outDir, {recursive: true}).catch((e: unknown) => {
     throw new RatchetError('E_OUTPUT_WRITE', `cannot create output folder ${outDir}: ${errorMessage(e)}`)
   })
-  const host = opts.mode === 'live' ? liveHostFacts(start) : await imageHostFacts(root, opts.os, start)
+  const host = opts.mode === 'live' ? liveHostFacts(start) : await imageHostFacts(opts.image ? '' : root, opts.os, start)
   const base = opts.archiveBaseName ?? `${safeName(opts.caseId ?? host.hostname ?? 'collection')}-${stamp(start)}`
   const finalPath = join(outDir, `${base}.${opts.format}`)
   const partialPath = `${finalPath}.partial`
@@ -190,10 +202,17 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
       }
     }
 
-    const reader = new TreeReader(root, opts.os)
+    const reader = new TreeReader(root, opts.os, opts.image?.tree)
     const profiles = await reader.profiles()
     const searched: NonNullable<Manifest['searched']> = []
-    const plan = await planFiles(reader, opts.os, opts.artefacts, profiles, stageErrors, log, searched)
+    const imageTree = opts.image?.tree
+    const sizeOf = imageTree
+      ? async (segs: string[]): Promise<number | undefined> => {
+          const e = imageTree.entryAt(segs)
+          return e ? imageTree.volume.openStream(e, '')?.size : undefined
+        }
+      : async (segs: string[]): Promise<number | undefined> => lstat(reader.abs(segs)).then((s) => s.size, () => undefined)
+    const plan = await planFiles(reader, opts.os, opts.artefacts, profiles, stageErrors, log, searched, sizeOf)
     for (const n of reader.notices) {
       const where = n.segments.join('/')
       if (n.event === 'dir-unreadable') {
@@ -215,18 +234,26 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     const progress: CollectProgress = {filesDone: 0, filesTotal: plan.length, bytesDone: 0, bytesTotal}
     opts.onProgress?.(progress)
     const ctx: ItemContext = {opts, root, drive, sink, log, runner: opts.runner ?? defaultRunner}
-    for (const p of plan) {
-      if (opts.signal?.aborted) {
-        throw new RatchetError('E_INTERRUPTED', `collection interrupted after ${progress.filesDone} of ${plan.length} files; ${partialPath} is incomplete`, {
-          partial: partialPath,
-        })
+    try {
+      for (const p of plan) {
+        if (opts.signal?.aborted) {
+          throw new RatchetError('E_INTERRUPTED', `collection interrupted after ${progress.filesDone} of ${plan.length} files; ${partialPath} is incomplete`, {
+            partial: partialPath,
+          })
+        }
+        progress.current = p.match.segments.join('/')
+        const item = await collectOne(ctx, p)
+        sink.record(item)
+        progress.filesDone++
+        progress.bytesDone += item.archive_path ? (item.size ?? 0) : 0
+        opts.onProgress?.(progress)
       }
-      progress.current = p.match.segments.join('/')
-      const item = await collectOne(ctx, p)
-      sink.record(item)
-      progress.filesDone++
-      progress.bytesDone += item.archive_path ? (item.size ?? 0) : 0
-      opts.onProgress?.(progress)
+    } finally {
+      ctx.raw?.close?.()
+    }
+    for (const d of opts.image?.diagnostics ?? []) {
+      log({level: d.severity === 'info' ? 'info' : d.severity === 'warning' ? 'warn' : 'error', event: 'image-damage', message: `${d.code}: ${d.message}`, code: d.code, offset: d.offset})
+      if (d.severity === 'error') stageErrors.push(`image: ${d.code}: ${d.message}`)
     }
 
     // Close the log first so that its hash is inside the manifest (and under the signature).
@@ -241,6 +268,7 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
       tool: {name: 'ratchet', version: ratchetVersion(), command_line: opts.commandLine, node: process.version},
       host,
       source: {mode: opts.mode, root, os: opts.os},
+      ...(opts.image ? {image: opts.image.facts} : {}),
       profile: opts.profile,
       artefacts: opts.artefacts.map((a) => a.id),
       started_utc: dateToIso7(start),
@@ -330,6 +358,7 @@ async function planFiles(
   stageErrors: string[],
   log: EvidenceSink['log'],
   searched: NonNullable<Manifest['searched']>,
+  sizeOf: (segments: string[]) => Promise<number | undefined>,
 ): Promise<(Planned & {match: PlannedMatch})[]> {
   const seen = new Map<string, string>()
   const plan: (Planned & {match: PlannedMatch})[] = []
@@ -342,7 +371,7 @@ async function planFiles(
     }
     seen.set(key, artefact)
     let size: number | undefined
-    if (m.kind === 'file') size = await lstat(reader.abs(m.segments)).then((s) => s.size, () => undefined)
+    if (m.kind === 'file') size = await sizeOf(m.segments)
     plan.push({artefact, source, match: {...m, size}})
   }
   for (const a of artefacts) {
@@ -388,6 +417,8 @@ interface ItemContext {
   sink: CollectionSink
   log: EvidenceSink['log']
   runner: CommandRunner
+  /** The live raw volume, opened on the first locked file (or the reason it could not be). */
+  raw?: {tree?: NtfsTree; error?: string; close?: () => void}
 }
 
 async function collectOne(ctx: ItemContext, p: Planned): Promise<ManifestItem> {
@@ -401,6 +432,7 @@ async function collectOne(ctx: ItemContext, p: Planned): Promise<ManifestItem> {
     read_method: 'not-read',
     status: 'skipped',
   }
+  if (opts.image) return collectFromNtfs(ctx, p, opts.image.tree, 'ntfs', item)
   let st
   try {
     st = await lstat(abs, {bigint: true})
@@ -440,6 +472,11 @@ async function collectOne(ctx: ItemContext, p: Planned): Promise<ManifestItem> {
     opened = await openReadOnly(readPath, opts.hooks?.open)
   } catch (e) {
     const code = osErrorCode(e)
+    if (opts.mode === 'live' && opts.os === 'windows' && isLockedError(code) && opts.rawVolumePath !== false) {
+      const raw = await readLockedRaw(ctx, p, item, code!)
+      if (raw.status === 'collected' || p.source.locked_fallback !== 'wevtutil-epl') return raw
+      ctx.log({level: 'warn', event: 'raw-ntfs-failed', message: `${item.original_path}: ${raw.reason ?? 'raw read failed'}; trying wevtutil epl`, path: item.original_path})
+    }
     if (opts.mode === 'live' && opts.os === 'windows' && p.source.locked_fallback === 'wevtutil-epl' && isLockedError(code)) {
       return exportLocked(ctx, item, archivePath, basename(abs), code!)
     }
@@ -514,5 +551,71 @@ async function exportLocked(ctx: ItemContext, item: ManifestItem, archivePath: s
     return {...item, status: 'error', error: osErrorCode(e) ?? code, reason: `EVENTLOG_EXPORT_UNREADABLE: ${errorMessage(e)}`}
   } finally {
     await unlink(outcome.tempPath).catch(() => {})
+  }
+}
+
+/**
+ * A locked file on a live Windows host (a hive, an event log held by its service), read through the raw
+ * volume with the same NTFS code as `collect --image`. The volume is opened once, on the first locked file.
+ */
+async function readLockedRaw(ctx: ItemContext, p: Planned, item: ManifestItem, code: string): Promise<ManifestItem> {
+  const {opts, drive} = ctx
+  if (!ctx.raw) {
+    const device = opts.rawVolumePath ? opts.rawVolumePath(drive) : `\\\\.\\${drive}:`
+    try {
+      const {openRawVolumeTree} = await import('./image-source.js')
+      const opened = openRawVolumeTree(device)
+      ctx.raw = {tree: opened.tree, close: opened.close}
+      ctx.log({level: 'info', event: 'raw-volume-opened', message: `opened ${device} to read locked files through NTFS`, device})
+    } catch (e) {
+      ctx.raw = {error: `${device}: ${errorMessage(e)}`}
+      ctx.log({level: 'error', event: 'raw-volume-failed', message: `cannot read the raw volume ${device}: ${errorMessage(e)}`, device})
+    }
+  }
+  if (!ctx.raw.tree) return {...item, status: 'error', error: code, reason: `OPEN_FAILED: locked (${code}) and the raw volume could not be read (${ctx.raw.error})`}
+  const out = await collectFromNtfs(ctx, p, ctx.raw.tree, 'raw-ntfs', item)
+  if (out.status === 'collected') out.note = [out.note, `open failed (${code}): read through the raw volume with ratchet's NTFS reader`].filter(Boolean).join('; ')
+  else out.reason = `OPEN_FAILED: locked (${code}); raw NTFS read: ${out.reason ?? 'failed'}`
+  return out
+}
+
+/** One item read through NTFS: the unnamed $DATA stream, hashed while read, with its MFT reference and eight times. */
+async function collectFromNtfs(ctx: ItemContext, p: Planned, tree: NtfsTree, method: 'ntfs' | 'raw-ntfs', item: ManifestItem): Promise<ManifestItem> {
+  const segs = p.match.segments
+  let e
+  try {
+    e = tree.entryAt(segs)
+  } catch (err) {
+    return {...item, status: 'error', error: 'EIO', reason: `NTFS_READ_FAILED: ${errorMessage(err)}`}
+  }
+  if (!e) return {...item, status: 'error', error: 'ENOENT', reason: 'NTFS_NOT_FOUND: no such file in the NTFS directory index'}
+  const facts = ntfsFacts(e, segs.at(-1)!)
+  const base: ManifestItem = {...item, kind: entryKind(e), times: ntfsMacb(facts), ntfs: facts}
+  if (base.kind === 'symlink') {
+    const target = e.reparse?.printName ?? e.reparse?.substituteName
+    return {...base, ...(target ? {link_target: target} : {}), reason: `REPARSE_POINT_NOT_FOLLOWED: junction or symbolic link (tag 0x${e.reparse!.tag.toString(16)}); not followed`}
+  }
+  if (base.kind === 'directory') return {...base, reason: 'NOT_A_REGULAR_FILE: the definition names a file but this is a directory'}
+  const stream = tree.volume.openStream(e, '')
+  if (!stream) return {...base, status: 'error', error: 'ENODATA', reason: 'NTFS_NO_DATA: the entry has no unnamed $DATA stream'}
+  base.size = stream.size
+  if (stream.size > p.source.max_size) return {...base, reason: `SIZE_CAP: ${stream.size} bytes exceeds the artefact's max_size ${p.source.max_size}`}
+  const archivePath = archivePathFor(ctx.opts.os, ctx.drive, segs)
+  const mtime = facts.si?.modified ? new Date(facts.si.modified) : undefined
+  try {
+    const written = await ctx.sink.addStream(archivePath, byteSourceStream(stream), mtime)
+    return {...base, archive_path: archivePath, size: written.size, hashes: written.hashes, read_method: method, status: 'collected'}
+  } catch (err) {
+    if (!(err instanceof PartialMemberError)) throw err
+    return {
+      ...base,
+      archive_path: archivePath,
+      size: err.written.size,
+      hashes: err.written.hashes,
+      read_method: method,
+      status: 'partial',
+      error: osErrorCode(err.cause) ?? 'EIO',
+      reason: `READ_FAILED: ${err.message}; the bytes read are stored`,
+    }
   }
 }

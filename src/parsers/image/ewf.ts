@@ -1,4 +1,4 @@
-import {inflateSync} from 'node:zlib'
+import {inflate, inflateSync} from 'node:zlib'
 
 import {hasAscii, u32, u64n} from '../../binary/le.js'
 import {type Diagnostic, diag} from '../../core/diagnostics.js'
@@ -67,6 +67,14 @@ export interface EwfInfo {
   acquisitionErrors: Array<{firstSector: number; sectorCount: number}>
 }
 
+interface PendingChunk {
+  index: number
+  want: number
+  where: string
+  c: EwfChunk
+  bytes: Uint8Array
+}
+
 interface Section {
   type: string
   offset: number
@@ -125,24 +133,41 @@ export class EwfImage implements ByteSource {
 
   /** The media bytes of chunk `index` (uncached; the last chunk may be short). Damage → zeros + diagnostic. */
   chunk(index: number): Uint8Array {
+    const s = this.stored(index)
+    if (s instanceof Uint8Array) return s
+    let out: Uint8Array
+    try {
+      out = inflateSync(s.bytes, {maxOutputLength: this.info.chunkSize})
+    } catch (e) {
+      return this.inflateFailed(s, e)
+    }
+    return this.inflated(s, out)
+  }
+
+  /**
+   * Like chunk(), but a compressed chunk is inflated in libuv's thread pool: `verify-image` keeps several
+   * in flight and hashes on the main thread meanwhile.
+   */
+  chunkAsync(index: number): Promise<Uint8Array> {
+    const s = this.stored(index)
+    if (s instanceof Uint8Array) return Promise.resolve(s)
+    return new Promise((resolve) => {
+      inflate(s.bytes, {maxOutputLength: this.info.chunkSize}, (err, out) => resolve(err ? this.inflateFailed(s, err) : this.inflated(s, out)))
+    })
+  }
+
+  /** The chunk's bytes when no inflation is needed (stored, missing, damaged), else what to inflate. */
+  private stored(index: number): Uint8Array | PendingChunk {
     const {chunkSize} = this.info
     const want = Math.max(0, Math.min(chunkSize, this.size - index * chunkSize))
     const c = this.chunks[index]
-    if (!c) return this.damage(index, want, 'EWF_CHUNK_MISSING', `chunk ${index} is not in any table section`, undefined)
+    // Chunks past the end of the tables were reported once at open (EWF_CHUNKS_MISSING).
+    if (!c) return new Uint8Array(want)
     const seg = this.segments[c.segment]!
     const stored = seg.read(c.offset, c.storedSize)
     const where = `${this.names[c.segment]} offset ${c.offset}`
     if (stored.length < c.storedSize) return this.damage(index, want, 'EWF_CHUNK_TRUNCATED', `chunk ${index} truncated at ${where}`, c)
-    if (c.compressed) {
-      let out: Uint8Array
-      try {
-        out = inflateSync(stored, {maxOutputLength: chunkSize})
-      } catch (e) {
-        return this.damage(index, want, 'EWF_CHUNK_INFLATE', `chunk ${index} at ${where} does not decompress: ${(e as Error).message}`, c)
-      }
-      if (out.length < want) return this.damage(index, want, 'EWF_CHUNK_SHORT', `chunk ${index} at ${where} inflates to ${out.length} bytes, expected ${want}`, c)
-      return out.length === want ? out : out.subarray(0, want)
-    }
+    if (c.compressed) return {index, want, where, c, bytes: stored}
     // Uncompressed: the data, then its Adler-32. Some writers omit the checksum for the last chunk.
     if (stored.length >= want + 4 && adler32(stored, 0, want) !== u32(stored, want)) {
       this.note(index, 'EWF_CHUNK_CHECKSUM', `chunk ${index} at ${where}: Adler-32 mismatch`, c)
@@ -151,20 +176,29 @@ export class EwfImage implements ByteSource {
     return stored.subarray(0, want)
   }
 
+  private inflateFailed(s: PendingChunk, e: unknown): Uint8Array {
+    return this.damage(s.index, s.want, 'EWF_CHUNK_INFLATE', `chunk ${s.index} at ${s.where} does not decompress: ${(e as Error).message}`, s.c)
+  }
+
+  private inflated(s: PendingChunk, out: Uint8Array): Uint8Array {
+    if (out.length < s.want) return this.damage(s.index, s.want, 'EWF_CHUNK_SHORT', `chunk ${s.index} at ${s.where} inflates to ${out.length} bytes, expected ${s.want}`, s.c)
+    return out.length === s.want ? out : out.subarray(0, s.want)
+  }
+
   close(): void {
     for (const s of this.segments) s.close()
     this.cache.clear()
   }
 
-  private damage(index: number, want: number, code: string, message: string, c: EwfChunk | undefined): Uint8Array {
+  private damage(index: number, want: number, code: string, message: string, c: EwfChunk): Uint8Array {
     this.note(index, code, message + ' (read as zeros)', c)
     return new Uint8Array(want)
   }
 
-  private note(index: number, code: string, message: string, c: EwfChunk | undefined): void {
+  private note(index: number, code: string, message: string, c: EwfChunk): void {
     if (this.damaged.has(index)) return
     this.damaged.add(index)
-    this.diagnostics.push(diag(code, 'error', message, {chunk: index, ...(c ? {file: this.names[c.segment], offset: c.offset} : {})}))
+    this.diagnostics.push(diag(code, 'error', message, {chunk: index, file: this.names[c.segment], offset: c.offset}))
   }
 }
 
@@ -288,7 +322,11 @@ function parseSegments(segments: ByteSource[], names: string[], diagnostics: Dia
   if (!sawDone) diagnostics.push(diag('EWF_NO_DONE', 'error', `no "done" section: segment files after ${names.at(-1)} are missing or the last one is truncated`, {file: names.at(-1)}))
   const expected = Math.ceil(info.mediaSize / info.chunkSize)
   if (chunks.length < expected) {
-    diagnostics.push(diag('EWF_CHUNKS_MISSING', 'error', `tables list ${chunks.length} chunks, the media needs ${expected}: the rest reads as zeros`, {}))
+    diagnostics.push(
+      diag('EWF_CHUNKS_MISSING', 'error', `tables list ${chunks.length} chunks, the media needs ${expected}: media from byte ${chunks.length * info.chunkSize} reads as zeros`, {
+        chunk: chunks.length,
+      }),
+    )
   } else if (chunks.length > expected) {
     diagnostics.push(diag('EWF_CHUNKS_EXTRA', 'warning', `tables list ${chunks.length} chunks, the media needs ${expected}`, {}))
   }

@@ -45,6 +45,8 @@ function openError(path: string, e: unknown): RatchetError {
  */
 export class FileSource implements ByteSource {
   readonly size: number
+  /** What fstat reports (0 for devices). */
+  readonly fileSize: number | undefined
   private fd: number | undefined
   private readonly cache: BlockCache
 
@@ -53,7 +55,8 @@ export class FileSource implements ByteSource {
     size?: number,
   ) {
     this.fd = openReadOnly(path)
-    this.size = size ?? fstatSync(this.fd).size
+    this.fileSize = fstatSync(this.fd).size
+    this.size = size ?? this.fileSize
     this.cache = new BlockCache(BLOCK_SIZE, CACHE_BLOCKS, (i) => this.loadBlock(i))
   }
 

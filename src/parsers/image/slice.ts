@@ -26,8 +26,12 @@ export class SliceSource implements ByteSource {
 /** A ByteSource over bytes already in memory (tests, small embedded structures). */
 export class BufferSource implements ByteSource {
   readonly size: number
+  private readonly bytes: Uint8Array
 
-  constructor(private readonly bytes: Uint8Array) {
+  constructor(bytes: Uint8Array) {
+    // A plain Uint8Array view even when given a Buffer: Buffer#slice shares memory, Uint8Array#slice
+    // copies, and readers rely on the copy when they zero a checksum field before recomputing it.
+    this.bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     this.size = bytes.length
   }
 

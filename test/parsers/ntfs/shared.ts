@@ -4,9 +4,9 @@ import * as path from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {Writable} from 'node:stream'
 import * as zlib from 'node:zlib'
-import {sharedSamplesDir} from '../../shared-samples.js'
+import {sharedSamplesDir} from '../evtx/shared.js'
 
-/** The shared NTFS samples (see test/shared-samples.ts for where they are looked for). */
+/** The shared NTFS samples (see the EVTX locator for where they are looked for). */
 export function sharedNtfsDir(): string | undefined {
   return sharedSamplesDir('ntfs')
 }
