@@ -19,12 +19,13 @@ Exit codes: 0 clean; 3 some input was damaged (see diagnostics in analysis.json)
     out: Flags.string({description: 'case folder to write events.jsonl and analysis.json into', required: true}),
     'password-file': Flags.string({description: 'file holding the archive password (first line)'}),
     'allow-unverified': Flags.boolean({description: 'analyze even when verification fails; every output is marked unverified', default: false}),
+    'mft-all-files': Flags.boolean({description: 'map every file of a collected $MFT to timeline events, not only user, temp, ProgramData and remote-access folders', default: false}),
     threads: Flags.integer({description: 'threads parsing event logs (default: available cores); output is the same for any count', min: 1, max: 64}),
   }
 
   async run(): Promise<AnalyzeResult> {
     const {args, flags} = await this.parse(Analyze)
-    const result = await analyze(args.input, {out: flags.out, passwordFile: flags['password-file'], allowUnverified: flags['allow-unverified'], threads: flags.threads})
+    const result = await analyze(args.input, {out: flags.out, passwordFile: flags['password-file'], allowUnverified: flags['allow-unverified'], threads: flags.threads, mftAllFiles: flags['mft-all-files']})
     this.say(`analyzed ${args.input}: ${result.totals.events} events from ${result.totals.files} files`)
     this.say(`verification: ${result.verification.status}${result.unverified ? ' (analysis marked UNVERIFIED)' : ''}`)
     this.say(`diagnostics: ${result.diagnostics.error} error(s), ${result.diagnostics.warning} warning(s), ${result.diagnostics.info} info`)

@@ -38,18 +38,11 @@ export function listNames(
     }
   }
   if (format === 'bodyfile') {
-    writeBodyfile(
-      mft,
-      (chunk) => {
-        s.lines += chunk.split('\n').length - 1
-        write(chunk)
-      },
-      {deletedOnly: opts.deletedOnly, directoryIndex: opts.directoryIndex, onName: (l) => {
+    s.lines = writeBodyfile(mft, write, {deletedOnly: opts.deletedOnly, directoryIndex: opts.directoryIndex, onName: (l) => {
         if (l.deleted) s.deleted++
         if (l.orphan) s.orphans++
         noteProblems(l.entry.entry, l.entry.problems)
-      }},
-    )
+      }})
   } else {
     let buf = ''
     listMft(

@@ -75,8 +75,9 @@ export interface BodyfileOptions extends ListOptions {
  * The whole volume (or standalone $MFT) as `fls -r -m` would list it: every name but the root's, then the
  * $OrphanFiles directory line. `write` receives chunks of lines ending in "\n".
  */
-export function writeBodyfile(mft: Mft, write: (chunk: string) => void, opts: BodyfileOptions = {}): void {
+export function writeBodyfile(mft: Mft, write: (chunk: string) => void, opts: BodyfileOptions = {}): number {
   let buf = ''
+  let lines = 0
   const indexed = new Map<number, Set<number>>()
   const stillIndexed = (l: ListedName): boolean => {
     if (!l.deleted || !l.name || !opts.directoryIndex) return false
@@ -92,7 +93,10 @@ export function writeBodyfile(mft: Mft, write: (chunk: string) => void, opts: Bo
     (l) => {
       opts.onName?.(l)
       if (l.path === '') return
-      for (const line of bodyfileLines(l, opts.mountPoint, stillIndexed(l))) buf += line + '\n'
+      for (const line of bodyfileLines(l, opts.mountPoint, stillIndexed(l))) {
+        buf += line + '\n'
+        lines++
+      }
       if (buf.length > 256 * 1024) {
         write(buf)
         buf = ''
@@ -100,6 +104,10 @@ export function writeBodyfile(mft: Mft, write: (chunk: string) => void, opts: Bo
     },
     opts,
   )
-  if (!opts.deletedOnly) buf += orphanDirectoryLine(mft.count, opts.mountPoint) + '\n'
+  if (!opts.deletedOnly) {
+    buf += orphanDirectoryLine(mft.count, opts.mountPoint) + '\n'
+    lines++
+  }
   if (buf) write(buf)
+  return lines
 }

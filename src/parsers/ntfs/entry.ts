@@ -28,7 +28,7 @@ export interface FileEntry {
   names: FileName[]
   streams: StreamInfo[]
   /** $INDEX_ALLOCATION extents by index name ($I30 for directories); with `data: true` only. */
-  indexAllocation: Map<string, AttrData>
+  indexAllocation?: Map<string, AttrData>
   reparse?: ReparsePoint
   attributeList?: AttrListEntry[]
   /** Damage met while decoding this entry (codes are stable; offsets are within the record). */
@@ -76,12 +76,12 @@ export function buildEntry(base: MftRecord, extensions: MftRecord[], opts: Build
     linkCount: base.linkCount,
     names: [],
     streams: [],
-    indexAllocation: new Map(),
     problems: [],
   }
   if (base.fixupError >= 0) e.problems.push(new NtfsDamage('NTFS_RECORD_FIXUP_MISMATCH', `update sequence mismatch in 512-byte stride ${base.fixupError}`, base.fixupError * 512 + 510))
   if (base.truncated) e.problems.push(new NtfsDamage('NTFS_RECORD_ATTRIBUTES_TRUNCATED', 'an attribute header has a bad length or offset; later attributes are lost'))
-  const grouped = new Map<string, Extent[]>()
+  // Few attributes per record: a list searched linearly allocates less than a Map keyed by strings.
+  const grouped: Extent[][] = []
   const records = extensions.length ? [base, ...extensions] : [base]
   // The attribute list comes first so that attributes in extension records get the instance ids it records
   // (extension records may number their own attributes from 0).
@@ -114,10 +114,9 @@ export function buildEntry(base: MftRecord, extensions: MftRecord[], opts: Build
         case AttrType.DATA:
         case AttrType.INDEX_ROOT:
         case AttrType.INDEX_ALLOCATION: {
-          const key = `${a.type}:${a.name}`
-          const list = grouped.get(key)
+          const list = grouped.find((g) => g[0]!.header.type === a.type && g[0]!.header.name === a.name)
           if (list) list.push({header: a, buf: rec.buf})
-          else grouped.set(key, [{header: a, buf: rec.buf}])
+          else grouped.push([{header: a, buf: rec.buf}])
           break
         }
         default:
@@ -125,13 +124,13 @@ export function buildEntry(base: MftRecord, extensions: MftRecord[], opts: Build
       }
     }
   }
-  for (const extents of grouped.values()) {
-    extents.sort((x, y) => x.header.startVcn - y.header.startVcn)
+  for (const extents of grouped) {
+    if (extents.length > 1) extents.sort((x, y) => x.header.startVcn - y.header.startVcn)
     const first = extents[0]!.header
     const info: StreamInfo = {type: first.type, name: first.name, id: first.id, size: first.dataSize, flags: first.flags, resident: first.resident}
     if (opts.data) info.data = attrData(extents, opts, e)
     if (first.type === AttrType.INDEX_ALLOCATION) {
-      if (info.data) e.indexAllocation.set(first.name, info.data)
+      if (info.data) (e.indexAllocation ??= new Map()).set(first.name, info.data)
     } else e.streams.push(info)
   }
   return e

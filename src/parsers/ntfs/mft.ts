@@ -1,8 +1,8 @@
 import {privateCopy} from './fixup.js'
-import {hasAscii, u32} from '../../binary/le.js'
+import {hasAscii, u16, u32} from '../../binary/le.js'
 import type {ByteSource} from '../image/types.js'
 import {preferredName, buildEntry, type BuildOptions, type FileEntry} from './entry.js'
-import {AttrType, parseRecord, type MftRecord, type RecordStatus} from './record.js'
+import {AttrType, MFT_RECORD_IS_DIRECTORY, parseRecord, type MftRecord, type RecordStatus} from './record.js'
 import {decodeFileName} from './attributes.js'
 
 const WALK_BLOCK = 1024 * 1024
@@ -67,18 +67,33 @@ export class Mft {
 
   /** Calls `fn` for every record in order (parsed in place in a private copy of each 1 MiB block). */
   forEachRecord(fn: (rec: MftRecord) => void): void {
-    const per = Math.max(1, Math.floor(WALK_BLOCK / this.recordSize))
-    for (let first = 0; first < this.count; first += per) {
-      const n = Math.min(per, this.count - first)
-      const block = privateCopy(this.source.read(first * this.recordSize, n * this.recordSize))
+    for (const block of this.recordBlocks()) for (const rec of block) fn(rec)
+  }
+
+  /** The usable records, one array per 1 MiB block, in order; unusable ones are noted in `problems`. */
+  *recordBlocks(): Generator<MftRecord[]> {
+    for (const {block, first, n} of this.rawBlocks()) {
+      const out: MftRecord[] = []
       for (let i = 0; i < n; i++) {
         const off = i * this.recordSize
-        if (off + this.recordSize > block.length) break
         const entry = first + i
         const {status, record} = parseRecord(block.subarray(off, off + this.recordSize), entry)
-        if (record) fn(record)
+        if (record) out.push(record)
         else if (status !== 'empty') this.noteProblem(entry, status)
       }
+      yield out
+    }
+  }
+
+  /** The $MFT in 1 MiB blocks of whole records: private copies (fixups are applied in place), or views. */
+  private *rawBlocks(copy = true): Generator<{block: Uint8Array; first: number; n: number}> {
+    const per = Math.max(1, Math.floor(WALK_BLOCK / this.recordSize))
+    for (let first = 0; first < this.count; first += per) {
+      const bytes = this.source.read(first * this.recordSize, Math.min(per, this.count - first) * this.recordSize)
+      const block = copy ? privateCopy(bytes) : bytes
+      const n = Math.floor(block.length / this.recordSize)
+      if (n === 0) return
+      yield {block, first, n}
     }
   }
 
@@ -95,28 +110,38 @@ export class Mft {
     if (this.dirs) return
     const dirs = new Map<number, DirInfo>()
     const extensions = new Map<number, number[]>()
-    this.forEachRecord((rec) => {
-      if (rec.baseEntry !== 0) {
-        const list = extensions.get(rec.baseEntry)
-        if (list) list.push(rec.entry)
-        else extensions.set(rec.baseEntry, [rec.entry])
-        return
+    // Only directories and extension records matter here: the header fields that say so (flags 0x16, base
+    // reference 0x20) lie before the first fixup position, so other records are not parsed at all.
+    for (const {block, first, n} of this.rawBlocks(false)) {
+      for (let i = 0; i < n; i++) {
+        const off = i * this.recordSize
+        if (!hasAscii(block, off, 'FILE')) continue
+        const base = u32(block, off + 0x20) + u16(block, off + 0x24) * 0x100000000
+        const entry = first + i
+        if (base !== 0) {
+          const list = extensions.get(base)
+          if (list) list.push(entry)
+          else extensions.set(base, [entry])
+          continue
+        }
+        if ((u16(block, off + 0x16) & MFT_RECORD_IS_DIRECTORY) === 0) continue
+        const rec = parseRecord(privateCopy(block.subarray(off, off + this.recordSize)), entry).record
+        if (!rec) continue
+        let best: ReturnType<typeof decodeFileName>
+        for (const a of rec.attrs) {
+          if (a.type !== AttrType.FILE_NAME || !a.resident) continue
+          const fn = decodeFileName(rec.buf, a.valueOffset, a.valueLength, a.id)
+          if (fn && (!best || preferredName({names: [best, fn]}) === fn)) best = fn
+        }
+        dirs.set(entry, {
+          seq: rec.inUse || rec.sequence === 0 ? rec.sequence : rec.sequence - 1,
+          inUse: rec.inUse,
+          name: best?.name ?? '',
+          parentEntry: best?.parentEntry ?? -1,
+          parentSeq: best?.parentSequence ?? 0,
+        })
       }
-      if (!rec.isDirectory) return
-      let best: ReturnType<typeof decodeFileName>
-      for (const a of rec.attrs) {
-        if (a.type !== AttrType.FILE_NAME || !a.resident) continue
-        const fn = decodeFileName(rec.buf, a.valueOffset, a.valueLength, a.id)
-        if (fn && (!best || preferredName({names: [best, fn]}) === fn)) best = fn
-      }
-      dirs.set(rec.entry, {
-        seq: rec.inUse || rec.sequence === 0 ? rec.sequence : rec.sequence - 1,
-        inUse: rec.inUse,
-        name: best?.name ?? '',
-        parentEntry: best?.parentEntry ?? -1,
-        parentSeq: best?.parentSequence ?? 0,
-      })
-    })
+    }
     this.dirs = dirs
     this.extensions = extensions
     // A directory whose names all live in extension records: take them from there.

@@ -15,6 +15,14 @@ export interface AttrData {
   compressionUnit: number
 }
 
+/** Bytes the runs of an attribute map (sparse runs included): a bound for sizes read from a damaged header. */
+export function mappedBytes(d: AttrData, clusterSize: number): number {
+  if (d.resident) return d.value?.length ?? 0
+  let clusters = 0
+  for (const r of d.runs) clusters += r.length
+  return clusters * clusterSize
+}
+
 /**
  * The value of a non-resident (or resident) attribute as a ByteSource: sparse runs and the region past the
  * initialized size read as zeros; LZNT1 compression units are decompressed one at a time (a unit whose runs

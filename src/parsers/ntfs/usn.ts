@@ -95,78 +95,72 @@ function utf16(b: Uint8Array, p: number, bytes: number): string {
   return s
 }
 
+/**
+ * Field offsets of USN_RECORD_V2 and V3: V3 widens both file references to 128 bits, which moves every later
+ * field by 16 bytes; the name follows the fixed part in both.
+ */
+const NAMED_LAYOUT = {
+  2: {parent: 16, usn: 24, time: 32, reason: 40, source: 44, security: 48, attrs: 52, nameLen: 56, nameOff: 58, fixed: 60},
+  3: {parent: 24, usn: 40, time: 48, reason: 56, source: 60, security: 64, attrs: 68, nameLen: 72, nameOff: 74, fixed: 76},
+} as const
+
 /** Decodes one record at `p` of `b` (already checked: length, version, inside `b`); undefined when malformed. */
 export function decodeUsnRecord(b: Uint8Array, p: number, offset: number): UsnRecord | undefined {
   const len = u32(b, p)
   const major = u16(b, p + 4)
   const minor = u16(b, p + 6)
-  if (major === 2) {
-    if (len < 60) return undefined
-    const nameLen = u16(b, p + 56)
-    const nameOff = u16(b, p + 58)
-    if (nameOff < 60 || nameOff + nameLen > len) return undefined
-    const reason = u32(b, p + 40)
-    return {
+  const ref = (q: number): {entry: number; sequence: number} => ({entry: u32(b, q) + u16(b, q + 4) * 0x100000000, sequence: u16(b, q + 6)})
+  const file = ref(p + 8)
+  if (major === 2 || major === 3) {
+    const L = NAMED_LAYOUT[major]
+    if (len < L.fixed) return undefined
+    const nameLen = u16(b, p + L.nameLen)
+    const nameOff = u16(b, p + L.nameOff)
+    if (nameOff < L.fixed || nameOff + nameLen > len) return undefined
+    const parent = ref(p + L.parent)
+    const reason = u32(b, p + L.reason)
+    const r: UsnRecord = {
       offset,
-      usn: u64n(b, p + 24),
-      majorVersion: 2,
+      usn: u64n(b, p + L.usn),
+      majorVersion: major,
       minorVersion: minor,
-      entry: u32(b, p + 8) + u16(b, p + 12) * 0x100000000,
-      sequence: u16(b, p + 14),
-      parentEntry: u32(b, p + 16) + u16(b, p + 20) * 0x100000000,
-      parentSequence: u16(b, p + 22),
-      timestamp: ntTimeIso(readNtTime(b, p + 32)) ?? undefined,
+      entry: file.entry,
+      sequence: file.sequence,
+      parentEntry: parent.entry,
+      parentSequence: parent.sequence,
+      timestamp: ntTimeIso(readNtTime(b, p + L.time)) ?? undefined,
       reason,
       reasons: decodeReasons(reason),
-      sourceInfo: u32(b, p + 44),
-      securityId: u32(b, p + 48),
-      fileAttributes: u32(b, p + 52),
+      sourceInfo: u32(b, p + L.source),
+      securityId: u32(b, p + L.security),
+      fileAttributes: u32(b, p + L.attrs),
       name: utf16(b, p + nameOff, nameLen),
     }
-  }
-  if (major === 3) {
-    if (len < 76) return undefined
-    const nameLen = u16(b, p + 72)
-    const nameOff = u16(b, p + 74)
-    if (nameOff < 76 || nameOff + nameLen > len) return undefined
-    const reason = u32(b, p + 56)
-    return {
-      offset,
-      usn: u64n(b, p + 40),
-      majorVersion: 3,
-      minorVersion: minor,
-      entry: u32(b, p + 8) + u16(b, p + 12) * 0x100000000,
-      sequence: u16(b, p + 14),
-      parentEntry: u32(b, p + 24) + u16(b, p + 28) * 0x100000000,
-      parentSequence: u16(b, p + 30),
-      fileId128: id128(b, p + 8),
-      parentFileId128: id128(b, p + 24),
-      timestamp: ntTimeIso(readNtTime(b, p + 48)) ?? undefined,
-      reason,
-      reasons: decodeReasons(reason),
-      sourceInfo: u32(b, p + 60),
-      securityId: u32(b, p + 64),
-      fileAttributes: u32(b, p + 68),
-      name: utf16(b, p + nameOff, nameLen),
+    if (major === 3) {
+      r.fileId128 = id128(b, p + 8)
+      r.parentFileId128 = id128(b, p + 24)
     }
+    return r
   }
   if (major === 4) {
+    // USN_RECORD_V4: 128-bit references, no time and no name; the changed ranges follow as extents.
     if (len < 64) return undefined
     const count = u16(b, p + 60)
     const extSize = u16(b, p + 62) || 16
     if (64 + count * extSize > len) return undefined
     const extents: {offset: number; length: number}[] = []
     for (let i = 0; i < count; i++) extents.push({offset: u64n(b, p + 64 + i * extSize), length: u64n(b, p + 72 + i * extSize)})
+    const parent = ref(p + 24)
     const reason = u32(b, p + 48)
     return {
       offset,
       usn: u64n(b, p + 40),
       majorVersion: 4,
       minorVersion: minor,
-      entry: u32(b, p + 8) + u16(b, p + 12) * 0x100000000,
-      sequence: u16(b, p + 14),
-      parentEntry: u32(b, p + 24) + u16(b, p + 28) * 0x100000000,
-      parentSequence: u16(b, p + 30),
+      entry: file.entry,
+      sequence: file.sequence,
+      parentEntry: parent.entry,
+      parentSequence: parent.sequence,
       fileId128: id128(b, p + 8),
       parentFileId128: id128(b, p + 24),
       reason,

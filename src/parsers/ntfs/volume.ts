@@ -7,7 +7,7 @@ import {NtfsDamage} from './errors.js'
 import {applyFixups, privateCopy} from './fixup.js'
 import {Mft, ROOT_ENTRY} from './mft.js'
 import {AttrType, parseRecord} from './record.js'
-import {AttrStream, type AttrData} from './stream.js'
+import {AttrStream, mappedBytes, type AttrData} from './stream.js'
 
 /** One entry of a directory index ($I30): the child's reference and its $FILE_NAME key. */
 export interface IndexEntry {
@@ -57,7 +57,9 @@ export class NtfsVolume {
       entry = buildEntry(parsed.record, records, opts)
       data = defaultStream(entry)!.data!
     }
-    const mftStream = new AttrStream(source, cs, {...data, dataSize: Math.min(data.dataSize, data.initializedSize)})
+    // A damaged header must not make the walk run past what the run list maps (or past the volume).
+    const mftSize = Math.min(data.dataSize, data.initializedSize, mappedBytes(data, cs), source.size)
+    const mftStream = new AttrStream(source, cs, {...data, dataSize: mftSize})
     return new NtfsVolume(source, boot, new Mft(mftStream, rs, opts))
   }
 
@@ -84,11 +86,12 @@ export class NtfsVolume {
     if (!root?.data?.value) return out
     const v = root.data.value
     if (v.length >= 32) readIndexNode(v, 16, v.length, out)
-    const alloc = dir.indexAllocation.get('$I30')
+    const alloc = dir.indexAllocation?.get('$I30')
     if (!alloc) return out
     const blockSize = u32(v, 8) || this.boot.indexRecordSize
     const stream = new AttrStream(this.source, this.boot.clusterSize, alloc)
-    const blocks = Math.min(MAX_INDEX_BLOCKS, Math.floor(alloc.dataSize / blockSize))
+    if (blockSize < 512 || blockSize > 65536) return out
+    const blocks = Math.min(MAX_INDEX_BLOCKS, Math.floor(Math.min(alloc.dataSize, mappedBytes(alloc, this.boot.clusterSize)) / blockSize))
     for (let i = 0; i < blocks; i++) {
       const b = privateCopy(stream.read(i * blockSize, blockSize))
       if (!hasAscii(b, 0, 'INDX') || applyFixups(b, 0, b.length) === -2) continue
