@@ -17,7 +17,7 @@ export default class NtfsCat extends BaseCommand {
   ]
 
   static override args = {
-    image: Args.string({description: 'raw volume, raw disk or E01 image', required: true}),
+    image: Args.string({description: 'raw volume or disk, E01, VHDX or VHD image', required: true}),
     target: Args.string({description: 'path or MFT reference, optionally followed by :stream', required: true}),
   }
 

@@ -6,7 +6,7 @@ import type {ListSummary} from '../../ntfs/list.js'
 export default class NtfsLs extends BaseCommand {
   static override summary = 'List every file of an NTFS volume inside an image, with its MFT reference and $SI/$FN times'
   static override description =
-    'Reads the volume straight from a raw volume, a raw disk (MBR/GPT) or an E01 image; no mount. Deleted entries and orphans ' +
+    'Reads the volume straight from a raw volume or disk (MBR/GPT), an E01, VHDX or VHD image; no mount. Deleted entries and orphans ' +
     '(under /$OrphanFiles) are included. --format bodyfile writes the Sleuth Kit 3.x body format as `fls -r -m /` does ' +
     '(documented differences in the README); jsonl writes one object per name with both sets of MACB times. ' +
     'Damage goes to stderr as diagnostics; exit code 3 when some records were unusable, 4 when there is no NTFS volume.'
@@ -14,7 +14,7 @@ export default class NtfsLs extends BaseCommand {
   static override examples = ['<%= config.bin %> ntfs ls disk.E01 > disk.body', '<%= config.bin %> ntfs ls disk.raw --partition 2 --format jsonl --deleted']
 
   static override args = {
-    image: Args.string({description: 'raw volume, raw disk or E01 image', required: true}),
+    image: Args.string({description: 'raw volume or disk, E01, VHDX or VHD image', required: true}),
   }
 
   static override flags = {
