@@ -40,6 +40,8 @@ export interface AnalyzeOptions {
   runSize?: number
   /** Threads for parsers that parallelize (EVTX); default: available cores. */
   threads?: number
+  /** $MFT files: events for every file, not only the interesting folders. */
+  mftAllFiles?: boolean
   /** Bounds for extracting an archive (zip bombs); defaults DEFAULT_EXTRACT_LIMITS. */
   extractLimits?: Omit<ExtractLimits, 'password'>
 }
@@ -284,6 +286,7 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
         mtime: job.mtime,
         size: job.size,
         threads: opts.threads,
+        mftAllFiles: opts.mftAllFiles,
       }
       let events = 0
       let out

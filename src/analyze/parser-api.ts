@@ -34,6 +34,8 @@ export interface ParseContext {
   size?: number
   /** Threads a parser may use (default: available cores; the standalone executable uses one). */
   threads?: number
+  /** $MFT: map every file of the volume, not only the interesting folders (analyze --mft-all-files). */
+  mftAllFiles?: boolean
 }
 
 export interface ParseOutput {

@@ -29,6 +29,33 @@ export interface WalkNotice {
   error?: string
 }
 
+/** One directory entry as a source tree reports it. */
+export interface TreeEntry {
+  name: string
+  kind: EntryKind
+}
+
+/**
+ * Where the files come from: a mounted or live directory tree, or a file system read straight from an image
+ * (src/collect/ntfs-tree.ts). `list` returns the entries of a directory, or throws an error whose `code` is
+ * ENOENT/ENOTDIR when it is absent (anything else is reported as an unreadable directory).
+ */
+export interface SourceTree {
+  list(segments: string[]): Promise<TreeEntry[]>
+  /** A literal name the listing does not show (an NTFS stream `file:stream`), or undefined. */
+  resolve?(segments: string[], name: string): TreeEntry | undefined
+}
+
+/** A directory on a mounted or live file system. */
+export class DirectoryTree implements SourceTree {
+  constructor(readonly root: string) {}
+
+  async list(segments: string[]): Promise<TreeEntry[]> {
+    const entries = await readdir(segments.length ? join(this.root, ...segments) : this.root, {withFileTypes: true})
+    return entries.map((d) => ({name: d.name, kind: direntKind(d)}))
+  }
+}
+
 export function direntKind(d: Dirent): EntryKind {
   if (d.isFile()) return 'file'
   if (d.isDirectory()) return 'directory'
@@ -114,24 +141,25 @@ export function expandPattern(pattern: string, os: SourceOs, profiles: string[][
 
 /** Reads directories below one root, case-insensitively for Windows sources, with a cache per run. */
 export class TreeReader {
-  private readonly cache = new Map<string, Dirent[] | null>()
+  private readonly cache = new Map<string, TreeEntry[] | null>()
   readonly notices: WalkNotice[] = []
 
   constructor(
     readonly root: string,
     readonly os: SourceOs,
+    readonly tree: SourceTree = new DirectoryTree(root),
   ) {}
 
   abs(segments: string[]): string {
     return segments.length ? join(this.root, ...segments) : this.root
   }
 
-  async list(segments: string[]): Promise<Dirent[] | null> {
+  async list(segments: string[]): Promise<TreeEntry[] | null> {
     const key = segments.join('\u0000')
     if (this.cache.has(key)) return this.cache.get(key)!
-    let entries: Dirent[] | null
+    let entries: TreeEntry[] | null
     try {
-      entries = await readdir(this.abs(segments), {withFileTypes: true})
+      entries = await this.tree.list(segments)
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     } catch (e) {
       const code = osErrorCode(e)
@@ -143,7 +171,7 @@ export class TreeReader {
   }
 
   /** Entries of `segments` whose name matches `seg` (literal or wildcard). */
-  async match(segments: string[], seg: string): Promise<Dirent[]> {
+  async match(segments: string[], seg: string): Promise<TreeEntry[]> {
     const entries = await this.list(segments)
     if (!entries) return []
     if (isWildcard(seg)) {
@@ -152,7 +180,9 @@ export class TreeReader {
     }
     if (this.os === 'windows') {
       const low = seg.toLowerCase()
-      return entries.filter((e) => e.name.toLowerCase() === low)
+      const found = entries.filter((e) => e.name.toLowerCase() === low)
+      const extra = found.length === 0 ? this.tree.resolve?.(segments, seg) : undefined
+      return extra ? [extra] : found
     }
     return entries.filter((e) => e.name === seg)
   }
@@ -162,18 +192,18 @@ export class TreeReader {
     const out: string[][] = []
     if (this.os === 'windows') {
       for (const users of await this.match([], 'Users')) {
-        if (!users.isDirectory()) continue
-        for (const u of (await this.list([users.name])) ?? []) if (u.isDirectory()) out.push([users.name, u.name])
+        if (users.kind !== 'directory') continue
+        for (const u of (await this.list([users.name])) ?? []) if (u.kind === 'directory') out.push([users.name, u.name])
       }
       for (const sp of WINDOWS_SYSTEM_PROFILES) {
         const found = await this.resolveLiteral(sp)
         out.push(...found.filter((m) => m.kind === 'directory').map((m) => m.segments))
       }
     } else {
-      for (const r of await this.match([], 'root')) if (r.isDirectory()) out.push([r.name])
+      for (const r of await this.match([], 'root')) if (r.kind === 'directory') out.push([r.name])
       for (const home of await this.match([], 'home')) {
-        if (!home.isDirectory()) continue
-        for (const u of (await this.list([home.name])) ?? []) if (u.isDirectory()) out.push([home.name, u.name])
+        if (home.kind !== 'directory') continue
+        for (const u of (await this.list([home.name])) ?? []) if (u.kind === 'directory') out.push([home.name, u.name])
       }
     }
     return out
@@ -200,13 +230,13 @@ export class TreeReader {
       yield* this.walk(base, tail, maxDepth)
       if (maxDepth <= 0) return
       for (const e of (await this.list(base)) ?? []) {
-        if (e.isDirectory()) yield* this.walk([...base, e.name], rest, maxDepth - 1)
+        if (e.kind === 'directory') yield* this.walk([...base, e.name], rest, maxDepth - 1)
       }
       return
     }
     for (const e of await this.match(base, seg)) {
       const segs = [...base, e.name]
-      const kind = direntKind(e)
+      const kind = e.kind
       if (tail.length === 0) {
         yield {segments: segs, kind, literal: !isWildcard(seg)}
       } else if (kind === 'directory') {
@@ -221,7 +251,7 @@ export class TreeReader {
   async *descendants(base: string[], maxDepth: number): AsyncGenerator<Match> {
     for (const e of (await this.list(base)) ?? []) {
       const segs = [...base, e.name]
-      const kind = direntKind(e)
+      const kind = e.kind
       if (kind === 'directory') {
         if (maxDepth > 0) yield* this.descendants(segs, maxDepth - 1)
         else this.notices.push({event: 'max-depth-reached', segments: segs})

@@ -25,6 +25,12 @@ export const FileSourceSchema = z
     parsers: z.array(parserName).default([]),
     /** How to read a file a live Windows host holds locked: event logs by `wevtutil epl`, HKLM hives by `reg save`. */
     locked_fallback: z.enum(['wevtutil-epl', 'reg-save', 'none']).default('none'),
+    /**
+     * `ntfs`: NTFS metadata files and streams the OS does not list (`$MFT`, `$Extend\$UsnJrnl:$J`): read only
+     * through ratchet's NTFS reader — inside the image with `collect --image`, through the raw volume on a
+     * live Windows host; a mounted `--source` cannot show them (each path is recorded as skipped).
+     */
+    read: z.enum(['file', 'ntfs']).default('file'),
   })
   .strict()
 

@@ -11,8 +11,10 @@ import {readKeyFlag} from './key-flags.js'
 
 /** Flags shared by `collect` and `triage` (triage takes all of collect's options). */
 export const collectFlags = {
-  source: Flags.string({description: 'mounted image root (a Windows volume such as a mounted C:, or a Linux root)', exactlyOne: ['source', 'live']}),
-  live: Flags.boolean({description: 'collect the running host', exactlyOne: ['source', 'live']}),
+  source: Flags.string({description: 'mounted image root (a Windows volume such as a mounted C:, or a Linux root)', exactlyOne: ['source', 'live', 'image']}),
+  live: Flags.boolean({description: 'collect the running host', exactlyOne: ['source', 'live', 'image']}),
+  image: Flags.string({description: 'disk or volume image (raw, E01, VHDX, VHD) read through NTFS without mounting', exactlyOne: ['source', 'live', 'image']}),
+  partition: Flags.integer({description: 'with --image: the partition holding the NTFS volume (default: the only NTFS one)', min: 1, dependsOn: ['image']}),
   profile: Flags.string({description: 'artefact profile (artefacts/profiles/*.yaml)', default: 'triage'}),
   artefact: Flags.string({description: 'artefact id or glob (repeatable); overrides --profile', multiple: true}),
   format: Flags.string({description: 'archive format (7z when a password is given)', options: ['zip', '7z']}),
@@ -31,6 +33,8 @@ export const collectFlags = {
 export interface CollectFlagValues {
   source?: string
   live?: boolean
+  image?: string
+  partition?: number
   profile: string
   artefact?: string[]
   format?: string
@@ -46,6 +50,9 @@ export interface CollectFlagValues {
 export interface ResolvedCollection {
   mode: 'live' | 'image'
   root: string
+  /** `--image`: the image file (root is then the same path) and the chosen partition. */
+  image?: string
+  partition?: number
   os: 'windows' | 'linux'
   driveLetter: string
   artefacts: Artefact[]
@@ -92,6 +99,11 @@ export async function resolveCollection(flags: CollectFlagValues, extraInputs: G
     root = live.root
     os = live.os
     drive = live.drive ?? drive
+  } else if (flags.image) {
+    // ratchet reads NTFS inside images: the source is a Windows volume.
+    if (flags.os === 'linux') throw new RatchetError('E_USAGE', '--image reads NTFS volumes: --os linux does not apply')
+    root = flags.image
+    os = 'windows'
   } else {
     root = flags.source!
     if (flags.os) {
@@ -106,7 +118,19 @@ export async function resolveCollection(flags: CollectFlagValues, extraInputs: G
   const defs = await loadDefinitions(flags['artefacts-dir'])
   requireValid(defs)
   const sel = selectArtefacts(defs, {profile: flags.profile, ids: flags.artefact, os})
-  return {mode: flags.live ? 'live' : 'image', root, os, driveLetter: drive, artefacts: sel.artefacts, profile: sel.profile, format, password, signKeyPem, notes}
+  return {
+    mode: flags.live ? 'live' : 'image',
+    root,
+    ...(flags.image ? {image: flags.image, ...(flags.partition !== undefined ? {partition: flags.partition} : {})} : {}),
+    os,
+    driveLetter: drive,
+    artefacts: sel.artefacts,
+    profile: sel.profile,
+    format,
+    password,
+    signKeyPem,
+    notes,
+  }
 }
 
 /** A file the run will read later (an IOC list): missing or a folder is a usage error now, not after collecting. */

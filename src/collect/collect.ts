@@ -18,6 +18,8 @@ import {type CommandRunner, defaultRunner} from './command-runner.js'
 import {exportEventLog, isLockedError, type ExportOutcome} from './eventlog-export.js'
 import {hklmKeyForHiveFile, saveHive} from './reg-save.js'
 import {imageHostFacts, liveHostFacts} from './host-facts.js'
+import type {ImageCollectSource} from './image-source.js'
+import {type NtfsTree, byteSourceStream, entryKind, ntfsFacts, ntfsMacb, splitStream} from './ntfs-tree.js'
 import type {EvidenceSink} from './sink.js'
 import {type OpenFn, macb, modeString, openReadOnly, statKind} from './source-file.js'
 
@@ -75,6 +77,16 @@ export interface CollectOptions {
   sourceNotes?: string[]
   /** Aborting stops the run between files: the `.partial` stays, 7z staging is removed (E_INTERRUPTED). */
   signal?: AbortSignal
+  /**
+   * `collect --image`: read the artefacts through NTFS from this opened image instead of a directory (mode
+   * `image`; `root` is then the image path). The caller opens and closes it (src/collect/image-source.ts).
+   */
+  image?: ImageCollectSource
+  /**
+   * Live Windows: the raw volume a locked file is read through (default `\\.\<drive>:`). Tests point it at
+   * an NTFS volume image; `false` disables the raw-ntfs fallback.
+   */
+  rawVolumePath?: ((drive: string) => string) | false
 }
 
 export interface CollectResult {
@@ -98,6 +110,31 @@ interface Planned {
   artefact: string
   source: FileSource
   match: Match
+  /** Found through NTFS (a `read: ntfs` source on a live host): read from this tree, not the directory. */
+  ntfsTree?: NtfsTree
+}
+
+/** The live raw volume, opened on first need (a locked file, NTFS metadata), or why it could not be. */
+interface RawVolume {
+  tree?: NtfsTree
+  error?: string
+  close?: () => void
+}
+
+async function openRaw(holder: RawVolume, opts: CollectOptions, drive: string, log: EvidenceSink['log']): Promise<RawVolume> {
+  if (holder.tree || holder.error) return holder
+  const device = opts.rawVolumePath ? opts.rawVolumePath(drive) : `\\\\.\\${drive}:`
+  try {
+    const {openRawVolumeTree} = await import('./image-source.js')
+    const opened = openRawVolumeTree(device)
+    holder.tree = opened.tree
+    holder.close = opened.close
+    log({level: 'info', event: 'raw-volume-opened', message: `opened ${device} to read through NTFS`, device})
+  } catch (e) {
+    holder.error = `${device}: ${errorMessage(e)}`
+    log({level: 'error', event: 'raw-volume-failed', message: `cannot read the raw volume ${device}: ${errorMessage(e)}`, device})
+  }
+  return holder
 }
 
 const SPECIAL: Partial<Record<ItemKind, string>> = {
@@ -144,7 +181,7 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
   let root: string
   try {
     root = await realpath(resolve(opts.root))
-    if (!(await stat(root)).isDirectory()) throw new Error('not a directory')
+    if (!opts.image && !(await stat(root)).isDirectory()) throw new Error('not a directory')
   } catch (e) {
     throw new RatchetError('E_INPUT_MISSING', `source root is not a readable directory: ${opts.root} (${errorMessage(e)})`, {source: opts.root})
   }
@@ -159,7 +196,7 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
   await mkdir(outDir, {recursive: true}).catch((e: unknown) => {
     throw new RatchetError('E_OUTPUT_WRITE', `cannot create output folder ${outDir}: ${errorMessage(e)}`)
   })
-  const host = opts.mode === 'live' ? liveHostFacts(start) : await imageHostFacts(root, opts.os, start)
+  const host = opts.mode === 'live' ? liveHostFacts(start) : await imageHostFacts(opts.image ? '' : root, opts.os, start)
   const base = opts.archiveBaseName ?? `${safeName(opts.caseId ?? host.hostname ?? 'collection')}-${stamp(start)}`
   const finalPath = join(outDir, `${base}.${opts.format}`)
   const partialPath = `${finalPath}.partial`
@@ -200,10 +237,31 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
       }
     }
 
-    const reader = new TreeReader(root, opts.os)
+    const reader = new TreeReader(root, opts.os, opts.image?.tree)
     const profiles = await reader.profiles()
     const searched: NonNullable<Manifest['searched']> = []
-    const plan = await planFiles(reader, opts.os, opts.artefacts, profiles, stageErrors, log, searched)
+    const imageTree = opts.image?.tree
+    const sizeOf = imageTree
+      ? async (segs: string[]): Promise<number | undefined> => {
+          const e = imageTree.entryAt(segs)
+          return e ? imageTree.volume.openStream(e, '')?.size : undefined
+        }
+      : async (segs: string[]): Promise<number | undefined> => lstat(reader.abs(segs)).then((s) => s.size, () => undefined)
+    const raw: RawVolume = {}
+    const liveRaw = opts.mode === 'live' && opts.os === 'windows' && opts.rawVolumePath !== false
+    const ntfsSide: NtfsSide = {
+      tree: async () => {
+        if (imageTree) return {tree: imageTree, reader: new TreeReader(root, opts.os, imageTree)}
+        // A mounted folder does not show NTFS metadata: like volatile artefacts on an image, not applicable.
+        if (!liveRaw) return {why: 'NTFS metadata is not visible through a mounted --source; use collect --image (or --live on Windows)', notApplicable: true}
+        const r = await openRaw(raw, opts, drive, log)
+        return r.tree ? {tree: r.tree, reader: new TreeReader(root, opts.os, r.tree)} : {why: `NTFS_ONLY: the raw volume could not be read (${r.error})`}
+      },
+      skip: (artefact, segs, why) =>
+        sink.record({original_path: originalPath(opts.os, drive, segs), artefact, kind: 'other', read_method: 'not-read', status: 'skipped', reason: why}),
+      viaRaw: !imageTree,
+    }
+    const plan = await planFiles(reader, opts.os, opts.artefacts, profiles, stageErrors, log, searched, sizeOf, ntfsSide)
     for (const n of reader.notices) {
       const where = n.segments.join('/')
       if (n.event === 'dir-unreadable') {
@@ -233,20 +291,28 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
         report(progress)
       }
     }
-    const ctx: ItemContext = {opts, root, drive, sink, log, runner: opts.runner ?? defaultRunner}
+    const ctx: ItemContext = {opts, root, drive, sink, log, runner: opts.runner ?? defaultRunner, raw}
     const stopIfAborted = (): void =>
       throwIfInterrupted(opts.signal, `collection interrupted after ${progress.filesDone} of ${plan.length} files; ${partialPath} is incomplete`, {partial: partialPath})
-    for (const p of plan) {
-      stopIfAborted()
-      progress.current = p.match.segments.join('/')
-      fileStart = progress.bytesDone
-      fileCap = p.match.size ?? 0
-      const item = await collectOne(ctx, p)
-      sink.record(item)
-      progress.filesDone++
-      // the planned size, read or not, so that the total is reached exactly
-      progress.bytesDone = fileStart + fileCap
-      opts.onProgress?.(progress)
+    try {
+      for (const p of plan) {
+        stopIfAborted()
+        progress.current = p.match.segments.join('/')
+        fileStart = progress.bytesDone
+        fileCap = p.match.size ?? 0
+        const item = await collectOne(ctx, p)
+        sink.record(item)
+        progress.filesDone++
+        // the planned size, read or not, so that the total is reached exactly
+        progress.bytesDone = fileStart + fileCap
+        opts.onProgress?.(progress)
+      }
+    } finally {
+      ctx.raw?.close?.()
+    }
+    for (const d of opts.image?.diagnostics ?? []) {
+      log({level: d.severity === 'info' ? 'info' : d.severity === 'warning' ? 'warn' : 'error', event: 'image-damage', message: `${d.code}: ${d.message}`, code: d.code, offset: d.offset})
+      if (d.severity === 'error') stageErrors.push(`image: ${d.code}: ${d.message}`)
     }
 
     if (sink.items.length === 0) {
@@ -266,6 +332,7 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
       tool: {name: 'ratchet', version: ratchetVersion(), command_line: opts.commandLine, node: process.version},
       host,
       source: {mode: opts.mode, root, os: opts.os},
+      ...(opts.image ? {image: opts.image.facts} : {}),
       profile: opts.profile,
       artefacts: opts.artefacts.map((a) => a.id),
       started_utc: dateToIso7(start),
@@ -362,6 +429,19 @@ export function archivePathFor(os: SourceOs, drive: string, segs: string[]): str
 
 type PlannedMatch = Match & {size?: number}
 
+/** How `read: ntfs` sources are found: the image's tree, the live raw volume's, or why neither exists. */
+interface NtfsSide {
+  tree: () => Promise<{tree: NtfsTree; reader: TreeReader} | {why: string; notApplicable?: boolean}>
+  skip: (artefact: string, segments: string[], why: string) => void
+  /** The tree is the live raw volume (items are `raw-ntfs`), not an image. */
+  viaRaw: boolean
+}
+
+function ntfsStreamSize(tree: NtfsTree, segs: string[]): number | undefined {
+  const e = tree.entryAt(segs)
+  return e ? tree.volume.openStream(e, splitStream(segs.at(-1)!).stream)?.size : undefined
+}
+
 async function planFiles(
   reader: TreeReader,
   os: SourceOs,
@@ -370,10 +450,12 @@ async function planFiles(
   stageErrors: string[],
   log: EvidenceSink['log'],
   searched: NonNullable<Manifest['searched']>,
+  sizeOf: (segments: string[]) => Promise<number | undefined>,
+  ntfs: NtfsSide,
 ): Promise<(Planned & {match: PlannedMatch})[]> {
   const seen = new Map<string, string>()
   const plan: (Planned & {match: PlannedMatch})[] = []
-  const add = async (artefact: string, source: FileSource, m: Match): Promise<void> => {
+  const add = async (artefact: string, source: FileSource, m: Match, ntfsTree?: NtfsTree): Promise<void> => {
     const key = m.segments.join('/')
     const first = seen.get(key)
     if (first) {
@@ -382,12 +464,32 @@ async function planFiles(
     }
     seen.set(key, artefact)
     let size: number | undefined
-    if (m.kind === 'file') size = await lstat(reader.abs(m.segments)).then((s) => s.size, () => undefined)
-    plan.push({artefact, source, match: {...m, size}})
+    if (m.kind === 'file') size = ntfsTree ? ntfsStreamSize(ntfsTree, m.segments) : await sizeOf(m.segments)
+    plan.push({artefact, source, match: {...m, size}, ...(ntfsTree ? {ntfsTree} : {})})
   }
   for (const a of artefacts) {
     for (const src of a.sources) {
       if (src.collector !== 'file') continue
+      if (src.read === 'ntfs') {
+        const side = await ntfs.tree()
+        for (const pattern of src.paths) {
+          let count = 0
+          for (const segs of expandPattern(pattern, os, profiles)) {
+            if ('why' in side) {
+              if (!side.notApplicable) ntfs.skip(a.id, segs, side.why)
+              continue
+            }
+            for await (const m of side.reader.walk([], segs, src.max_depth)) {
+              count++
+              await add(a.id, src, m, ntfs.viaRaw ? side.tree : undefined)
+            }
+          }
+          searched.push({artefact: a.id, pattern, matches: count})
+          if ('notApplicable' in side) log({level: 'info', event: 'ntfs-not-applicable', message: `${pattern}: ${side.why}`, artefact: a.id, pattern})
+          else log({level: 'info', event: 'pattern', message: `${pattern}: ${count} match(es) through NTFS`, artefact: a.id, pattern, matches: count})
+        }
+        continue
+      }
       for (const pattern of src.paths) {
         let expansions: string[][]
         try {
@@ -428,6 +530,8 @@ interface ItemContext {
   sink: CollectionSink
   log: EvidenceSink['log']
   runner: CommandRunner
+  /** The live raw volume, opened on the first locked file or NTFS metadata (or the reason it could not be). */
+  raw: RawVolume
 }
 
 async function collectOne(ctx: ItemContext, p: Planned): Promise<ManifestItem> {
@@ -441,6 +545,8 @@ async function collectOne(ctx: ItemContext, p: Planned): Promise<ManifestItem> {
     read_method: 'not-read',
     status: 'skipped',
   }
+  if (opts.image) return collectFromNtfs(ctx, p, opts.image.tree, 'ntfs', item)
+  if (p.ntfsTree) return collectFromNtfs(ctx, p, p.ntfsTree, 'raw-ntfs', item)
   let st
   try {
     st = await lstat(abs, {bigint: true})
@@ -481,6 +587,13 @@ async function collectOne(ctx: ItemContext, p: Planned): Promise<ManifestItem> {
   } catch (e) {
     const code = osErrorCode(e)
     if (opts.mode === 'live' && opts.os === 'windows' && isLockedError(code)) {
+      // The file as it is on disk (with its logs) is better evidence than an export: the raw volume first,
+      // then the OS's own export (wevtutil epl for event logs, reg save for hives).
+      if (opts.rawVolumePath !== false) {
+        const raw = await readLockedRaw(ctx, p, item, code!)
+        if (raw.status === 'collected' || p.source.locked_fallback === 'none') return raw
+        ctx.log({level: 'warn', event: 'raw-ntfs-failed', message: `${item.original_path}: ${raw.reason ?? 'raw read failed'}; trying ${p.source.locked_fallback}`, path: item.original_path})
+      }
       const locked = await lockedFallback(ctx, p.source.locked_fallback, item, archivePath, basename(abs), code!)
       if (locked) return locked
     }
@@ -592,5 +705,61 @@ async function exportLocked(ctx: ItemContext, item: ManifestItem, archivePath: s
     return {...item, status: 'error', error: osErrorCode(e) ?? code, reason: `${how.unreadable}: ${errorMessage(e)}`}
   } finally {
     await unlink(outcome.tempPath).catch(() => {})
+  }
+}
+
+/**
+ * A locked file on a live Windows host (a hive, an event log held by its service), read through the raw
+ * volume with the same NTFS code as `collect --image`. The volume is opened once, on the first locked file.
+ */
+async function readLockedRaw(ctx: ItemContext, p: Planned, item: ManifestItem, code: string): Promise<ManifestItem> {
+  await openRaw(ctx.raw, ctx.opts, ctx.drive, ctx.log)
+  if (!ctx.raw.tree) return {...item, status: 'error', error: code, reason: `OPEN_FAILED: locked (${code}) and the raw volume could not be read (${ctx.raw.error})`}
+  const out = await collectFromNtfs(ctx, p, ctx.raw.tree, 'raw-ntfs', item)
+  if (out.status === 'collected') out.note = [out.note, `open failed (${code}): read through the raw volume with ratchet's NTFS reader`].filter(Boolean).join('; ')
+  else out.reason = `OPEN_FAILED: locked (${code}); raw NTFS read: ${out.reason ?? 'failed'}`
+  return out
+}
+
+/** One item read through NTFS: the unnamed $DATA stream, hashed while read, with its MFT reference and eight times. */
+async function collectFromNtfs(ctx: ItemContext, p: Planned, tree: NtfsTree, method: 'ntfs' | 'raw-ntfs', item: ManifestItem): Promise<ManifestItem> {
+  const segs = p.match.segments
+  let e
+  try {
+    e = tree.entryAt(segs)
+  } catch (err) {
+    return {...item, status: 'error', error: 'EIO', reason: `NTFS_READ_FAILED: ${errorMessage(err)}`}
+  }
+  if (!e) return {...item, status: 'error', error: 'ENOENT', reason: 'NTFS_NOT_FOUND: no such file in the NTFS directory index'}
+  const {file, stream: streamName} = splitStream(segs.at(-1)!)
+  const facts = ntfsFacts(e, file)
+  const base: ManifestItem = {...item, kind: entryKind(e), times: ntfsMacb(facts), ntfs: facts}
+  if (base.kind === 'symlink') {
+    const target = e.reparse?.printName ?? e.reparse?.substituteName
+    return {...base, ...(target ? {link_target: target} : {}), reason: `REPARSE_POINT_NOT_FOLLOWED: junction or symbolic link (tag 0x${e.reparse!.tag.toString(16)}); not followed`}
+  }
+  if (base.kind === 'directory') return {...base, reason: 'NOT_A_REGULAR_FILE: the definition names a file but this is a directory'}
+  const stream = tree.volume.openStream(e, streamName)
+  if (!stream) return {...base, status: 'error', error: 'ENODATA', reason: `NTFS_NO_DATA: the entry has no ${streamName ? `$DATA stream "${streamName}"` : 'unnamed $DATA stream'}`}
+  base.size = stream.size
+  if (stream.size > p.source.max_size) return {...base, reason: `SIZE_CAP: ${stream.size} bytes exceeds the artefact's max_size ${p.source.max_size}`}
+  // A stream keeps its name as KAPE writes it (`$UsnJrnl%3A$J`): ':' is not a file-name character elsewhere.
+  const archivePath = archivePathFor(ctx.opts.os, ctx.drive, [...segs.slice(0, -1), segs.at(-1)!.replace(':', '%3A')])
+  const mtime = facts.si?.modified ? new Date(facts.si.modified) : undefined
+  try {
+    const written = await ctx.sink.addStream(archivePath, byteSourceStream(stream), mtime)
+    return {...base, archive_path: archivePath, size: written.size, hashes: written.hashes, read_method: method, status: 'collected'}
+  } catch (err) {
+    if (!(err instanceof PartialMemberError)) throw err
+    return {
+      ...base,
+      archive_path: archivePath,
+      size: err.written.size,
+      hashes: err.written.hashes,
+      read_method: method,
+      status: 'partial',
+      error: osErrorCode(err.cause) ?? 'EIO',
+      reason: `READ_FAILED: ${err.message}; the bytes read are stored`,
+    }
   }
 }

@@ -21,6 +21,7 @@ Exit codes: 0 clean; 3 some input was damaged or missing, nothing matched, or th
     out: Flags.string({description: 'case folder to write events.jsonl and analysis.json into', required: true}),
     'password-file': Flags.string({description: 'file holding the archive password (first line)'}),
     'allow-unverified': Flags.boolean({description: 'analyze even when verification fails; every output is marked unverified', default: false}),
+    'mft-all-files': Flags.boolean({description: 'map every file of a collected $MFT to timeline events, not only user, temp, ProgramData and remote-access folders', default: false}),
     threads: Flags.integer({description: 'threads parsing event logs (default: available cores); output is the same for any count', min: 1, max: 64}),
   }
 
@@ -34,6 +35,7 @@ Exit codes: 0 clean; 3 some input was damaged or missing, nothing matched, or th
       passwordFile: flags['password-file'],
       allowUnverified: flags['allow-unverified'],
       threads: flags.threads,
+      mftAllFiles: flags['mft-all-files'],
       signal: stop.signal,
     }).finally(() => stop.dispose())
     this.say(`analyzed ${args.input}: ${result.totals.events} events from ${result.totals.files} files`)

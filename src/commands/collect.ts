@@ -6,7 +6,7 @@ import {type CollectResult, collect} from '../collect/collect.js'
 import {volatileStageFor} from '../collect/volatile/stage.js'
 
 export default class Collect extends BaseCommand {
-  static override summary = 'Collect artefacts from a live host or a mounted image into a hashed evidence archive'
+  static override summary = 'Collect artefacts from a live host, a mounted image or a disk image (E01, VHDX, VHD, raw) into a hashed evidence archive'
   static override description = `Reads the selected artefacts (profile "triage" by default) without changing the source, hashing every file
 (SHA-256, SHA-1, MD5) as it streams into <out>/<case|host>-<UTC>.zip (or .7z, AES-256 with encrypted headers when
 a password is given). Inside: files/<original path>, manifest.json, SHA256SUMS, collection.log.jsonl. Beside it:
@@ -17,6 +17,7 @@ size caps) or failed (see the manifest).`
     '<%= config.bin %> collect --live --out case',
     '<%= config.bin %> collect --source /mnt/c --out case --case IR-42 --examiner "J. Doe"',
     '<%= config.bin %> collect --source /mnt/c --out case --format 7z --password-file pw.txt',
+    '<%= config.bin %> collect --image disk.E01 --partition 2 --out case',
   ]
 
   static override flags = {
@@ -29,9 +30,11 @@ size caps) or failed (see the manifest).`
     const c = await resolveCollection(flags)
     for (const n of c.notes) this.warnLine(`note: ${n}`)
 
+    const image = c.image ? await (await import('../collect/image-source.js')).openImageSource(c.image, c.partition) : undefined
     const progress = collectProgressBar(process.stderr.isTTY && !this.jsonEnabled())
     const stop = abortOnSignals()
     const result = await collect({
+      image,
       signal: stop.signal,
       mode: c.mode,
       root: c.root,
@@ -54,6 +57,7 @@ size caps) or failed (see the manifest).`
     }).finally(() => {
       progress.stop()
       stop.dispose()
+      image?.close()
     })
 
     const s = result.summary

@@ -44,7 +44,9 @@ Exit codes: 0 clean; 3 finished but some input could not be read (see the manife
     const progress = collectProgressBar(process.stderr.isTTY && !this.jsonEnabled(), '  collect')
     const started = Date.now()
     const stop = abortOnSignals()
+    const image = c.image ? await (await import('../collect/image-source.js')).openImageSource(c.image, c.partition) : undefined
     const result = await triage({
+      image,
       caseDir: flags.out,
       mode: c.mode,
       root: c.root,
@@ -80,6 +82,7 @@ Exit codes: 0 clean; 3 finished but some input could not be read (see the manife
     }).finally(() => {
       progress.stop()
       stop.dispose()
+      image?.close()
     })
     for (const line of triageSummaryLines(result)) this.say(line)
     if (result.exit_code !== 0) this.warnLine(`finished with exit code ${result.exit_code}: some input could not be read; see analysis.json and the manifest`)

@@ -123,6 +123,12 @@ export const EventTypes = {
   /** ARP / neighbour-table entry in a volatile snapshot. */
   NETWORK_NEIGHBOR: 'network.neighbor',
   FILE_CREATED: 'file.created',
+  /** NTFS times ($MFT $STANDARD_INFORMATION / $FILE_NAME) and $UsnJrnl:$J changes. */
+  FILE_MODIFIED: 'file.modified',
+  FILE_MFT_CHANGED: 'file.mft_changed',
+  FILE_ACCESSED: 'file.accessed',
+  FILE_RENAMED: 'file.renamed',
+  FILE_DELETED: 'file.deleted',
   SCRIPT_BLOCK: 'powershell.script_block',
   LOG_CLEARED: 'log.cleared',
   TASK_EXISTS: 'task.exists',

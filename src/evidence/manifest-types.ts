@@ -30,6 +30,38 @@ export type ReadMethod =
   | 'derived'
   /** not read at all (FIFO, device, link out of root, error before open…) */
   | 'not-read'
+  /** read through ratchet's NTFS reader from a disk image (`collect --image`), nothing mounted */
+  | 'ntfs'
+  /** on a live Windows host, a locked file read through the raw volume (`\\.\C:`) with the same NTFS reader */
+  | 'raw-ntfs'
+
+/** The four NTFS times of one attribute, ISO-8601 UTC with 7 fractional digits (null when zero). */
+export interface NtfsTimes {
+  created: string | null
+  modified: string | null
+  mft_modified: string | null
+  accessed: string | null
+}
+
+/** Facts an item read through NTFS carries: its MFT reference (entry-sequence) and all eight timestamps. */
+export interface NtfsItemFacts {
+  mft_ref: string
+  si: NtfsTimes | null
+  fn: NtfsTimes | null
+  /** FILE_ATTRIBUTE_* flags from $STANDARD_INFORMATION. */
+  attributes?: string
+}
+
+/** `collect --image`: the image read, its files and their hashes, and which volume inside it. */
+export interface ImageSourceFacts {
+  path: string
+  container: string
+  files: Array<{path: string; size: number; sha256: string}>
+  media_size: number
+  /** Partition number (as `--partition` takes it) and byte offset of the NTFS volume; absent for a bare volume. */
+  partition?: number
+  volume_offset: number
+}
 
 export type ItemStatus = 'collected' | 'partial' | 'skipped' | 'error'
 
@@ -42,6 +74,8 @@ export interface ManifestItem {
   kind: ItemKind
   size?: number
   times?: MacbTimes
+  /** Items read through NTFS (`collect --image`, `raw-ntfs`): MFT reference and the $SI and $FN times. */
+  ntfs?: NtfsItemFacts
   /** File mode bits (octal string) and owner, where the source has them. */
   mode?: string
   hashes?: Hashes
@@ -88,6 +122,8 @@ export interface Manifest {
   tool: {name: 'ratchet'; version: string; command_line: string[]; node: string}
   host: HostFacts
   source: {mode: 'live' | 'image'; root: string; os: 'windows' | 'linux'}
+  /** Present when the source was a disk image read without mounting (`collect --image`). */
+  image?: ImageSourceFacts
   profile: string | null
   artefacts: string[]
   started_utc: string

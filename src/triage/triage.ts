@@ -1,3 +1,4 @@
+import type {ImageCollectSource} from '../collect/image-source.js'
 import {createHash} from 'node:crypto'
 import {existsSync} from 'node:fs'
 import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
@@ -33,6 +34,8 @@ export interface TriageOptions {
   caseDir: string
   mode: 'live' | 'image'
   root: string
+  /** `--image`: collect through NTFS from this opened disk image (root is its path). */
+  image?: ImageCollectSource
   os: 'windows' | 'linux'
   driveLetter?: string
   artefacts: Artefact[]
@@ -206,6 +209,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
       level: opts.level,
       onProgress: opts.onCollectProgress,
       signal: opts.signal,
+      ...(opts.image ? {image: opts.image} : {}),
     })
     state.archive = c.archive
     state.archive_sha256 = c.archive_sha256

@@ -26,6 +26,8 @@ const KNOWN_PARSERS = new Set([
   'linux.passwd',
   'linux.group',
   'linux.wtmp',
+  'ntfs.mft',
+  'ntfs.usnjrnl',
 ])
 
 describe('the shipped artefact definitions', () => {

@@ -2,6 +2,7 @@ import type {ArtefactParserPlugin} from '../parser-api.js'
 import {anydeskConf, anydeskConnectionTrace, anydeskFileTransferTrace, anydeskTrace} from './anydesk.js'
 import {evtxPlugin} from './evtx.js'
 import {linuxAuthLog, linuxGroup, linuxPasswd, linuxWtmp} from './linux.js'
+import {ntfsMft, ntfsUsnJrnl} from './ntfs.js'
 import {volatileParsedPlugin} from '../../parsers/volatile/plugin.js'
 import {
   screenconnectAppExtension,
@@ -35,6 +36,8 @@ export const defaultPlugins: ArtefactParserPlugin[] = [
   linuxGroup,
   linuxWtmp,
   volatileParsedPlugin,
+  ntfsMft,
+  ntfsUsnJrnl,
 ]
 
 /** A member path that looks like a Linux/macOS root (for mounted images without a manifest). */
@@ -55,5 +58,7 @@ export function artefactForImageFile(plugin: string, member: string): string {
   if (plugin === 'linux.auth-log') return 'linux.logs.auth'
   if (plugin === 'linux.passwd' || plugin === 'linux.group') return 'linux.accounts.passwd-group'
   if (plugin === 'linux.wtmp') return 'linux.logs.wtmp'
+  if (plugin === 'ntfs.mft') return 'windows.filesystem.mft'
+  if (plugin === 'ntfs.usnjrnl') return 'windows.filesystem.usnjrnl'
   return plugin
 }

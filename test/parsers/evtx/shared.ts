@@ -3,10 +3,11 @@ import * as path from 'node:path'
 import * as zlib from 'node:zlib'
 
 /**
- * Where the shared sample set lives: env RATCHET_SHARED, else `shared/` beside the repository root (or
- * beside one of its ancestors, for git worktrees nested below the main checkout's parent).
+ * Where a shared sample folder (`samples/<kind>`, with its INDEX.json) lives: env RATCHET_SHARED, else
+ * `shared/` beside the repository root (or beside one of its ancestors, for git worktrees nested below the
+ * main checkout's parent).
  */
-export function sharedEvtxDir(): string | undefined {
+export function sharedSamplesDir(kind: string): string | undefined {
   const candidates: string[] = []
   if (process.env.RATCHET_SHARED) candidates.push(process.env.RATCHET_SHARED)
   else {
@@ -17,10 +18,14 @@ export function sharedEvtxDir(): string | undefined {
     }
   }
   for (const root of candidates) {
-    const evtx = path.join(root, 'samples', 'evtx')
-    if (fs.existsSync(path.join(evtx, 'INDEX.json'))) return evtx
+    const samples = path.join(root, 'samples', kind)
+    if (fs.existsSync(path.join(samples, 'INDEX.json'))) return samples
   }
   return undefined
+}
+
+export function sharedEvtxDir(): string | undefined {
+  return sharedSamplesDir('evtx')
 }
 
 export const SKIP_MESSAGE = 'shared EVTX samples not found (set RATCHET_SHARED or provide ../shared/samples/evtx): skipped'
