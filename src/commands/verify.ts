@@ -4,7 +4,7 @@ import {BaseCommand} from '../cli/base.js'
 import {passwordFromFile} from '../collect/password.js'
 import {RatchetError, errorMessage} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
-import {type VerifyReport, verifyArchive} from '../evidence/verify.js'
+import type {VerifyReport} from '../evidence/verify.js'
 
 export type VerifyResult = Omit<VerifyReport, 'manifest_data'> & {exit_code: number; files_written: string[]}
 
@@ -25,6 +25,7 @@ disagree, or the signature fails. 6: the archive is a .partial left by an interr
 
   async run(): Promise<VerifyResult> {
     const {args, flags} = await this.parse(Verify)
+    const {verifyArchive} = await import('../evidence/verify.js')
     const password = flags['password-file'] ? await passwordFromFile(flags['password-file']) : undefined
     let pubkey: Buffer | undefined
     if (flags.pubkey) {
