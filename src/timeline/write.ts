@@ -3,10 +3,10 @@ import {createWriteStream} from 'node:fs'
 import {rename, rm, stat} from 'node:fs/promises'
 import {basename, dirname, extname, isAbsolute, join, resolve} from 'node:path'
 import {once} from 'node:events'
-import {stringify as stringifySync} from 'csv-stringify/sync'
 import {casePath} from '../core/case-layout.js'
 import {diag, type Diagnostic} from '../core/diagnostics.js'
 import {errorMessage, osErrorCode, RatchetError} from '../core/errors.js'
+import {csvLine} from './csv.js'
 import {csvColumns, csvRow, defaultFileName, extensionFor, nativeJsonLine, timesketchObject, type TimelineFormat} from './columns.js'
 import {buildFilter, matchesFilter} from './filter.js'
 import {localTimeFormatter} from './local-time.js'
@@ -105,21 +105,15 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
     }
   }
 
-  // Rows are rendered in batches: one csv-stringify call per batch costs far less than a stream hop per row,
-  // and a batch bounds memory (BATCH rows) whatever the number of events.
+  // Rows are rendered into a batch of text and written with one call per BATCH rows: a stream hop per row
+  // would cost more than the row, and a batch bounds memory whatever the number of events.
   const csv = opts.format === 'csv' || opts.format === 'timesketch-csv' ? opts.format : undefined
-  const columns = csv ? csvColumns(csv, local !== undefined) : []
-  let headerDone = false
-  let batch: unknown[] = []
+  let batch = csv ? csvLine(csvColumns(csv, local !== undefined)) : ''
+  let rows = 0
   const flush = async (): Promise<void> => {
-    if (csv) {
-      if (batch.length === 0 && headerDone) return
-      await emit(stringifySync(batch as (string | number | undefined)[][], {header: !headerDone, columns, escape_formulas: true, record_delimiter: 'unix', eof: true}))
-      headerDone = true
-    } else if (batch.length > 0) {
-      await emit((batch as string[]).join(''))
-    }
-    batch = []
+    if (batch.length > 0) await emit(batch)
+    batch = ''
+    rows = 0
   }
 
   try {
@@ -144,9 +138,9 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
       }
       result.events_written++
       const lt = local?.(e.datetime)
-      if (csv) batch.push(csvRow(e, csv, lt))
-      else batch.push((opts.format === 'jsonl' ? nativeJsonLine(e, lt) : JSON.stringify(timesketchObject(e, lt))) + '\n')
-      if (batch.length >= BATCH) await flush()
+      if (csv) batch += csvLine(csvRow(e, csv, lt))
+      else batch += (opts.format === 'jsonl' ? nativeJsonLine(e, lt) : JSON.stringify(timesketchObject(e, lt))) + '\n'
+      if (++rows >= BATCH) await flush()
     }
     await flush()
     sink.end()
