@@ -13,6 +13,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import {sharedEvtxDir} from '../test/parsers/evtx/shared.js'
+import {median} from './median.js'
 import {replicateEvtx} from './replicate-evtx.js'
 
 const argv = process.argv.slice(2)
@@ -58,11 +59,6 @@ function measureOnce(cmd: string[], timeoutSecs = 0): Result {
   // evtx dump exits 3 on damaged input; timeout exits 124.
   const ok = res.status === 0 || res.status === 3
   return {secs: Number(m[1]), cpu: Number(m[3]) + Number(m[4]), rssMb: Number(m[2]) / 1024, ok, note: res.status === 124 ? `stopped by the ${timeoutSecs} s cap` : undefined}
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
 /**

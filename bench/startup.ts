@@ -11,6 +11,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import {sharedEvtxDir} from '../test/parsers/evtx/shared.js'
+import {median} from './median.js'
 
 const argv = process.argv.slice(2)
 const runsAt = argv.indexOf('--runs')
@@ -26,12 +27,6 @@ function wall(cmd: string, args: string[]): number {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}`)
   return ms
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
 console.log('building ratchet (npm run build)…')

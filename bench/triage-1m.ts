@@ -15,6 +15,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import {sharedEvtxDir} from '../test/parsers/evtx/shared.js'
+import {median} from './median.js'
 import {replicateEvtx} from './replicate-evtx.js'
 
 const argv = process.argv.slice(2)
@@ -126,10 +127,6 @@ const theirs: Run[] = []
 for (let i = 0; i < runs; i++) {
   mine.push(triage(path.join(repo, 'bin/run.js'), image, path.join(work, 'case')))
   if (baseline) theirs.push(triage(path.join(baseline, 'bin/run.js'), image, path.join(work, 'case-base')))
-}
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 const caseDir = path.join(work, 'case')
 const events = fs.readFileSync(path.join(caseDir, 'events.jsonl')).reduce((n, b) => n + (b === 10 ? 1 : 0), 0)
