@@ -6,7 +6,7 @@
  * and peak RSS (GNU time), and the load average. Not a test: timings vary by host and load.
  *
  * Options: --runs N (default 3; at most 2 on the big file), --big-mb N (default 200), --mid-mb N (default 17),
- * --no-python.
+ * --no-python, --no-build (use the current dist/).
  */
 import {execFileSync, spawnSync} from 'node:child_process'
 import * as fs from 'node:fs'
@@ -118,8 +118,10 @@ function table(title: string, file: string, n: number, includePython: boolean, p
   console.log(`\nload average after the runs: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (${os.cpus().length} CPUs)`)
 }
 
-console.log('building ratchet (npm run build)…')
-execFileSync('npm', ['run', '-s', 'build'], {cwd: repo, stdio: 'inherit'})
+if (!argv.includes('--no-build')) {
+  console.log('building ratchet (npm run build)…')
+  execFileSync('npm', ['run', '-s', 'build'], {cwd: repo, stdio: 'inherit'})
+}
 console.log(`host: ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, node ${process.version}`)
 table('largest shared sample', sample, runs, withPython, 0)
 table(`a real-sized log (${midMb} MB)`, buildBig(midMb), runs, false, 0)
