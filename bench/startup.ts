@@ -4,7 +4,7 @@
  * of a tiny shared sample when ../shared is present (a command that does real, small work).
  *
  * Options: --runs N (default 15 per case); --baseline DIR also runs another built checkout (e.g. main before
- * the manifest) in the same rotation. Not a test: timings depend on the host and its load.
+ * the manifest) in the same rotation; --no-build uses the current dist/. Not a test: timings depend on the host and its load.
  */
 import {execFileSync, spawnSync} from 'node:child_process'
 import * as fs from 'node:fs'
@@ -29,8 +29,10 @@ function wall(cmd: string, args: string[]): number {
   return ms
 }
 
-console.log('building ratchet (npm run build)…')
-execFileSync('npm', ['run', '-s', 'build'], {cwd: repo, stdio: 'inherit'})
+if (!argv.includes('--no-build')) {
+  console.log('building ratchet (npm run build)…')
+  execFileSync('npm', ['run', '-s', 'build'], {cwd: repo, stdio: 'inherit'})
+}
 const cases: [string, string[]][] = [
   ['ratchet --version', ['--version']],
   ['ratchet --help', ['--help']],
