@@ -2,7 +2,7 @@
  * Benchmark for `ratchet hunt`: 100,000 indicators (IPv4, CIDR, IPv6, domains, hashes, file names, AnyDesk
  * IDs) against 1,000,000 generated events, through the real pipeline (IOC file parsing → index → streamed
  * events.jsonl → sessions/findings → files). Run: `npm run bench:hunt` (writes under bench/out/, removed after).
- * Options: BENCH_EVENTS, BENCH_IOCS, BENCH_KEEP=1 to keep the generated case.
+ * Options: BENCH_EVENTS, BENCH_IOCS, BENCH_KEEP=1 to keep the generated case, BENCH_SIGMA=0 without Sigma rules.
  */
 import {createWriteStream, mkdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -119,7 +119,8 @@ async function main(): Promise<void> {
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100)
   const c1 = process.cpuUsage()
   const t1 = performance.now()
-  const r = await runHunt({caseDir: out, iocFiles: [iocPath], packs: [], windowMs: 30 * 60_000})
+  // BENCH_SIGMA=0: without ratchet's Sigma rules (their pass over events.jsonl is the difference)
+  const r = await runHunt({caseDir: out, iocFiles: [iocPath], packs: [], windowMs: 30 * 60_000, ...(process.env.BENCH_SIGMA === '0' ? {sigmaRuleDir: ''} : {})})
   const t = (performance.now() - t1) / 1000
   const cpu = process.cpuUsage(c1)
   clearInterval(timer)

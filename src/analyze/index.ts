@@ -1,9 +1,11 @@
-import {createReadStream, createWriteStream} from 'node:fs'
+import {createReadStream, createWriteStream, rmSync} from 'node:fs'
 import {access, mkdir, mkdtemp, rename, rm, stat, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {basename, join} from 'node:path'
-import {diag, type Diagnostic} from '../core/diagnostics.js'
-import {RatchetError, errorMessage} from '../core/errors.js'
+import {diag, makesPartial, type Diagnostic} from '../core/diagnostics.js'
+import {RatchetError, errorMessage, isRatchetError} from '../core/errors.js'
+import {interrupted, throwIfInterrupted} from '../core/interrupted.js'
+import {onExitCleanup} from '../core/exit-cleanup.js'
 import {ExitCode, type ExitCodeValue} from '../core/exit-codes.js'
 import {CaseFiles} from '../core/case-layout.js'
 import {isValidTimeZone} from '../core/time.js'
@@ -29,6 +31,8 @@ export interface AnalyzeOptions {
   /** The password itself (triage holds it in memory after --password-prompt); wins over passwordFile. */
   password?: string
   allowUnverified?: boolean
+  /** Checked between files (and by the EVTX reader between chunks): an abort ends the run with E_INTERRUPTED. */
+  signal?: AbortSignal
   plugins?: ArtefactParserPlugin[]
   /** Where private temp folders go (default: the OS temp dir). */
   tmpDir?: string
@@ -64,6 +68,8 @@ interface Prepared {
   /** Whether file jobs must be copied (and hashed) to a private place before parsing. */
   copyFirst: boolean
   cleanup: string[]
+  /** Drops the exit clean-up registered for `cleanup`. */
+  unregister?: () => void
   archiveSha256: string | null
   signature: AnalysisFile['verification']['signature']
   /** Mounted images: artefact definitions decide which artefact a file belongs to. */
@@ -142,6 +148,8 @@ async function prepare(input: string, opts: AnalyzeOptions, plugins: ArtefactPar
   const signature = report.signature.state === 'ok' ? 'valid' : report.signature.state === 'failed' ? 'invalid' : report.signature.state
   // 2. Extract safely to a private temp folder (unsafe members are rejected, never written), hashing again.
   const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'ratchet-analyze-'))
+  // the extracted members are plaintext evidence (a 7z's too): gone however the process ends
+  const unregister = onExitCleanup(() => rmSync(dir, {recursive: true, force: true}))
   try {
     const ex = await extractArchive(input, join(dir, 'x'), {...(opts.extractLimits ?? DEFAULT_EXTRACT_LIMITS), password})
     for (const r of ex.rejected) {
@@ -154,9 +162,10 @@ async function prepare(input: string, opts: AnalyzeOptions, plugins: ArtefactPar
     const manifest = await readManifestFile(mf.path)
     const c = await prepareCollection(ex.dest, manifest, known)
     for (const p of c.problems) if (!problems.some((q) => q.startsWith(p.split(':')[0]!))) problems.push(p)
-    return {kind: lower.endsWith('.7z') ? '7z' : 'zip', manifest, files: c.files, problems, notParsed: c.notParsed, copyFirst: false, cleanup: [dir], archiveSha256: sha256, signature}
+    return {kind: lower.endsWith('.7z') ? '7z' : 'zip', manifest, files: c.files, problems, notParsed: c.notParsed, copyFirst: false, cleanup: [dir], archiveSha256: sha256, signature, unregister}
   } catch (e) {
     await rm(dir, {recursive: true, force: true})
+    unregister()
     throw e
   }
 }
@@ -169,6 +178,7 @@ export async function analyze(input: string, opts: AnalyzeOptions): Promise<Anal
     return await run(input, opts, plugins, prep)
   } finally {
     for (const d of prep.cleanup) await rm(d, {recursive: true, force: true})
+    prep.unregister?.()
   }
 }
 
@@ -201,7 +211,7 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
   const byLowerMember = new Map(prep.files.map((f) => [f.member.toLowerCase(), f]))
   const usedAsSibling = new Map<string, string>()
   const usedPlugins = new Set<string>()
-  if (prep.kind === 'directory' && !prep.files.length) acc('image').diagnostics.push(diag('ANALYZE_NOTHING_TO_PARSE', 'warning', 'no file in the image matched a parser'))
+  if (prep.kind === 'directory' && !prep.files.length) acc('image').diagnostics.push(diag('ANALYZE_NOTHING_TO_PARSE', 'warning', 'nothing matched the selected artefacts: no file in the folder matched a parser'))
 
   // Pass 1: who reads what (siblings are claimed by the file that needs them).
   const plan: {job: FileJob; plugin: ArtefactParserPlugin; siblings: FileJob[]}[] = []
@@ -229,6 +239,7 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
 
   try {
     for (const {job, plugin, siblings} of plan) {
+      throwIfInterrupted(opts.signal, `analysis interrupted before ${job.member}`)
       usedPlugins.add(plugin.name)
       const artefactId = job.artefact ?? prep.matcher?.match(job.member, plugin.name) ?? artefactForImageFile(plugin.name, job.member)
       const a = acc(artefactId)
@@ -279,6 +290,7 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
       try {
         out = plugin.parse(createReadStream(localPath), ctx)
         for await (const ev of out.serialized ?? out.events) {
+          if (opts.signal?.aborted) throw interrupted(opts.signal, `analysis interrupted in ${job.member}`)
           if (isSerializedEvents(ev)) {
             // serialized by the plugin with ctx.unverified (buildEvent sets the flag)
             await sorter.addSerialized(ev)
@@ -291,6 +303,7 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
           events++
         }
       } catch (e) {
+        if (isRatchetError(e) && e.code === 'E_INTERRUPTED') throw e
         fileDiags.push(diag('ANALYZE_PARSER_FAILED', 'error', `parser ${plugin.name} stopped: ${errorMessage(e)}`, {file: job.member, artefact: artefactId}))
       }
       if (out) fileDiags.push(...out.diagnostics.map((d) => ({...d, file: d.file ?? job.member, artefact: d.artefact ?? artefactId})))
@@ -335,7 +348,8 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
       unverified,
       totals: analysis.totals,
       diagnostics: counts,
-      exitCode: counts.error > 0 ? ExitCode.PARTIAL : ExitCode.OK,
+      // unverified evidence analysed anyway is never a clean outcome
+      exitCode: unverified || allDiags.some(makesPartial) ? ExitCode.PARTIAL : ExitCode.OK,
     }
   } finally {
     await rm(work, {recursive: true, force: true})

@@ -1,4 +1,5 @@
 import type {NormalizedEvent} from '../events/types.js'
+import {redactEvent} from '../core/redact.js'
 
 /**
  * Events already serialized to their events.jsonl lines (UTF-8 bytes, back to back), with the fields of
@@ -33,7 +34,8 @@ export class SerializedBuilder {
   push(ev: NormalizedEvent): void {
     const e = ev.evidence
     const c = this.cols
-    this.lines.push(JSON.stringify(ev))
+    // passwords typed into commands never reach events.jsonl (see detect/redact.ts); the archive keeps them
+    this.lines.push(JSON.stringify(redactEvent(ev)))
     c.datetimes.push(ev.datetime)
     c.members.push(e.member)
     c.offsets.push(e.offset)

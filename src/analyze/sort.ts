@@ -6,6 +6,7 @@ import type {Writable} from 'node:stream'
 import {compareEvents} from '../events/order.js'
 import type {NormalizedEvent} from '../events/types.js'
 import type {SerializedEvents} from './serialized.js'
+import {redactEvent} from '../core/redact.js'
 
 /**
  * Sorts events with bounded memory: events are buffered (as UTF-8 lines plus their sort keys) up to
@@ -53,7 +54,8 @@ export class ExternalSorter {
   /** Returns a promise only when the buffer spilled (await it then), so most events cost no microtask. */
   add(ev: NormalizedEvent): Promise<void> | undefined {
     const e = ev.evidence
-    const start = this.encode(JSON.stringify(ev))
+    // passwords typed into commands never reach events.jsonl (see detect/redact.ts); the archive keeps them
+    const start = this.encode(JSON.stringify(redactEvent(ev)))
     return this.push({datetime: ev.datetime, evidence: {member: e.member, sha256: '', offset: e.offset, record: e.record, line: e.line}, event_type: ev.event_type, id: ev.id, bytes: this.encBytes, start, end: this.encEnd})
   }
 

@@ -74,7 +74,7 @@ export function expectedId(dir: string, file: string): string {
  * thrown, so `artefacts validate` can list all of them at once; use `requireValid` to turn them into an error.
  */
 /** Folders under artefacts/ that hold other data than artefact definitions. */
-const DATA_FOLDERS = ['packs/', 'rules/']
+const DATA_FOLDERS = ['packs/', 'rules/', 'sigma/']
 
 export async function loadDefinitions(dir: string = defaultArtefactsDir()): Promise<LoadedDefinitions> {
   let files: string[]

@@ -1,9 +1,12 @@
-import {readFile} from 'node:fs/promises'
+import {constants} from 'node:fs'
+import {access, stat} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
 import type {Artefact} from '../artefacts/schema.js'
 import {passwordFromFile, passwordFromPrompt} from '../collect/password.js'
-import {detectSourceOs, liveSource} from '../collect/source-os.js'
+import {detectSourceOs, liveSource, requireSourceDir} from '../collect/source-os.js'
 import {RatchetError, errorMessage} from '../core/errors.js'
+import {type GuardedPath, refuseWritingOnInputs, requireDirOrAbsent} from '../core/output-guard.js'
+import {readKeyFlag} from './key-flags.js'
 
 /** Flags shared by `collect` and `triage` (triage takes all of collect's options). */
 export const collectFlags = {
@@ -36,6 +39,7 @@ export interface CollectFlagValues {
   os?: string
   'drive-letter': string
   'artefacts-dir'?: string
+  out: string
 }
 
 export interface ResolvedCollection {
@@ -48,19 +52,40 @@ export interface ResolvedCollection {
   format: 'zip' | '7z'
   password: string | undefined
   signKeyPem: Buffer | undefined
+  /** What the examiner should know about the source (e.g. why it was taken for Windows); recorded in the collection log. */
+  notes: string[]
 }
 
-/** Turns collect's flags into collection options: source and OS, artefact selection, password, signing key. */
-export async function resolveCollection(flags: CollectFlagValues): Promise<ResolvedCollection> {
+/**
+ * Turns collect's flags into collection options: source and OS, artefact selection, password, signing key.
+ * Every flag is checked here, before anything is created or a byte of the source is read: usage errors
+ * (exit 2) first, then the source (exit 4). `extraInputs` are further files the command reads (--iocs).
+ */
+export async function resolveCollection(flags: CollectFlagValues, extraInputs: GuardedPath[] = []): Promise<ResolvedCollection> {
+  requireDirOrAbsent('--out', flags.out)
+  refuseWritingOnInputs(
+    [{what: '--out', path: flags.out}],
+    [
+      // a live host's root holds everything, the output folder included: only an image source is guarded
+      {what: 'the --source', path: flags.live ? undefined : flags.source},
+      {what: '--password-file', path: flags['password-file']},
+      {what: '--sign-key', path: flags['sign-key']},
+      {what: '--artefacts-dir', path: flags['artefacts-dir']},
+      ...extraInputs,
+    ],
+  )
+  for (const i of extraInputs) if (i.path) await requireReadableFile(i.what, i.path)
   let password: string | undefined
   if (flags['password-file']) password = await passwordFromFile(flags['password-file'])
   else if (flags['password-prompt']) password = await passwordFromPrompt()
   const format = (flags.format ?? (password !== undefined ? '7z' : 'zip')) as 'zip' | '7z'
   if (password !== undefined && format === 'zip') throw new RatchetError('E_USAGE', 'a password needs --format 7z (zip cannot encrypt headers)')
+  const signKeyPem = flags['sign-key'] ? await readKeyFlag('--sign-key', flags['sign-key'], 'private') : undefined
 
   let root: string
   let os: 'windows' | 'linux'
   let drive = flags['drive-letter']
+  const notes: string[] = []
   if (flags.live) {
     const live = liveSource()
     root = live.root
@@ -68,7 +93,14 @@ export async function resolveCollection(flags: CollectFlagValues): Promise<Resol
     drive = live.drive ?? drive
   } else {
     root = flags.source!
-    os = (flags.os as 'windows' | 'linux' | undefined) ?? (await detectSourceOs(root))
+    if (flags.os) {
+      await requireSourceDir(root)
+      os = flags.os as 'windows' | 'linux'
+    } else {
+      const detected = await detectSourceOs(root)
+      os = detected.os
+      if (detected.note) notes.push(detected.note)
+    }
   }
   // imported here, not at the top: collectFlags is read when oclif builds its manifest and help, which need
   // no YAML or schema library (start-up; see README "Start-up")
@@ -76,11 +108,16 @@ export async function resolveCollection(flags: CollectFlagValues): Promise<Resol
   const defs = await loadDefinitions(flags['artefacts-dir'])
   requireValid(defs)
   const sel = selectArtefacts(defs, {profile: flags.profile, ids: flags.artefact, os})
-  let signKeyPem: Buffer | undefined
-  if (flags['sign-key']) {
-    signKeyPem = await readFile(flags['sign-key']).catch((e: unknown) => {
-      throw new RatchetError('E_SIGNATURE', `cannot read --sign-key ${flags['sign-key']}: ${errorMessage(e)}`)
-    })
-  }
-  return {mode: flags.live ? 'live' : 'image', root, os, driveLetter: drive, artefacts: sel.artefacts, profile: sel.profile, format, password, signKeyPem}
+  return {mode: flags.live ? 'live' : 'image', root, os, driveLetter: drive, artefacts: sel.artefacts, profile: sel.profile, format, password, signKeyPem, notes}
+}
+
+/** A file the run will read later (an IOC list): missing or a folder is a usage error now, not after collecting. */
+async function requireReadableFile(what: string, path: string): Promise<void> {
+  const st = await stat(path).catch((e: unknown) => {
+    throw new RatchetError('E_USAGE', `${what} ${path}: ${errorMessage(e)}`, {path})
+  })
+  if (!st.isFile()) throw new RatchetError('E_USAGE', `${what} ${path} is not a file`, {path})
+  await access(path, constants.R_OK).catch((e: unknown) => {
+    throw new RatchetError('E_USAGE', `${what} ${path} is not readable: ${errorMessage(e)}`, {path})
+  })
 }

@@ -4,7 +4,8 @@ import {basename, join, relative, resolve, sep} from 'node:path'
 import {PassThrough, type Readable} from 'node:stream'
 import type {Artefact, FileSource} from '../artefacts/schema.js'
 import {type Match, type SourceOs, TreeReader, expandPattern} from '../artefacts/expand.js'
-import {RatchetError, errorMessage, osErrorCode} from '../core/errors.js'
+import {RatchetError, errorMessage, isRatchetError, osErrorCode} from '../core/errors.js'
+import {interrupted, throwIfInterrupted} from '../core/interrupted.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {sha256Hex} from '../core/hashing.js'
 import {dateToIso7} from '../core/time.js'
@@ -14,7 +15,8 @@ import {type ItemKind, MANIFEST_FORMAT, type Manifest, type ManifestItem} from '
 import {type ArchiveWriter, PartialMemberError, SevenZipWriter, ZipWriter} from '../evidence/writer.js'
 import {CollectionSink} from './collection-sink.js'
 import {type CommandRunner, defaultRunner} from './command-runner.js'
-import {exportEventLog, isLockedError} from './eventlog-export.js'
+import {exportEventLog, isLockedError, type ExportOutcome} from './eventlog-export.js'
+import {hklmKeyForHiveFile, saveHive} from './reg-save.js'
 import {imageHostFacts, liveHostFacts} from './host-facts.js'
 import type {EvidenceSink} from './sink.js'
 import {type OpenFn, macb, modeString, openReadOnly, statKind} from './source-file.js'
@@ -27,10 +29,15 @@ export interface CollectHooks {
 }
 
 export interface CollectProgress {
+  /** `hashing` while files are read, hashed and stored; `packing` while 7-Zip compresses and encrypts. */
+  stage: 'hashing' | 'packing'
   filesDone: number
   filesTotal: number
+  /** Bytes of the planned files read so far (inside the current file too). */
   bytesDone: number
   bytesTotal: number
+  /** 7-Zip's percentage (packing only). */
+  packPercent?: number
   current?: string
 }
 
@@ -64,6 +71,8 @@ export interface CollectOptions {
   level?: number
   /** Archive file name without extension (default `<case|host>-<UTC stamp>`). */
   archiveBaseName?: string
+  /** Notes about the source for the collection log (e.g. why it was taken for a Windows volume). */
+  sourceNotes?: string[]
   /** Aborting stops the run between files: the `.partial` stays, 7z staging is removed (E_INTERRUPTED). */
   signal?: AbortSignal
 }
@@ -161,9 +170,9 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
 
   let writer: ArchiveWriter
   if (opts.format === 'zip') {
-    writer = new ZipWriter(partialPath, opts.level ?? 1)
+    writer = new ZipWriter(partialPath, opts.level ?? 1, opts.signal)
   } else {
-    const w = new SevenZipWriter(partialPath, join(outDir, `.${base}.staging`), opts.password, opts.level ?? 1)
+    const w = new SevenZipWriter(partialPath, join(outDir, `.${base}.staging`), opts.password, opts.level ?? 1, opts.signal)
     await w.init()
     writer = w
   }
@@ -171,6 +180,7 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
   const stageErrors: string[] = []
   const log = sink.log.bind(sink)
   log({level: 'info', event: 'collection-start', message: `collecting ${opts.artefacts.length} artefact(s) from ${opts.mode} source ${root}`, source: root, mode: opts.mode, os: opts.os})
+  for (const note of opts.sourceNotes ?? []) log({level: 'info', event: 'source-note', message: note})
 
   try {
     if (opts.mode === 'live' && opts.volatile && !opts.noVolatile) {
@@ -212,23 +222,38 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     }
 
     const bytesTotal = plan.reduce((s, p) => s + (p.match.kind === 'file' ? (p.match.size ?? 0) : 0), 0)
-    const progress: CollectProgress = {filesDone: 0, filesTotal: plan.length, bytesDone: 0, bytesTotal}
+    const progress: CollectProgress = {stage: 'hashing', filesDone: 0, filesTotal: plan.length, bytesDone: 0, bytesTotal}
     opts.onProgress?.(progress)
-    const ctx: ItemContext = {opts, root, drive, sink, log, runner: opts.runner ?? defaultRunner}
-    for (const p of plan) {
-      if (opts.signal?.aborted) {
-        throw new RatchetError('E_INTERRUPTED', `collection interrupted after ${progress.filesDone} of ${plan.length} files; ${partialPath} is incomplete`, {
-          partial: partialPath,
-        })
+    let fileStart = 0
+    let fileCap = 0
+    if (opts.onProgress) {
+      const report = opts.onProgress
+      writer.onBytes = (n) => {
+        progress.bytesDone = Math.min(fileStart + fileCap, progress.bytesDone + n)
+        report(progress)
       }
+    }
+    const ctx: ItemContext = {opts, root, drive, sink, log, runner: opts.runner ?? defaultRunner}
+    const stopIfAborted = (): void =>
+      throwIfInterrupted(opts.signal, `collection interrupted after ${progress.filesDone} of ${plan.length} files; ${partialPath} is incomplete`, {partial: partialPath})
+    for (const p of plan) {
+      stopIfAborted()
       progress.current = p.match.segments.join('/')
+      fileStart = progress.bytesDone
+      fileCap = p.match.size ?? 0
       const item = await collectOne(ctx, p)
       sink.record(item)
       progress.filesDone++
-      progress.bytesDone += item.archive_path ? (item.size ?? 0) : 0
+      // the planned size, read or not, so that the total is reached exactly
+      progress.bytesDone = fileStart + fileCap
       opts.onProgress?.(progress)
     }
 
+    if (sink.items.length === 0) {
+      // an empty archive is not a clean collection: the source or the selection was wrong
+      stageErrors.push(`nothing matched the selected artefacts (${opts.artefacts.length} searched in ${root})`)
+      log({level: 'warn', event: 'nothing-matched', message: 'nothing matched the selected artefacts'})
+    }
     // Close the log first so that its hash is inside the manifest (and under the signature).
     const summary = summarise(sink.items)
     log({level: 'info', event: 'collection-end', message: `${summary.collected} collected, ${summary.partial} partial, ${summary.skipped} skipped, ${summary.errors} errors`, ...summary})
@@ -274,6 +299,17 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     sums.set(Members.log, logWritten.hashes.sha256)
     sums.set(Members.manifest, mWritten.hashes.sha256)
     await writer.addBuffer(Members.sums, Buffer.from(buildSha256Sums(sums), 'utf8'), now())
+    stopIfAborted()
+    if (opts.onProgress && opts.format === '7z') {
+      const report = opts.onProgress
+      progress.stage = 'packing'
+      progress.current = basename(finalPath)
+      report(progress)
+      writer.onPack = (pct) => {
+        progress.packPercent = pct
+        report(progress)
+      }
+    }
     const fin = await writer.finalize()
     await rename(partialPath, finalPath)
     await writeFile(sidecarPath, sidecarText(fin.sha256, basename(finalPath)), {flag: 'wx'})
@@ -295,6 +331,10 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     }
   } catch (e) {
     await writer.abort()
+    // whatever an abort broke on the way (a killed 7-Zip, a destroyed stream), the cause is the interrupt
+    if (opts.signal?.aborted && !(isRatchetError(e) && e.code === 'E_INTERRUPTED')) {
+      throw interrupted(opts.signal, `collection interrupted; ${partialPath} is incomplete`, {partial: partialPath})
+    }
     throw e
   }
 }
@@ -440,8 +480,9 @@ async function collectOne(ctx: ItemContext, p: Planned): Promise<ManifestItem> {
     opened = await openReadOnly(readPath, opts.hooks?.open)
   } catch (e) {
     const code = osErrorCode(e)
-    if (opts.mode === 'live' && opts.os === 'windows' && p.source.locked_fallback === 'wevtutil-epl' && isLockedError(code)) {
-      return exportLocked(ctx, item, archivePath, basename(abs), code!)
+    if (opts.mode === 'live' && opts.os === 'windows' && isLockedError(code)) {
+      const locked = await lockedFallback(ctx, p.source.locked_fallback, item, archivePath, basename(abs), code!)
+      if (locked) return locked
     }
     return {...item, status: 'error', error: code ?? errorMessage(e), reason: `OPEN_FAILED: ${errorMessage(e)}`}
   }
@@ -487,12 +528,49 @@ async function collectOne(ctx: ItemContext, p: Planned): Promise<ManifestItem> {
   }
 }
 
-async function exportLocked(ctx: ItemContext, item: ManifestItem, archivePath: string, fileName: string, code: string): Promise<ManifestItem> {
-  const outcome = await exportEventLog(ctx.runner, fileName)
-  ctx.log({level: outcome.ok ? 'info' : 'error', event: 'wevtutil-epl', message: outcome.detail, path: item.original_path, argv: outcome.argv})
+interface LockedExport {
+  method: 'wevtutil-epl' | 'reg-save'
+  /** Who holds the file, for the note. */
+  holder: string
+  /** Reason codes: the export failed / its output could not be read. */
+  failed: string
+  unreadable: string
+  run: () => Promise<ExportOutcome>
+}
+
+/**
+ * A locked file on a live Windows host, read through the built-in exporter its definition names: event logs
+ * with `wevtutil epl`, the HKLM hives with `reg save`. Undefined when the definition names none.
+ */
+async function lockedFallback(ctx: ItemContext, fallback: string, item: ManifestItem, archivePath: string, fileName: string, code: string): Promise<ManifestItem | undefined> {
+  if (fallback === 'wevtutil-epl') {
+    return exportLocked(ctx, item, archivePath, code, {
+      method: 'wevtutil-epl',
+      holder: 'the EventLog service',
+      failed: 'EVENTLOG_LOCKED',
+      unreadable: 'EVENTLOG_EXPORT_UNREADABLE',
+      run: () => exportEventLog(ctx.runner, fileName),
+    })
+  }
+  if (fallback !== 'reg-save') return undefined
+  const key = hklmKeyForHiveFile(fileName)
+  if (!key) {
+    return {
+      ...item,
+      status: 'error',
+      error: code,
+      reason: `HIVE_LOCKED: open failed (${code}); reg save covers only SAM, SECURITY, SYSTEM and SOFTWARE (a saved hive already holds what its .LOG1/.LOG2 add); collect this file from a mounted image`,
+    }
+  }
+  return exportLocked(ctx, item, archivePath, code, {method: 'reg-save', holder: 'the registry', failed: 'HIVE_LOCKED', unreadable: 'HIVE_SAVE_UNREADABLE', run: () => saveHive(ctx.runner, key)})
+}
+
+async function exportLocked(ctx: ItemContext, item: ManifestItem, archivePath: string, code: string, how: LockedExport): Promise<ManifestItem> {
+  const outcome = await how.run()
+  ctx.log({level: outcome.ok ? 'info' : 'error', event: how.method, message: outcome.detail, path: item.original_path, argv: outcome.argv})
   if (!outcome.ok) {
     await unlink(outcome.tempPath).catch(() => {})
-    return {...item, status: 'error', error: code, reason: `EVENTLOG_LOCKED: open failed (${code}) and ${outcome.detail}`}
+    return {...item, status: 'error', error: code, reason: `${how.failed}: open failed (${code}) and ${outcome.detail}`}
   }
   try {
     const fh = await open(outcome.tempPath, 'r')
@@ -503,15 +581,15 @@ async function exportLocked(ctx: ItemContext, item: ManifestItem, archivePath: s
         archive_path: archivePath,
         size: written.size,
         hashes: written.hashes,
-        read_method: 'wevtutil-epl',
+        read_method: how.method,
         status: 'collected',
-        note: `the EventLog service held the file (${code}); ${outcome.detail}. times are the original's; size and hashes are of the export`,
+        note: `${how.holder} held the file (${code}); ${outcome.detail}. times are the original's; size and hashes are of the export`,
       }
     } finally {
       await fh.close()
     }
   } catch (e) {
-    return {...item, status: 'error', error: osErrorCode(e) ?? code, reason: `EVENTLOG_EXPORT_UNREADABLE: ${errorMessage(e)}`}
+    return {...item, status: 'error', error: osErrorCode(e) ?? code, reason: `${how.unreadable}: ${errorMessage(e)}`}
   } finally {
     await unlink(outcome.tempPath).catch(() => {})
   }

@@ -24,8 +24,9 @@ size caps) or failed (see the manifest).`
 
   async run(): Promise<CollectResult> {
     const {flags} = await this.parse(Collect)
-    const c = await resolveCollection(flags)
     const [{abortOnSignals, collectProgressBar}, {collect}, {volatileStageFor}] = await Promise.all([import('../cli/progress.js'), import('../collect/collect.js'), import('../collect/volatile/stage.js')])
+    const c = await resolveCollection(flags)
+    for (const n of c.notes) this.warnLine(`note: ${n}`)
 
     const progress = collectProgressBar(process.stderr.isTTY && !this.jsonEnabled())
     const stop = abortOnSignals()
@@ -44,6 +45,7 @@ size caps) or failed (see the manifest).`
       artefacts: c.artefacts,
       profile: c.profile,
       signKeyPem: c.signKeyPem,
+      sourceNotes: c.notes,
       noVolatile: flags['no-volatile'],
       volatile: volatileStageFor(c.artefacts, c.os),
       level: flags.level,

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
 import type {ReportResult} from '../report/generate.js'
+import {caseInputs, refuseWritingOnInputs, requireFileOrAbsent} from '../core/output-guard.js'
 
 export default class Report extends BaseCommand {
   static override summary = 'Write the self-contained HTML case report (and a PDF with --pdf)'
@@ -30,6 +31,8 @@ Set SOURCE_DATE_EPOCH to fix the recorded generation time (reproducible output).
   async run(): Promise<ReportResult> {
     const {args, flags} = await this.parse(Report)
     const {generateReport} = await import('../report/generate.js')
+    requireFileOrAbsent('--out', flags.out)
+    refuseWritingOnInputs([{what: '--out', path: flags.out}], caseInputs(args.caseDir))
     const result = await generateReport({
       caseDir: args.caseDir,
       out: flags.out,

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
 import {ExitCode} from '../core/exit-codes.js'
+import {caseInputs, refuseWritingOnInputs, requireFileOrAbsent} from '../core/output-guard.js'
 import {TIMELINE_FORMATS, type TimelineFormat} from '../timeline/columns.js'
 import type {TimelineResult} from '../timeline/write.js'
 
@@ -28,12 +29,14 @@ Reruns on the same input give byte-identical files.`
     to: Flags.string({description: 'keep events at or before this time (a bare date includes that whole day, UTC)'}),
     type: Flags.string({description: 'keep event types matching this glob (repeatable; e.g. remote_access.*)', multiple: true}),
     tz: Flags.string({description: 'IANA time zone for an added local_time column (e.g. America/Chicago)'}),
-    out: Flags.string({description: 'output file (default <case-dir>/timeline.csv, timeline.jsonl, timeline.timesketch.csv/.jsonl)'}),
+    out: Flags.string({description: 'output file (default <case-dir>/timeline.ratchet.csv, timeline.jsonl, timeline.timesketch.csv/.jsonl)'}),
   }
 
   async run(): Promise<TimelineResult> {
     const {args, flags} = await this.parse(Timeline)
     const {writeTimeline} = await import('../timeline/write.js')
+    requireFileOrAbsent('--out', flags.out)
+    refuseWritingOnInputs([{what: '--out', path: flags.out}], caseInputs(args.caseDir))
     const result = await writeTimeline({
       caseDir: args.caseDir,
       format: flags.format as TimelineFormat,

@@ -26,6 +26,7 @@ Exit codes: 0 clean; 3 finished but some input could not be read (see the manife
     iocs: Flags.string({description: 'IOC file: plain text, CSV or STIX 2.1 (repeatable)', multiple: true}),
     pack: Flags.string({description: 'built-in IOC pack to load (repeatable; default: all)', multiple: true}),
     window: Flags.string({description: 'correlation window after a remote session', default: '30m'}),
+    sigma: Flags.string({description: 'Sigma rule file or folder run on top of the built-in rules (repeatable)', multiple: true}),
     pdf: Flags.boolean({description: 'also print the report to PDF with headless Chromium'}),
     title: Flags.string({description: 'report title'}),
     classification: Flags.string({description: 'classification banner on every report page'}),
@@ -33,15 +34,16 @@ Exit codes: 0 clean; 3 finished but some input could not be read (see the manife
 
   async run(): Promise<TriageResult> {
     const {flags} = await this.parse(Triage)
-    const windowMs = parseDuration(flags.window)
-    if (windowMs === undefined) throw new RatchetError('E_USAGE', `--window: not a duration: ${flags.window} (use e.g. 30m, 2h)`)
-    const c = await resolveCollection(flags)
     const [{abortOnSignals, collectProgressBar}, {triageSummaryLines}, {volatileStageFor}, {STAGES, triage}] = await Promise.all([
       import('../cli/progress.js'),
       import('../cli/triage-summary.js'),
       import('../collect/volatile/stage.js'),
       import('../triage/triage.js'),
     ])
+    const windowMs = parseDuration(flags.window)
+    if (windowMs === undefined) throw new RatchetError('E_USAGE', `--window: not a duration: ${flags.window} (use e.g. 30m, 2h)`)
+    const c = await resolveCollection(flags, (flags.iocs ?? []).map((path) => ({what: '--iocs', path})))
+    for (const n of c.notes) this.warnLine(`note: ${n}`)
     const progress = collectProgressBar(process.stderr.isTTY && !this.jsonEnabled(), '  collect')
     const started = Date.now()
     const stop = abortOnSignals()
@@ -58,11 +60,13 @@ Exit codes: 0 clean; 3 finished but some input could not be read (see the manife
       caseId: flags.case ?? null,
       examiner: flags.examiner ?? null,
       signKeyPem: c.signKeyPem,
+      sourceNotes: c.notes,
       noVolatile: flags['no-volatile'],
       volatile: volatileStageFor(c.artefacts, c.os),
       level: flags.level,
       iocFiles: flags.iocs ?? [],
       packs: flags.pack,
+      sigma: flags.sigma,
       windowMs,
       pdf: flags.pdf,
       title: flags.title,

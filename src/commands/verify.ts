@@ -1,9 +1,10 @@
-import {readFile, writeFile} from 'node:fs/promises'
+import {writeFile} from 'node:fs/promises'
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
 import {passwordFromFile} from '../collect/password.js'
-import {RatchetError, errorMessage} from '../core/errors.js'
+import {readKeyFlag} from '../cli/key-flags.js'
 import {ExitCode} from '../core/exit-codes.js'
+import {refuseWritingOnInputs, requireFileOrAbsent} from '../core/output-guard.js'
 import type {VerifyReport} from '../evidence/verify.js'
 
 export type VerifyResult = Omit<VerifyReport, 'manifest_data'> & {exit_code: number; files_written: string[]}
@@ -26,13 +27,14 @@ disagree, or the signature fails. 6: the archive is a .partial left by an interr
   async run(): Promise<VerifyResult> {
     const {args, flags} = await this.parse(Verify)
     const {verifyArchive} = await import('../evidence/verify.js')
+    requireFileOrAbsent('--report', flags.report)
+    refuseWritingOnInputs(
+      [{what: '--report', path: flags.report}],
+      [{what: 'the archive', path: args.archive}, {what: 'its sidecar', path: `${args.archive}.sha256`}, {what: '--password-file', path: flags['password-file']}, {what: '--pubkey', path: flags.pubkey}],
+    )
     const password = flags['password-file'] ? await passwordFromFile(flags['password-file']) : undefined
     let pubkey: Buffer | undefined
-    if (flags.pubkey) {
-      pubkey = await readFile(flags.pubkey).catch((e: unknown) => {
-        throw new RatchetError('E_SIGNATURE', `cannot read --pubkey ${flags.pubkey}: ${errorMessage(e)}`)
-      })
-    }
+    if (flags.pubkey) pubkey = await readKeyFlag('--pubkey', flags.pubkey, 'public')
     const {manifest_data: _m, ...report} = await verifyArchive(args.archive, {password, pubkey})
     const exit = report.status === 'verified' ? ExitCode.OK : report.status === 'incomplete' ? ExitCode.INCOMPLETE : ExitCode.VERIFY_FAILED
     const files: string[] = []

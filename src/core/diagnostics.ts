@@ -26,3 +26,14 @@ export function diag(
 ): Diagnostic {
   return {code, severity, message, ...where}
 }
+
+/**
+ * Warnings that say input is missing rather than merely odd (chunks cut off a log, nothing to parse at all):
+ * like errors, they make the outcome partial (exit 3) even though nothing failed.
+ */
+const MISSING_INPUT_WARNINGS = new Set(['EVTX_CHUNKS_MISSING', 'ANALYZE_NOTHING_TO_PARSE'])
+
+/** Whether a diagnostic makes a run's outcome partial (exit 3). */
+export function makesPartial(d: Diagnostic): boolean {
+  return d.severity === 'error' || MISSING_INPUT_WARNINGS.has(d.code)
+}

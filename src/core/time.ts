@@ -55,12 +55,15 @@ export function isoToUnix100ns(iso: string): bigint | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/.exec(iso)
   if (!m) return undefined
   const [, y, mo, d, h, mi, s, frac = '', zone = 'Z'] = m
+  // Date.UTC rolls 25:00 over into the next day and Feb 30 into March: out-of-range fields are not a time
+  if (+mo! < 1 || +mo! > 12 || +d! < 1 || +h! > 23 || +mi! > 59 || +s! > 59) return undefined
   const base = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!)
-  if (Number.isNaN(base)) return undefined
+  if (Number.isNaN(base) || new Date(base).getUTCDate() !== +d!) return undefined
   let units = BigInt(base) * 10_000n + BigInt((frac + '0000000').slice(0, 7))
   if (zone !== 'Z') {
     const sign = zone.startsWith('-') ? -1n : 1n
     const z = zone.slice(1).replace(':', '')
+    if (+z.slice(0, 2) > 23 || +z.slice(2, 4) > 59) return undefined
     const offMin = BigInt(+z.slice(0, 2) * 60 + +z.slice(2, 4))
     units -= sign * offMin * 60n * 10_000_000n
   }

@@ -19,7 +19,7 @@ export interface DemoRunResult {
  * Generates the demo host into a fresh temp folder and triages it as a mounted image into `caseDir`, with the
  * alert-style IOC file the generator writes beside the volume.
  */
-export async function runDemo(opts: {caseDir: string; seed?: number; commandLine: string[]; onStage?: TriageOptions['onStage']}): Promise<DemoRunResult> {
+export async function runDemo(opts: {caseDir: string; seed?: number; commandLine: string[]; onStage?: TriageOptions['onStage']; keepHost?: boolean; signal?: AbortSignal}): Promise<DemoRunResult> {
   const caseDir = resolve(opts.caseDir)
   if (existsSync(caseDir)) {
     const entries = await readdir(caseDir)
@@ -29,6 +29,15 @@ export async function runDemo(opts: {caseDir: string; seed?: number; commandLine
     await rm(caseDir, {recursive: true, force: true})
   }
   const hostDir = await mkdtemp(join(tmpdir(), 'ratchet-demo-host-'))
+  try {
+    return await generateAndTriage(hostDir, caseDir, opts)
+  } finally {
+    // the generated volume is scratch: the case folder holds the evidence archive of it
+    if (!opts.keepHost) await rm(hostDir, {recursive: true, force: true})
+  }
+}
+
+async function generateAndTriage(hostDir: string, caseDir: string, opts: Parameters<typeof runDemo>[0]): Promise<DemoRunResult> {
   const host = await generateDemoHost(join(hostDir, 'host'), {seed: opts.seed})
   const defs = await loadDefinitions()
   requireValid(defs)
@@ -51,6 +60,7 @@ export async function runDemo(opts: {caseDir: string; seed?: number; commandLine
     classification: 'DEMO — synthetic data',
     commandLine: opts.commandLine,
     onStage: opts.onStage,
+    signal: opts.signal,
   })
   return {host, triage: result}
 }

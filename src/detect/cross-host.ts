@@ -4,7 +4,7 @@ import {attr, scInstance, scRelay} from './event-util.js'
 import {outputFailed} from './blast/commands.js'
 import {isServerEvent, isSessionDbEvent} from './blast/radius.js'
 import type {BlastRadiusFile} from './blast/types.js'
-import {redactCommand} from './redact.js'
+import {redactCommand} from '../core/redact.js'
 import type {RemoteSession} from './types.js'
 
 /**

@@ -63,3 +63,9 @@ export function baseNameLower(p: string | undefined): string {
   const t = p.trim().replace(/^["']+|["']+$/g, '')
   return t.slice(Math.max(t.lastIndexOf('\\'), t.lastIndexOf('/')) + 1).toLowerCase()
 }
+
+/** False for times that are host-local in an unknown zone, or unknown (1970): they cannot be placed against UTC times. */
+export function datedReliably(ev: NormalizedEvent): boolean {
+  const a = ev.attributes ?? {}
+  return a.time_unknown !== true && a.original_time_zone !== 'host-local:unknown'
+}

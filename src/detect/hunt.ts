@@ -4,24 +4,31 @@ import type {AnalysisFile} from '../analyze/types.js'
 import {casePath} from '../core/case-layout.js'
 import {diag, type Diagnostic} from '../core/diagnostics.js'
 import {RatchetError} from '../core/errors.js'
-import {EventTypes as T, type NormalizedEvent} from '../events/types.js'
-import {loadRules} from './data.js'
-import {accountFindings, sidNames, Correlator, hiddenAccountFindings, iocFindings, matchRuleFindings, multipleInstanceFindings, sortFindings, type InstanceFacts} from './findings.js'
-import {isEvent, MAX_HITS, scanEvents, slim, streamLines, type ScanOptions} from './scan.js'
-import {loadIocs} from './ioc/load.js'
-import {IocIndex, type ValueHit} from './ioc/matcher.js'
-import {canonicalIp, isIPv4, isIPv6} from './ioc/classify.js'
-import {findManifest, matchManifest} from './manifest.js'
-import {compileRule, type CompiledRule} from './rule-eval.js'
-import type {BuiltinName, Rule} from './schema.js'
-import {buildSessions, finishSessions, isInteractiveLogon, SessionSpans} from './sessions.js'
-import {adoptSingleHost, markSuspectSessions} from './suspicion.js'
-import type {Finding, FindingsFile, IocHit, SessionsFile} from './types.js'
+import {redactDeep} from '../core/redact.js'
+import type {NormalizedEvent} from '../events/types.js'
+import {AccountFacts} from './accounts.js'
 import {affectedMachinesCsv, blastFindings, SERVER_RULES} from './blast/output.js'
 import {computeBlastRadius, isServerEvent, isSessionDbEvent} from './blast/radius.js'
-import {redactDeep} from './redact.js'
-import {CaseFactCollector, joinCases, type CaseFacts} from './cross-host.js'
 import type {BlastRadiusFile} from './blast/types.js'
+import {runBuiltins} from './builtins.js'
+import {Correlator} from './correlate.js'
+import {CaseFactCollector, joinCases, type CaseFacts} from './cross-host.js'
+import {loadRules} from './data.js'
+import {sortFindings} from './finding.js'
+import {canonicalIp, isIPv4, isIPv6} from './ioc/classify.js'
+import {loadIocs} from './ioc/load.js'
+import {IocIndex, type ValueHit} from './ioc/matcher.js'
+import {findManifest, matchManifest} from './manifest.js'
+import {compileRule, type CompiledRule} from './rule-eval.js'
+import {matchRuleFindings} from './rule-findings.js'
+import {isEvent, MAX_HITS, scanEvents, slim, streamLines, type ScanOptions, type ScanResult} from './scan.js'
+import type {Rule} from './schema.js'
+import {buildSessions, finishSessions, SessionSpans} from './sessions.js'
+import {sigmaFindings} from './sigma-findings.js'
+import {loadHuntSigma, runSigma, sigmaRuleName, type HuntSigma, type SigmaResult} from './sigma-hunt.js'
+import {adoptSingleHost, markSuspectSessions} from './suspicion.js'
+import type {BuiltSession, Finding, FindingsFile, HitEvent, InstanceFacts, IocHit, SessionsFile} from './types.js'
+import {sessionReason} from './wording.js'
 
 export interface HuntOptions {
   caseDir: string
@@ -34,6 +41,10 @@ export interface HuntOptions {
   ruleDir?: string
   /** When to scan events.jsonl in worker threads (tests force it on small files). */
   scan?: ScanOptions
+  /** Sigma rule files and folders run on top of the built-in ones (`--sigma`). */
+  sigma?: string[]
+  /** The built-in Sigma rules folder; '' runs none (tests). Default artefacts/sigma/rules. */
+  sigmaRuleDir?: string
 }
 
 export interface HuntResult {
@@ -42,7 +53,7 @@ export interface HuntResult {
   /** Server cases (Session.db events present): blast-radius.json and affected-machines.csv. */
   blast_radius?: string
   affected_machines?: string
-  counts: {events: number; indicators: number; ioc_hits: number; findings: number; correlated_findings: number; sessions: number; suspicious_sessions: number; affected_machines?: number; routine_machines?: number}
+  counts: {events: number; indicators: number; indicators_skipped: number; ioc_hits: number; findings: number; correlated_findings: number; sessions: number; suspicious_sessions: number; affected_machines?: number; routine_machines?: number}
   unverified: boolean
   diagnostics: number
 }
@@ -64,23 +75,40 @@ function writeText(path: string, text: string): void {
   }
 }
 
-/**
- * `ratchet hunt`: streams events.jsonl once, matching every event against the IOC index and the data
- * rules while keeping only the events sessions and findings need; then rebuilds sessions, correlates, and
- * writes findings.json and sessions.json (sorted, byte-identical on rerun).
- */
-export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
-  const caseDir = resolve(opts.caseDir)
+/** Everything hunt matches with: indicators (and their index) and rules. */
+interface Detection {
+  iocs: ReturnType<typeof loadIocs>
+  index: IocIndex
+  rules: Rule[]
+  compiled: CompiledRule[]
+  sigma: HuntSigma
+}
+
+/** The scan of events.jsonl plus what goes with it: manifest hits, diagnostics, whether anything is unverified. */
+interface CaseScan {
+  caseDir: string
+  eventsPath: string
+  scan: ScanResult
+  caseHost?: string
+  hitsTotal: number
+  manifest: Awaited<ReturnType<typeof findManifest>>
+  unverified: boolean
+  diagnostics: Diagnostic[]
+}
+
+async function loadDetection(opts: HuntOptions): Promise<Detection> {
+  const iocs = loadIocs({files: opts.iocFiles, packs: opts.packs, packDir: opts.packDir})
+  const rules = loadRules(opts.ruleDir).map((r) => r.data)
+  const sigma = await loadHuntSigma(opts.sigma, opts.sigmaRuleDir)
+  return {iocs, index: new IocIndex(iocs.indicators), rules, compiled: rules.map(compileRule).filter((c): c is CompiledRule => c !== undefined), sigma}
+}
+
+/** Step 1: one pass over events.jsonl (IOC index, rules, session skeletons), then the evidence manifest. */
+async function scanCase(caseDir: string, d: Detection, opts: HuntOptions): Promise<CaseScan> {
   const eventsPath = casePath(caseDir, 'events')
   if (!existsSync(eventsPath) || !statSync(eventsPath).isFile()) {
     throw new RatchetError('E_CASE_MISSING', `${caseDir} has no events.jsonl: run \`ratchet analyze\` first`, {case_dir: caseDir})
   }
-  const iocs = loadIocs({files: opts.iocFiles, packs: opts.packs, packDir: opts.packDir})
-  const index = new IocIndex(iocs.indicators)
-  const rules = loadRules(opts.ruleDir).map((r) => r.data)
-  const compiled = rules.map(compileRule).filter((c): c is CompiledRule => c !== undefined)
-  const builtin = (name: BuiltinName): Rule | undefined => rules.find((r) => r.kind === 'builtin' && r.builtin === name)
-
   let unverified = false
   const analysisPath = casePath(caseDir, 'analysis')
   if (existsSync(analysisPath)) {
@@ -90,45 +118,51 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
       // analysis.json is informational here; a damaged one is reported below
     }
   }
-
-  const scan = await scanEvents(eventsPath, iocs.indicators, rules, opts.scan)
-  if (scan.unverified) unverified = true
+  const scan = await scanEvents(eventsPath, d.iocs.indicators, d.rules, opts.scan)
   const caseHost = adoptSingleHost(scan)
-  const {skeleton, accounts, ruleEvents, hits} = scan
-  let hitsTotal = scan.hitsTotal
   const diagnostics: Diagnostic[] = [...scan.diagnostics]
   if (scan.diagCount > diagnostics.length) {
     diagnostics.push(diag('HUNT_DIAGNOSTICS_TRUNCATED', 'warning', `${scan.diagCount - diagnostics.length} further bad lines not listed`, {file: 'events.jsonl'}))
   }
-  const facts: InstanceFacts = {instances: scan.instances, relays: scan.relays}
-  const relayOf = scan.relayOf
-  const activity: NormalizedEvent[] = []
-
   // the evidence manifest: per-file hashes and names
-  const man = await findManifest(caseDir)
-  const manifestHits: IocHit[] = man.manifest ? matchManifest(man.manifest, index) : []
-  hitsTotal += manifestHits.length
-  for (const hit of manifestHits) if (hits.length < MAX_HITS) hits.push({hit})
+  const manifest = await findManifest(caseDir)
+  const manifestHits: IocHit[] = manifest.manifest ? matchManifest(manifest.manifest, d.index) : []
+  for (const hit of manifestHits) if (scan.hits.length < MAX_HITS) scan.hits.push({hit})
+  return {caseDir, eventsPath, scan, caseHost, hitsTotal: scan.hitsTotal + manifestHits.length, manifest, unverified: unverified || scan.unverified, diagnostics}
+}
 
-  // sessions, with each ScreenConnect session's relay taken from its instance's launch parameters
-  const built = buildSessions(skeleton)
+/** Step 1b: the Sigma rules over every event (skipped rules are reported, never dropped silently). */
+async function matchSigma(cs: CaseScan, sigma: HuntSigma): Promise<SigmaResult> {
+  if (sigma.skipped.length > 0)
+    cs.diagnostics.push(diag('HUNT_SIGMA_RULES_SKIPPED', 'warning', `${sigma.skipped.length} Sigma rule(s) could not be run (listed with the reason under "sigma" in findings.json): ${sigma.skipped.slice(0, 3).map((k) => `${k.path}: ${k.reason}`).join('; ')}${sigma.skipped.length > 3 ? '; …' : ''}`))
+  const r = await runSigma(cs.eventsPath, sigma, cs.caseHost)
+  cs.diagnostics.push(...r.diagnostics)
+  return r
+}
+
+/** Step 2: sessions from their skeletons, with the activity inside them read back from events.jsonl. */
+async function rebuildSessions(cs: CaseScan, index: IocIndex): Promise<{built: BuiltSession[]; activity: NormalizedEvent[]}> {
+  const {scan} = cs
+  const built = buildSessions(scan.skeleton)
   const spans = new SessionSpans(built)
   const wanted = new Set<number>()
   if (!spans.empty) for (let i = 0; i < scan.candLine.length; i++) if (spans.covers(scan.candHost[i], scan.candTime[i])) wanted.add(scan.candLine[i])
+  const activity: NormalizedEvent[] = []
   if (wanted.size > 0) {
-    await streamLines(eventsPath, (line, n) => {
+    await streamLines(cs.eventsPath, (line, n) => {
       if (!wanted.has(n)) return
       const v: unknown = JSON.parse(line)
       if (!isEvent(v)) return
-      if (!v.host && caseHost) v.host = caseHost
+      if (!v.host && cs.caseHost) v.host = cs.caseHost
       activity.push(slim(v))
     })
   }
   finishSessions(built, activity)
+  // each ScreenConnect session's relay, taken from its instance's launch parameters
   for (const b of built) {
     const s = b.session
     if (s.tool !== 'ScreenConnect' || !s.instance?.thumbprint || s.instance.relay_host) continue
-    const r = relayOf.get(`${s.host ?? ''}|${s.instance.thumbprint}`)
+    const r = scan.relayOf.get(`${s.host ?? ''}|${s.instance.thumbprint}`)
     if (r) {
       s.instance.relay_host = r.host
       if (r.port !== undefined) s.instance.relay_port = r.port
@@ -144,57 +178,56 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
     const lists = [...new Set(vh.map(({indicator}) => indicator.source))].sort()
     if (lists.length > 0) {
       b.session.suspicious = true
-      b.session.reasons.push(`the instance's relay ${relay} is an indicator (listed in ${lists.join('; ')})`)
+      b.session.reasons.push(sessionReason.relayIndicator(relay, lists))
     }
   }
-  // only sessions suspect on their own evidence may tie other events into the intrusion story
-  const suspects = markSuspectSessions(built, hits, facts, accounts)
-  const correlator = new Correlator(suspects, opts.windowMs * 1000)
-  const hitEventIds = new Set(hits.map((h) => h.hit.event_id).filter((x): x is string => !!x))
+  return {built, activity}
+}
 
+/** Step 3: suspect sessions, then findings from rules and built-ins correlated with them. */
+function detectFindings(cs: CaseScan, d: Detection, sigma: SigmaResult, built: BuiltSession[], activity: NormalizedEvent[], windowMs: number): Finding[] {
+  const {scan} = cs
+  const facts: InstanceFacts = {instances: scan.instances, relays: scan.relays}
+  const accountFacts = new AccountFacts(scan.accounts)
+  // only sessions suspect on their own evidence may tie other events into the intrusion story
+  const suspects = markSuspectSessions(built, scan.hits, facts, scan.accounts, accountFacts)
+  const correlator = new Correlator(suspects, windowMs * 1000)
+  const hitEventIds = new Set(scan.hits.map((h) => h.hit.event_id).filter((x): x is string => !!x))
   const findings: Finding[] = []
-  for (const c of compiled) {
-    const evs = ruleEvents.get(c.rule.id)
+  for (const c of d.compiled) {
+    const evs = scan.ruleEvents.get(c.rule.id)
     if (evs && evs.length > 0) findings.push(...matchRuleFindings(c.rule, evs, correlator, hitEventIds))
   }
-  const accCorr = builtin('account-change-correlated')
-  const accLocal = builtin('account-change-local')
-  const accountEvents = accounts.filter((e) => e.event_type === T.ACCOUNT_CREATED || e.event_type === T.ACCOUNT_ENABLED || e.event_type === T.ACCOUNT_GROUP_MEMBER_ADDED)
-  if (accCorr && accLocal) findings.push(...accountFindings(accCorr, accLocal, accountEvents, correlator, hitEventIds, sidNames(accounts), activity.filter(isInteractiveLogon)))
-  const hidden = builtin('hidden-account')
-  if (hidden) findings.push(...hiddenAccountFindings(hidden, accounts, correlator))
-  const multi = builtin('multiple-screenconnect-instances')
-  if (multi) findings.push(...multipleInstanceFindings(multi, facts, correlator))
-  const conn = builtin('ioc-connection')
-  const hitRule = builtin('ioc-hit')
-  if (conn && hitRule) {
-    const collectionTime = man.manifest?.ended_utc ?? ''
-    findings.push(...iocFindings(conn, hitRule, hits, correlator, collectionTime))
-  }
-  // a ScreenConnect server case: the customer machines the suspicious activity reached
-  let blast: ReturnType<typeof computeBlastRadius> | undefined
-  if (scan.skeleton.some(isSessionDbEvent)) {
-    const server: NormalizedEvent[] = []
-    let dropped = 0
-    await streamLines(eventsPath, (line) => {
-      if (!line.includes('"ScreenConnect"')) return
-      let v: unknown
-      try {
-        v = JSON.parse(line)
-      } catch {
-        return // counted by the scan already
-      }
-      if (!isEvent(v) || !isServerEvent(v)) return
-      if (server.length < MAX_SERVER_EVENTS) server.push(v)
-      else dropped++
-    })
-    if (dropped > 0) diagnostics.push(diag('HUNT_SERVER_EVENTS_TRUNCATED', 'warning', `${dropped} ScreenConnect server rows beyond ${MAX_SERVER_EVENTS} were not considered for the blast radius`, {file: 'events.jsonl'}))
-    blast = computeBlastRadius({caseDir, events: server, index})
-    findings.push(...blastFindings(blast))
-  }
-  sortFindings(findings)
+  findings.push(
+    ...runBuiltins(d.rules, {accounts: scan.accounts, accountFacts, activity, instances: facts, hits: scan.hits, hitEventIds, correlator, collectionTime: cs.manifest.manifest?.ended_utc ?? ''}),
+    ...sigmaFindings(sigma, correlator, hitEventIds, cs.diagnostics, new Set(d.rules.map((r) => r.id))),
+  )
+  return findings
+}
 
-  // a suspect session also lists the serious findings correlated with it
+/** Step 4 (server cases, Session.db present): the customer machines the suspicious activity reached. */
+async function blastRadius(cs: CaseScan, index: IocIndex): Promise<BlastRadiusFile | undefined> {
+  if (!cs.scan.skeleton.some(isSessionDbEvent)) return undefined
+  const server: NormalizedEvent[] = []
+  let dropped = 0
+  await streamLines(cs.eventsPath, (line) => {
+    if (!line.includes('"ScreenConnect"')) return
+    let v: unknown
+    try {
+      v = JSON.parse(line)
+    } catch {
+      return // counted by the scan already
+    }
+    if (!isEvent(v) || !isServerEvent(v)) return
+    if (server.length < MAX_SERVER_EVENTS) server.push(v)
+    else dropped++
+  })
+  if (dropped > 0) cs.diagnostics.push(diag('HUNT_SERVER_EVENTS_TRUNCATED', 'warning', `${dropped} ScreenConnect server rows beyond ${MAX_SERVER_EVENTS} were not considered for the blast radius`, {file: 'events.jsonl'}))
+  return computeBlastRadius({caseDir: cs.caseDir, events: server, index})
+}
+
+/** Step 5: a suspect session also lists the serious findings correlated with it, and the blast radius' verdicts. */
+function linkSessions(built: BuiltSession[], findings: Finding[], blast: BlastRadiusFile | undefined): void {
   const byId = new Map(built.map((b) => [b.session.id, b.session]))
   for (const f of findings) {
     if (!f.correlated || (f.severity !== 'critical' && f.severity !== 'high')) continue
@@ -202,12 +235,12 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
       const s = byId.get(sid)
       if (!s) continue
       s.suspicious = true
-      s.reasons.push(`${f.title} (${f.id})`)
+      s.reasons.push(sessionReason.finding(f.title, f.id))
     }
   }
   // server-side (Session.db) sessions: suspicious when the blast radius judged their operator connection so
   if (blast) {
-    const byEvent = new Map<string, (typeof built)[number]>()
+    const byEvent = new Map<string, BuiltSession>()
     for (const b of built) for (const id of b.session.event_ids) byEvent.set(id, b)
     for (const m of blast.affected)
       for (const c of m.connections) {
@@ -215,43 +248,53 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
         const b = byEvent.get(c.event_id)
         if (!b) continue
         b.session.suspicious = true
-        for (const r of m.reasons) if (r.event_id === c.event_id) b.session.reasons.push(`blast radius (${m.machine}): ${r.text}`)
+        for (const r of m.reasons) if (r.event_id === c.event_id) b.session.reasons.push(sessionReason.blast(m.machine, r.text))
       }
   }
   // in the order they were found: the session's own evidence first, then the findings tied to it
   for (const b of built) b.session.reasons = [...new Set(b.session.reasons)]
+}
 
+/** IOC hits in the order of their events, then by their facts: deterministic. */
+function orderedHits(hits: HitEvent[]): IocHit[] {
   const hitTime = new Map<string, string>()
   for (const h of hits) if (h.ev) hitTime.set(h.ev.id, h.ev.datetime)
-  const iocHits = hits
+  const k = (h: IocHit): string => [h.indicator, h.type, h.source, h.field, h.event_id ?? '', h.member ?? '', h.value].join('\u0000')
+  return hits
     .map((h) => h.hit)
     .sort((a, b) => {
       const ta = a.event_id ? (hitTime.get(a.event_id) ?? '') : ''
       const tb = b.event_id ? (hitTime.get(b.event_id) ?? '') : ''
-      const k = (h: IocHit): string => [h.indicator, h.type, h.source, h.field, h.event_id ?? '', h.member ?? '', h.value].join('\u0000')
       return ta < tb ? -1 : ta > tb ? 1 : k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0
     })
+}
 
+/** Step 6: findings.json, sessions.json (and for server cases blast-radius.json, affected-machines.csv), redacted. */
+function writeOutputs(cs: CaseScan, d: Detection, built: BuiltSession[], findings: Finding[], blast: BlastRadiusFile | undefined, windowMs: number): HuntResult {
+  const sigmaRules = d.sigma.set.rules.map((r) => ({id: sigmaRuleName(r.id), title: r.title, source: r.path}))
+  const {caseDir, scan} = cs
+  const iocHits = orderedHits(scan.hits)
   const sessions = built.map((b) => redactDeep(b.session))
   const findingsFile: FindingsFile = {
     format: 'ratchet-findings/1',
     case_dir: caseDir,
-    unverified,
-    window_ms: opts.windowMs,
-    iocs: {loaded: iocs.loaded, skipped: iocs.skipped},
-    rules: [...rules.map((r) => ({id: r.id, title: r.title, source: `artefacts/rules/${r.id}.yaml`})), ...(blast ? SERVER_RULES : [])].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    unverified: cs.unverified,
+    window_ms: windowMs,
+    iocs: {loaded: d.iocs.loaded, skipped: d.iocs.skipped},
+    rules: [...d.rules.map((r) => ({id: r.id, title: r.title, source: `artefacts/rules/${r.id}.yaml`})), ...sigmaRules, ...(blast ? SERVER_RULES : [])].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    sigma: {rules_loaded: d.sigma.set.rules.length, rules_skipped: d.sigma.skipped.map((k) => ({path: k.path, ...(k.id ? {id: k.id} : {}), reason: k.reason}))},
     findings: redactDeep(findings),
     ioc_hits: redactDeep(iocHits),
-    manifest: man.check,
+    manifest: cs.manifest.check,
     stats: {
       events: scan.events,
-      indicators: iocs.indicators.length,
-      ioc_hits_total: hitsTotal,
+      indicators: d.iocs.indicators.length,
+      ioc_hits_total: cs.hitsTotal,
       ioc_hits_kept: iocHits.length,
       findings: findings.length,
       sessions: sessions.length,
     },
-    diagnostics,
+    diagnostics: cs.diagnostics,
   }
   const sessionsFile: SessionsFile = {format: 'ratchet-sessions/1', sessions}
   const findingsPath = casePath(caseDir, 'findings')
@@ -270,17 +313,37 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
     ...blastPaths,
     counts: {
       events: scan.events,
-      indicators: iocs.indicators.length,
-      ioc_hits: hitsTotal,
+      indicators: d.iocs.indicators.length,
+      indicators_skipped: d.iocs.skipped.length,
+      ioc_hits: cs.hitsTotal,
       findings: findings.length,
       correlated_findings: findings.filter((f) => f.correlated).length,
       sessions: sessions.length,
       suspicious_sessions: sessions.filter((s) => s.suspicious).length,
       ...(blast ? {affected_machines: blast.affected.length, routine_machines: blast.routine_only} : {}),
     },
-    unverified,
+    unverified: cs.unverified,
     diagnostics: scan.diagCount,
   }
+}
+
+/**
+ * `ratchet hunt`: streams events.jsonl once, matching every event against the IOC index and the data
+ * rules while keeping only the events sessions and findings need; then rebuilds sessions, correlates, and
+ * writes findings.json and sessions.json (sorted, byte-identical on rerun).
+ */
+export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
+  const caseDir = resolve(opts.caseDir)
+  const detection = await loadDetection(opts)
+  const cs = await scanCase(caseDir, detection, opts)
+  const sigma = await matchSigma(cs, detection.sigma)
+  const {built, activity} = await rebuildSessions(cs, detection.index)
+  const findings = detectFindings(cs, detection, sigma, built, activity, opts.windowMs)
+  const blast = await blastRadius(cs, detection.index)
+  if (blast) findings.push(...blastFindings(blast))
+  sortFindings(findings)
+  linkSessions(built, findings, blast)
+  return writeOutputs(cs, detection, built, findings, blast, opts.windowMs)
 }
 
 export interface MultiHuntResult {

@@ -7,12 +7,12 @@ import {diag, type Diagnostic} from '../core/diagnostics.js'
 import {errorMessage, osErrorCode, RatchetError} from '../core/errors.js'
 import {EventTypes as T, type NormalizedEvent} from '../events/types.js'
 import {attr, micros, scInstance, scRelay, tool} from './event-util.js'
-import type {HitEvent} from './findings.js'
+import type {HitEvent} from './types.js'
 import {EventMatcher} from './ioc/event-match.js'
 import {IocIndex} from './ioc/matcher.js'
 import {compileRule, type CompiledRule} from './rule-eval.js'
 import type {Rule} from './schema.js'
-import {isActivityCandidate, sessionToolOf} from './sessions.js'
+import {isActivityCandidate, isSkeleton} from './sessions.js'
 import type {Indicator} from './types.js'
 
 /**
@@ -139,7 +139,7 @@ export async function scanRange(path: string, indicators: Indicator[], rules: Ru
       if (!l) r.ruleEvents.set(c.rule.id, (l = []))
       if (l.length < MAX_RULE_EVENTS) l.push(keep())
     }
-    if (sessionToolOf(ev)) r.skeleton.push(keep())
+    if (isSkeleton(ev)) r.skeleton.push(keep())
     if (isActivityCandidate(ev)) {
       r.candLine.push(line)
       r.candTime.push(micros(ev))

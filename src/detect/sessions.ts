@@ -1,8 +1,9 @@
 import {createHash} from 'node:crypto'
 import {compareEvents} from '../events/order.js'
 import {EventTypes as T, type NormalizedEvent} from '../events/types.js'
+import {groupBy} from '../core/collections.js'
 import {attr, micros, scInstance, scRelay, tool} from './event-util.js'
-import type {RemoteSession, RemoteTool, SessionActivity} from './types.js'
+import type {BuiltSession, Draft, RemoteSession, RemoteTool, SessionActivity} from './types.js'
 
 /**
  * Rebuilds remote sessions from the events that make them up:
@@ -11,36 +12,15 @@ import type {RemoteSession, RemoteTool, SessionActivity} from './types.js'
  * - AnyDesk: per trace file, request → peer address → client ID → authentication → stop; each
  *   connection_trace.txt line is merged into the trace session it describes (same ID, within two minutes —
  *   that file has minute resolution) or stands alone.
- * - RDP: LocalSessionManager 21/25 open and 24 closes a session per host and session id; 1149 and
- *   4624 type 10 are attached to the session they precede, or stand alone when the LSM log is missing.
- * A session whose end is not logged keeps `end: null`; for placing activity inside it we use its last event.
+ * - RDP: LocalSessionManager 21/25 with a real source address open, and 24/23 close, a session per host and
+ *   session id; 1149, 4624 type 10 (and type 7 from a remote address: a reconnect to a locked session) are
+ *   attached to the session they precede, or stand alone when the LSM log is missing. The same LSM events with
+ *   `LOCAL` (or no address) are the console: they never open an RDP session, they end one with their id.
+ * Session ids are reused after a restart, and no session outlives one: a boot or shutdown record closes every
+ * session still open on that host (its record is the session's end).
+ * A session whose end is not logged keeps `end: null`; for placing activity inside it we use its last event
+ * (for AnyDesk, the last trace line before the next session of that trace file).
  */
-
-export interface Draft {
-  tool: RemoteTool
-  host?: string
-  instance: NonNullable<RemoteSession['instance']>
-  start?: NormalizedEvent
-  end?: NormalizedEvent
-  events: NormalizedEvent[]
-  remote_address?: string
-  remote_id?: string
-  remote_alias?: string
-  operator?: string
-  auth_method?: string
-  direction?: 'incoming' | 'outgoing'
-  authenticated?: boolean
-  activity: NormalizedEvent[]
-  reasons: string[]
-}
-
-/** A session in building and after: the draft plus its time span in µs (end = last event when not logged). */
-export interface BuiltSession {
-  draft: Draft
-  startUs: number
-  endUs: number
-  session: RemoteSession
-}
 
 const MIN = 60_000_000
 
@@ -53,19 +33,62 @@ function add(d: Draft, ev: NormalizedEvent): void {
   if (!d.start || compareEvents(ev, d.start) < 0) d.start = ev
 }
 
+/** Ends a draft with the record that ended it. */
+function end(d: Draft, ev: NormalizedEvent): void {
+  d.events.push(ev)
+  d.end = ev
+}
+
+const BOOT_IDS: Record<number, RegExp> = {6005: /^EventLog$/i, 6006: /^EventLog$/i, 6009: /^EventLog$/i, 12: /Kernel-General/i, 13: /Kernel-General/i, 4608: /Security-Auditing/i, 4609: /Security-Auditing/i}
+
+/**
+ * A boot or shutdown of the host (System 6005/6006/6009, Kernel-General 12/13, Security 4608/4609). Older
+ * events.jsonl files carry these as plain `evtx.record` events, so the ids are checked too.
+ */
+export function isHostRestart(ev: NormalizedEvent): boolean {
+  if (ev.event_type === T.SYSTEM_BOOT || ev.event_type === T.SYSTEM_SHUTDOWN) return ev.source === 'EVTX'
+  if (ev.event_type !== T.EVTX_GENERIC) return false
+  const re = BOOT_IDS[Number(ev.attributes?.event_id)]
+  return re !== undefined && re.test(attr(ev, 'provider') ?? '')
+}
+
+/** The remote address of an RDP record; `LOCAL` (the console), `-` and empty are none. */
+export function rdpAddress(ev: NormalizedEvent): string | undefined {
+  const a = ev.src_ip ?? attr(ev, 'Address')
+  if (!a || a === '-' || a.toUpperCase() === 'LOCAL' || ev.attributes?.console === true) return undefined
+  return a
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1'])
+
+/** A 4624 that is a remote desktop logon: type 10, or type 7 (unlock) from a remote address (a reconnect). */
+function isRdpLogon(ev: NormalizedEvent): boolean {
+  if (ev.event_type !== T.LOGON_SUCCESS) return false
+  const type = Number(ev.attributes?.logon_type ?? ev.attributes?.LogonType)
+  if (type === 10) return true
+  const ip = ev.src_ip
+  return type === 7 && ip !== undefined && ip !== '-' && !LOOPBACK.has(ip)
+}
+
+/** Closes every open draft of the restarted host, ended by the restart record. */
+function closeOnRestart(open: Map<string, Draft>, ev: NormalizedEvent, close: (k: string, end?: NormalizedEvent) => void): void {
+  for (const [k, d] of [...open.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) if (d.host === ev.host) close(k, ev)
+}
+
 function buildScreenConnect(events: NormalizedEvent[], out: Draft[]): void {
   const open = new Map<string, Draft>()
-  const close = (key: string, end?: NormalizedEvent): void => {
+  const close = (key: string, last?: NormalizedEvent): void => {
     const d = open.get(key)
     if (!d) return
-    if (end) {
-      d.events.push(end)
-      d.end = end
-    }
+    if (last) end(d, last)
     out.push(d)
     open.delete(key)
   }
   for (const ev of events) {
+    if (isHostRestart(ev)) {
+      closeOnRestart(open, ev, close)
+      continue
+    }
     const inst = scInstance(ev) ?? ''
     const guid = attr(ev, 'session_guid') ?? ''
     const fromDb = ev.source === 'ScreenConnect'
@@ -116,23 +139,28 @@ function buildScreenConnect(events: NormalizedEvent[], out: Draft[]): void {
 
 const AUTH_RE = /local user|password|token|passphrase/i
 
+const idOf = (x: string | undefined): string | undefined => x?.replace(/\s/g, '')
+
 function buildAnyDesk(events: NormalizedEvent[], out: Draft[]): void {
   const cur = new Map<string, Draft>()
   const traceLines: NormalizedEvent[] = []
   const lastClosed = new Map<string, Draft>()
-  const flush = (k: string, end?: NormalizedEvent): void => {
+  const built: Draft[] = []
+  const flush = (k: string, last?: NormalizedEvent): void => {
     const d = cur.get(k)
     if (!d) return
-    if (end) {
-      d.events.push(end)
-      d.end = end
+    if (last) {
+      end(d, last)
       lastClosed.set(k, d)
     } else lastClosed.delete(k)
-    if (!d.authenticated) d.reasons.push('connection was not authenticated (an attempt, or refused)')
-    out.push(d)
+    built.push(d)
     cur.delete(k)
   }
   for (const ev of events) {
+    if (isHostRestart(ev)) {
+      closeOnRestart(cur, ev, flush)
+      continue
+    }
     if (ev.event_type === T.REMOTE_SESSION_START) {
       traceLines.push(ev)
       continue
@@ -143,11 +171,17 @@ function buildAnyDesk(events: NormalizedEvent[], out: Draft[]): void {
       d.direction = 'outgoing'
       d.remote_id = ev.remote_id
       d.authenticated = true
-      out.push(d)
+      built.push(d)
       continue
     }
     const k = `${ev.host}|${ev.evidence.member}`
     let d = cur.get(k)
+    if (ev.event_type === T.REMOTE_FILE_TRANSFER) {
+      // file preparation logged by the trace file of an open session belongs to it: the session lasts at
+      // least that long (the lines themselves are placed as its activity)
+      if (d) d.lastSeenUs = Math.max(d.lastSeenUs ?? 0, micros(ev))
+      continue
+    }
     const isPeer = ev.event_type === T.REMOTE_SESSION_REQUEST || ev.event_type === T.REMOTE_PEER_ADDRESS || ev.event_type === T.REMOTE_PEER_ID
     if (isPeer) {
       if (d) {
@@ -177,7 +211,7 @@ function buildAnyDesk(events: NormalizedEvent[], out: Draft[]): void {
         d !== undefined &&
         d.authenticated === true &&
         d.end === undefined &&
-        (ev.remote_id === undefined || d.remote_id === undefined || ev.remote_id.replace(/\s/g, '') === d.remote_id.replace(/\s/g, '')) &&
+        (ev.remote_id === undefined || d.remote_id === undefined || idOf(ev.remote_id) === idOf(d.remote_id)) &&
         micros(ev) - Math.max(...d.events.map(micros)) <= MIN
       if (!d || (d.authenticated && !sameConnection)) {
         if (d) flush(k)
@@ -195,29 +229,47 @@ function buildAnyDesk(events: NormalizedEvent[], out: Draft[]): void {
       const prev = d ? undefined : lastClosed.get(k)
       if (d) flush(k, ev)
       else if (prev?.end && micros(ev) - micros(prev.end) >= 0 && micros(ev) - micros(prev.end) <= MIN) {
-        prev.events.push(ev)
-        prev.end = ev
+        end(prev, ev)
       } else {
         const o = draft('AnyDesk', ev)
-        o.events.push(ev)
-        o.end = ev
+        end(o, ev)
         o.authenticated = true
-        out.push(o)
+        built.push(o)
       }
     }
   }
   for (const k of [...cur.keys()].sort()) flush(k)
-  mergeTwinTraces(out)
-  // connection_trace.txt: merge into the trace session it describes, else stand alone
-  for (const ev of traceLines) {
+  mergeTwinTraces(built)
+  mergeConnectionTrace(built, traceLines)
+  // judged once every line is in: a connection_trace.txt line or the twin trace may authenticate it
+  for (const d of built) if (d.direction === 'incoming' && !d.authenticated) d.reasons.push('connection was not authenticated (an attempt, or refused)')
+  out.push(...built)
+}
+
+/**
+ * connection_trace.txt (minute resolution) → the trace session it describes, else a session of its own. The
+ * peer's ID is logged when the request arrives, which can be minutes before the line is written (someone
+ * has to accept): with IDs on both sides, the session of that peer whose time span (up to its stop line, or
+ * to the next session of its trace file) meets the line's minute; without IDs, a session starting within
+ * that minute (or the one after).
+ */
+function mergeConnectionTrace(built: Draft[], lines: NormalizedEvent[]): void {
+  const incoming = built.filter((d) => d.direction !== 'outgoing' && d.start)
+  const startOf = (d: Draft): number => micros(d.start as NormalizedEvent)
+  // per trace file, when the next session starts: an unended session lasts at most until then
+  const nextStart = new Map<Draft, number>()
+  for (const group of groupBy(incoming, (d) => `${d.host ?? ''}|${d.events[0]?.evidence.member ?? ''}`).values()) {
+    group.sort((a, b) => startOf(a) - startOf(b))
+    for (let i = 0; i + 1 < group.length; i++) nextStart.set(group[i], startOf(group[i + 1]))
+  }
+  const spanEnd = (d: Draft): number => (d.end ? micros(d.end) : (nextStart.get(d) ?? Number.POSITIVE_INFINITY))
+  for (const ev of lines) {
     const t = micros(ev)
-    const id = ev.remote_id?.replace(/\s/g, '')
-    const match = out.find((d) => {
-      if (d.tool !== 'AnyDesk' || d.host !== ev.host || d.direction === 'outgoing' || !d.start) return false
-      if (d.events.some((e) => e.event_type === T.REMOTE_SESSION_START)) return false
-      const dt = micros(d.start) - t
-      return dt >= -MIN && dt <= 2 * MIN && (!id || !d.remote_id || d.remote_id.replace(/\s/g, '') === id)
-    })
+    const id = idOf(ev.remote_id)
+    const free = incoming.filter((d) => d.host === ev.host && !d.events.some((e) => e.event_type === T.REMOTE_SESSION_START))
+    const closest = (ds: Draft[]): Draft | undefined => ds.sort((a, b) => Math.abs(startOf(a) - t) - Math.abs(startOf(b) - t) || startOf(a) - startOf(b))[0]
+    const byId = id ? closest(free.filter((d) => idOf(d.remote_id) === id && startOf(d) - MIN <= t + MIN && spanEnd(d) + MIN >= t)) : undefined
+    const match = byId ?? closest(free.filter((d) => (!id || !d.remote_id) && startOf(d) - t >= -MIN && startOf(d) - t <= 2 * MIN))
     const d = match ?? draft('AnyDesk', ev)
     add(d, ev)
     d.direction = attr(ev, 'direction')?.toLowerCase() === 'outgoing' ? 'outgoing' : 'incoming'
@@ -229,7 +281,7 @@ function buildAnyDesk(events: NormalizedEvent[], out: Draft[]): void {
       if (/rejected/i.test(auth)) d.reasons.push('connection_trace.txt records the connection as REJECTED')
       else d.authenticated = true
     }
-    if (!match) out.push(d)
+    if (!match) built.push(d)
   }
 }
 
@@ -250,14 +302,12 @@ function mergeTwinTraces(out: Draft[]): void {
       if (!samePeer || Math.abs(micros(a.start as NormalizedEvent) - micros(b.start as NormalizedEvent)) > MIN) continue
       for (const e of b.events) add(a, e)
       if (b.end && (!a.end || compareEvents(b.end, a.end) > 0)) a.end = b.end
+      if (b.lastSeenUs !== undefined) a.lastSeenUs = Math.max(a.lastSeenUs ?? 0, b.lastSeenUs)
       a.remote_address ??= b.remote_address
       a.remote_id ??= b.remote_id
       a.remote_alias ??= b.remote_alias
       a.auth_method ??= b.auth_method
-      if (b.authenticated) {
-        a.authenticated = true
-        a.reasons = a.reasons.filter((r) => !r.startsWith('connection was not authenticated'))
-      }
+      if (b.authenticated) a.authenticated = true
       out.splice(out.indexOf(b), 1)
     }
   }
@@ -268,13 +318,10 @@ function buildRdp(events: NormalizedEvent[], out: Draft[]): void {
   const pendingAuth: NormalizedEvent[] = []
   const built: Draft[] = []
   const logons: NormalizedEvent[] = []
-  const closeKey = (k: string, end?: NormalizedEvent): void => {
+  const closeKey = (k: string, last?: NormalizedEvent): void => {
     const d = open.get(k)
     if (!d) return
-    if (end) {
-      d.events.push(end)
-      d.end = end
-    }
+    if (last) end(d, last)
     built.push(d)
     open.delete(k)
   }
@@ -283,16 +330,27 @@ function buildRdp(events: NormalizedEvent[], out: Draft[]): void {
     return n(a) !== '' && n(a) === n(b)
   }
   for (const ev of events) {
+    if (isHostRestart(ev)) {
+      closeOnRestart(open, ev, closeKey)
+      continue
+    }
     const k = `${ev.host}|${attr(ev, 'session_id') ?? ''}`
+    const remote = rdpAddress(ev)
     if (ev.event_type === T.LOGON_RDP_AUTH) {
       pendingAuth.push(ev)
+    } else if (ev.event_type === T.LOGOFF) {
+      closeKey(k, ev)
+    } else if ((ev.event_type === T.LOGON_RDP || ev.event_type === T.LOGON_RDP_RECONNECT) && !remote) {
+      // the console: a new logon on a remote session's id means that one is over; a console reconnect to it
+      // (someone at the keyboard taking the session over) ends its remote part
+      closeKey(k, ev.event_type === T.LOGON_RDP_RECONNECT ? ev : undefined)
     } else if (ev.event_type === T.LOGON_RDP || ev.event_type === T.LOGON_RDP_RECONNECT) {
       closeKey(k)
       const d = draft('RDP', ev)
       add(d, ev)
       d.direction = 'incoming'
       d.operator = ev.user
-      if (ev.src_ip) d.remote_address = ev.src_ip
+      d.remote_address = remote
       d.authenticated = true
       // the 1149 that preceded it (same host and user, at most two minutes before)
       const t = micros(ev)
@@ -305,11 +363,11 @@ function buildRdp(events: NormalizedEvent[], out: Draft[]): void {
       open.set(k, d)
     } else if (ev.event_type === T.LOGON_RDP_DISCONNECT) {
       if (open.has(k)) closeKey(k, ev)
-      else {
+      else if (remote) {
         const d = draft('RDP', ev)
         d.operator = ev.user
-        d.events.push(ev)
-        d.end = ev
+        d.remote_address = remote
+        end(d, ev)
         built.push(d)
       }
     } else if (ev.event_type === T.LOGON_SUCCESS) {
@@ -326,7 +384,7 @@ function buildRdp(events: NormalizedEvent[], out: Draft[]): void {
     d.authenticated = true
     built.push(d)
   }
-  // 4624 type 10: attach to the session it belongs to (same host and user, within a minute), else stand alone
+  // 4624 type 10 (or 7 remote): attach to the session it belongs to (same host and user, within a minute), else stand alone
   for (const l of logons) {
     const t = micros(l)
     const d = built.find((s) => s.host === l.host && s.start && sameUser(s.operator, l.user) && Math.abs(micros(s.start) - t) <= MIN)
@@ -348,7 +406,7 @@ function buildRdp(events: NormalizedEvent[], out: Draft[]): void {
   out.push(...built)
 }
 
-/** Is this event part of a session's skeleton (start/stop/auth/peer), per tool? */
+/** Is this event part of a session's skeleton (start/stop/auth/peer, or a restart that ends them), per tool? */
 export function sessionToolOf(ev: NormalizedEvent): RemoteTool | undefined {
   const t = tool(ev)
   switch (ev.event_type) {
@@ -361,16 +419,26 @@ export function sessionToolOf(ev: NormalizedEvent): RemoteTool | undefined {
     case T.REMOTE_AUTH:
     case T.REMOTE_OUTGOING:
       return t === 'AnyDesk' ? 'AnyDesk' : undefined
+    case T.REMOTE_FILE_TRANSFER:
+      // file preparation in a trace file extends the open session of that file
+      return t === 'AnyDesk' && /\.trace$/i.test(ev.evidence.member) ? 'AnyDesk' : undefined
     case T.LOGON_RDP:
     case T.LOGON_RDP_AUTH:
     case T.LOGON_RDP_DISCONNECT:
     case T.LOGON_RDP_RECONNECT:
       return 'RDP'
+    case T.LOGOFF:
+      return ev.source === 'EVTX' && attr(ev, 'session_id') !== undefined ? 'RDP' : undefined
     case T.LOGON_SUCCESS:
-      return Number(ev.attributes?.logon_type ?? ev.attributes?.LogonType) === 10 ? 'RDP' : undefined
+      return isRdpLogon(ev) ? 'RDP' : undefined
     default:
       return undefined
   }
+}
+
+/** Does a session builder need this event (a session's own record, or a restart that ends sessions)? */
+export function isSkeleton(ev: NormalizedEvent): boolean {
+  return sessionToolOf(ev) !== undefined || isHostRestart(ev)
 }
 
 /** Event types that count as activity inside a session. */
@@ -433,6 +501,10 @@ function fits(d: Draft, ev: NormalizedEvent): boolean {
 export function buildSessions(skeleton: NormalizedEvent[]): BuiltSession[] {
   const byTool = {ScreenConnect: [] as NormalizedEvent[], AnyDesk: [] as NormalizedEvent[], RDP: [] as NormalizedEvent[]}
   for (const ev of skeleton.slice().sort(compareEvents)) {
+    if (isHostRestart(ev)) {
+      for (const l of Object.values(byTool)) l.push(ev)
+      continue
+    }
     const t = sessionToolOf(ev)
     if (t === 'ScreenConnect' || t === 'AnyDesk' || t === 'RDP') byTool[t].push(ev)
   }
@@ -444,7 +516,7 @@ export function buildSessions(skeleton: NormalizedEvent[]): BuiltSession[] {
     d.events.sort(compareEvents)
     const times = d.events.map(micros)
     const startUs = d.start ? micros(d.start) : Math.min(...times)
-    const endUs = d.end ? micros(d.end) : Math.max(...times)
+    const endUs = d.end ? micros(d.end) : Math.max(...times, d.lastSeenUs ?? Number.NEGATIVE_INFINITY)
     return {draft: d, startUs, endUs, session: undefined as unknown as RemoteSession}
   })
 }

@@ -1,11 +1,13 @@
 import ipaddr from 'ipaddr.js'
 import {compareEvents} from '../events/order.js'
 import {EventTypes as T, type NormalizedEvent} from '../events/types.js'
-import {tool} from './event-util.js'
-import type {HitEvent, InstanceFacts} from './findings.js'
+import {groupBy} from '../core/collections.js'
+import type {AccountFacts} from './accounts.js'
+import {datedReliably, micros, tool} from './event-util.js'
 import {canonicalIp} from './ioc/classify.js'
 import type {ScanResult} from './scan.js'
-import type {BuiltSession} from './sessions.js'
+import type {BuiltSession, HitEvent, InstanceFacts} from './types.js'
+import {sessionReason} from './wording.js'
 
 /**
  * Which remote sessions are evidence of intrusion by themselves, decided BEFORE findings are correlated
@@ -19,8 +21,9 @@ import type {BuiltSession} from './sessions.js'
  * - a third-party remote-access session (ScreenConnect, AnyDesk, TeamViewer) with activity inside that an
  *   operator does, not the computer: file transfers, commands, run scripts, a password set, a remote-access
  *   service installed, a log cleared;
- * - an RDP session from an internal address only when its account is one created in the evidence (the
- *   intruder's new account logging on), or when it is the only RDP session of its account while the evidence
+ * - an RDP session from an internal address only when its account is one created in the evidence shortly
+ *   before (within BASELINE_DAYS: the intruder's new account logging on; not Windows' own first-boot or
+ *   computer accounts, and not an account created long before), or when it is the only RDP session of its account while the evidence
  *   shows a baseline of routine RDP use (at least BASELINE_SESSIONS sessions by others over BASELINE_DAYS
  *   days): an administrator's routine RDP from the LAN is not evidence by itself.
  * An attempt that was never authenticated (a rejected AnyDesk request) gained no access and ties nothing in.
@@ -28,6 +31,7 @@ import type {BuiltSession} from './sessions.js'
 
 export const BASELINE_SESSIONS = 5
 export const BASELINE_DAYS = 7
+const DAY_US = 86_400_000_000
 
 /** Is this an address outside the organisation's own ranges? Unparseable text is not judged. */
 export function isExternalAddress(a: string | undefined): boolean {
@@ -43,8 +47,9 @@ const SERVER_SIDE = /(^|[\\/])app_data[\\/]/i
 const OPERATOR_ACTIVITY = new Set<string>([T.REMOTE_FILE_TRANSFER, T.REMOTE_COMMAND, T.REMOTE_COMMAND_OUTPUT, T.REMOTE_RUN_DROP, T.REMOTE_PASSWORD_SET, T.LOG_CLEARED])
 
 function activityReason(ev: NormalizedEvent): string | undefined {
-  if (OPERATOR_ACTIVITY.has(ev.event_type)) return `activity inside the session: ${(ev.message ?? ev.event_type).replace(/\s+/g, ' ').slice(0, 160)}`
-  if (ev.event_type === T.SERVICE_INSTALLED && tool(ev)) return `a ${tool(ev)} service was installed during the session`
+  if (OPERATOR_ACTIVITY.has(ev.event_type)) return sessionReason.activity(ev)
+  const t = tool(ev)
+  if (ev.event_type === T.SERVICE_INSTALLED && t) return sessionReason.toolService(t)
   return undefined
 }
 
@@ -54,17 +59,14 @@ const userKey = (u: string | undefined): string => (u ?? '').toLowerCase().repla
  * Marks sessions suspicious (with reasons) from their own evidence and returns those sessions: the only
  * ones findings are correlated with. `activity` is what finishSessions placed in the sessions.
  */
-export function markSuspectSessions(built: BuiltSession[], hits: HitEvent[], facts: InstanceFacts, createdAccounts: NormalizedEvent[]): BuiltSession[] {
+export function markSuspectSessions(built: BuiltSession[], hits: HitEvent[], facts: InstanceFacts, createdAccounts: NormalizedEvent[], accountFacts: AccountFacts): BuiltSession[] {
   const created = new Map<string, NormalizedEvent>()
   for (const ev of createdAccounts)
-    if (ev.event_type === T.ACCOUNT_CREATED && ev.user && !created.has(`${ev.host ?? ''}|${userKey(ev.user)}`)) created.set(`${ev.host ?? ''}|${userKey(ev.user)}`, ev)
-  const hitsByEvent = new Map<string, HitEvent[]>()
-  for (const h of hits) {
-    if (!h.hit.event_id) continue
-    const l = hitsByEvent.get(h.hit.event_id)
-    if (l) l.push(h)
-    else hitsByEvent.set(h.hit.event_id, [h])
-  }
+    if (ev.event_type === T.ACCOUNT_CREATED && ev.user && !accountFacts.isWindowsOwn(ev.host, ev.user) && !created.has(`${ev.host ?? ''}|${userKey(ev.user)}`)) created.set(`${ev.host ?? ''}|${userKey(ev.user)}`, ev)
+  const hitsByEvent = groupBy(
+    hits.filter((h) => h.hit.event_id),
+    (h) => h.hit.event_id as string,
+  )
   // the first instance seen on each host is the installed one; any later one is an addition
   const firstInstance = new Map<string, string>()
   for (const [host, insts] of facts.instances) {
@@ -99,13 +101,13 @@ export function markSuspectSessions(built: BuiltSession[], hits: HitEvent[], fac
     if (span.starts.length - 1 < BASELINE_SESSIONS) return false
     const first = span.starts[0] === b.startUs ? span.starts[1]! : span.starts[0]!
     const last = span.ends[span.ends.length - 1] === b.endUs ? span.ends[span.ends.length - 2]! : span.ends[span.ends.length - 1]!
-    return last - first >= BASELINE_DAYS * 86_400_000_000
+    return last - first >= BASELINE_DAYS * DAY_US
   }
   for (const b of built) {
     const s = b.session
     const reasons: string[] = []
     for (const id of [...s.event_ids, ...s.activity.map((a) => a.event_id)])
-      for (const h of hitsByEvent.get(id) ?? []) reasons.push(`IOC hit: ${h.hit.indicator} (${h.hit.type}) in ${h.hit.field}`)
+      for (const h of hitsByEvent.get(id) ?? []) reasons.push(sessionReason.ioc(h.hit.indicator, h.hit.type, h.hit.field))
     // a ScreenConnect server's own records (App_Data: Session.db) are the connections it brokered to its
     // customers' machines, not sessions into this computer: outside addresses and operator commands are their
     // nature there, so only indicators count (the server's blast radius judges the rest)
@@ -117,31 +119,25 @@ export function markSuspectSessions(built: BuiltSession[], hits: HitEvent[], fac
       continue
     }
     const attempt = s.tool === 'AnyDesk' && b.draft.authenticated !== true
-    if (isExternalAddress(s.remote_address) && !attempt) reasons.push(`the remote address ${s.remote_address} is outside private address ranges`)
+    if (isExternalAddress(s.remote_address) && !attempt) reasons.push(sessionReason.external(s.remote_address as string))
     const first = firstInstance.get(s.host ?? '')
     if (s.tool === 'ScreenConnect' && first && s.instance?.thumbprint && s.instance.thumbprint !== first)
-      reasons.push(`ScreenConnect instance ${s.instance.thumbprint} is an additional instance on this computer (the first one seen is ${first})`)
+      reasons.push(sessionReason.additionalInstance(s.instance.thumbprint, first))
     if (s.tool === 'ScreenConnect' || s.tool === 'AnyDesk' || s.tool === 'TeamViewer') {
       const inside = b.draft.activity.map(activityReason).filter((r): r is string => r !== undefined)
       reasons.push(...inside.slice(0, 3))
     }
-    const newAccount = s.operator ? created.get(`${s.host ?? ''}|${userKey(s.operator)}`) : undefined
-    if (s.tool === 'RDP' && newAccount && !isExternalAddress(s.remote_address))
-      reasons.push(`the account ${s.operator} logging on was created in the evidence (${newAccount.datetime})`)
-    else if (s.tool === 'RDP' && !isExternalAddress(s.remote_address) && oneOff(b))
-      reasons.push(`the only RDP logon of ${s.operator} in the evidence, where other accounts log on by RDP routinely`)
+    const createdEv = s.operator ? created.get(`${s.host ?? ''}|${userKey(s.operator)}`) : undefined
+    // an account created long before is an established account, whatever the evidence's time span
+    const newAccount = createdEv && b.startUs - micros(createdEv) >= 0 && b.startUs - micros(createdEv) <= BASELINE_DAYS * DAY_US ? createdEv : undefined
+    if (s.tool === 'RDP' && newAccount && !isExternalAddress(s.remote_address)) reasons.push(sessionReason.newAccount(s.operator as string, newAccount.datetime))
+    else if (s.tool === 'RDP' && !isExternalAddress(s.remote_address) && oneOff(b)) reasons.push(sessionReason.oneOff(s.operator as string))
     if (reasons.length > 0) {
       s.suspicious = true
       s.reasons.push(...reasons)
     }
   }
   return built.filter((b) => b.session.suspicious)
-}
-
-/** False for times that are host-local in an unknown zone, or unknown (1970): they cannot be placed against UTC times. */
-export function datedReliably(ev: NormalizedEvent): boolean {
-  const a = ev.attributes ?? {}
-  return a.time_unknown !== true && a.original_time_zone !== 'host-local:unknown'
 }
 
 /**

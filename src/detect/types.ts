@@ -1,5 +1,7 @@
 import type {Diagnostic} from '../core/diagnostics.js'
+import type {NormalizedEvent} from '../events/types.js'
 import type {CrossHostFile} from './cross-host.js'
+import type {Rule} from './schema.js'
 
 /**
  * The hunt stage's outputs: findings.json, sessions.json (and for server cases blast-radius.json).
@@ -123,6 +125,8 @@ export interface FindingsFile {
     skipped: {source: string; line?: number; value: string; reason: string}[]
   }
   rules: {id: string; title: string; source: string}[]
+  /** Added by hunt: the Sigma rules run (built-in and `--sigma`) and those that could not be, with the reason. */
+  sigma?: {rules_loaded: number; rules_skipped: {path: string; id?: string; reason: string}[]}
   findings: Finding[]
   ioc_hits: IocHit[]
   /** Added by hunt: how the evidence manifest's hashes were checked (absent when not run). */
@@ -158,4 +162,71 @@ export interface SessionsFile {
   sessions: RemoteSession[]
   /** Added by `ratchet hunt <case>…` with several cases: what the other side of each ScreenConnect session saw. */
   cross_host?: CrossHostFile
+}
+
+// ---- in-memory types of a hunt (not written out) ----
+
+/** A session in building: the records that make it up and what is known of it so far. */
+export interface Draft extends Partial<Pick<RemoteSession, 'remote_address' | 'remote_id' | 'remote_alias' | 'operator' | 'auth_method' | 'direction'>> {
+  tool: RemoteTool
+  host?: string
+  instance: NonNullable<RemoteSession['instance']>
+  start?: NormalizedEvent
+  end?: NormalizedEvent
+  events: NormalizedEvent[]
+  authenticated?: boolean
+  activity: NormalizedEvent[]
+  reasons: string[]
+  /** µs of the last line known to belong to the session when its end is not logged (AnyDesk file preparation). */
+  lastSeenUs?: number
+}
+
+/** A session in building and after: the draft plus its time span in µs (end = last event when not logged). */
+export interface BuiltSession {
+  draft: Draft
+  startUs: number
+  endUs: number
+  session: RemoteSession
+}
+
+/** An event placed against a suspect session: inside it, or within the window after it. */
+export interface Near {
+  session: BuiltSession
+  relation: 'during' | 'after'
+  /** The event that lies during / after the session. */
+  event: NormalizedEvent
+}
+
+/** An IOC hit with the event it was found in (none for evidence-manifest hits). */
+export interface HitEvent {
+  ev?: NormalizedEvent
+  hit: IocHit
+}
+
+/** ScreenConnect instances and relays named on each host. */
+export interface InstanceFacts {
+  /** host → thumbprint → events naming it (bounded). */
+  instances: Map<string, Map<string, NormalizedEvent[]>>
+  /** host → relay host → events naming it (bounded). */
+  relays: Map<string, Map<string, NormalizedEvent[]>>
+}
+
+/** Everything a finding is made of; makeFinding turns it into the Finding written out. */
+export interface FindingInput {
+  rule: Rule
+  key: string[]
+  host?: string
+  events: NormalizedEvent[]
+  near: Near[]
+  iocHits?: IocHit[]
+  title?: string
+  severity?: Severity
+  confidence?: Confidence
+  correlated: boolean
+  facts: string
+  /** Said after the correlation sentence (what followed), before the rule's general explanation. */
+  followUp?: string
+  entities: Finding['entities']
+  firstSeen?: string
+  lastSeen?: string
 }

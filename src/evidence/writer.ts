@@ -1,9 +1,12 @@
 import {createWriteStream, type WriteStream} from 'node:fs'
+import {rmSync} from 'node:fs'
 import {mkdir, rm, stat} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import {PassThrough, type Readable} from 'node:stream'
 import {ZipArchive} from 'archiver'
-import {RatchetError, errorMessage, osErrorCode} from '../core/errors.js'
+import {RatchetError, errorMessage, isRatchetError, osErrorCode} from '../core/errors.js'
+import {killTree, onExitCleanup} from '../core/exit-cleanup.js'
+import {interrupted} from '../core/interrupted.js'
 import {HashingStream, type Hashes, MultiHasher} from '../core/hashing.js'
 import {create7z, isPasswordError} from './sevenzip.js'
 
@@ -35,6 +38,10 @@ export interface ArchiveWriter {
   finalize(): Promise<{sha256: string; bytes: number}>
   /** Stops writing; the `.partial` stays (it is evidence that a collection was attempted). */
   abort(): Promise<void>
+  /** Told the size of every chunk as it is written (progress inside a large member). */
+  onBytes?: (n: number) => void
+  /** Told 7-Zip's percentage while it packs (7z only). */
+  onPack?: (percent: number) => void
 }
 
 /** Member names are forward-slash relative paths without `.`/`..` segments. */
@@ -49,12 +56,21 @@ export function assertMemberName(name: string): void {
  * Copies `data` into `out` chunk by chunk, hashing. A read error ends the member early (what was read is
  * kept) and is rethrown as PartialMemberError once the member is closed.
  */
-async function pumpHashed(data: Readable, out: NodeJS.WritableStream & {write(c: Buffer): boolean}, end: () => void): Promise<{hasher: MultiHasher; error?: unknown}> {
+async function pumpHashed(
+  data: Readable,
+  out: NodeJS.WritableStream & {write(c: Buffer): boolean},
+  end: () => void,
+  signal?: AbortSignal,
+  onBytes?: (n: number) => void,
+): Promise<{hasher: MultiHasher; error?: unknown}> {
   const hasher = new MultiHasher()
   let error: unknown
   try {
     for await (const chunk of data as AsyncIterable<Buffer>) {
+      // a large member must not hold an interrupt up: stop within one chunk
+      if (signal?.aborted) throw interrupted(signal, 'archive writing interrupted')
       hasher.update(chunk)
+      onBytes?.(chunk.length)
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()))
     }
   } catch (e) {
@@ -62,6 +78,7 @@ async function pumpHashed(data: Readable, out: NodeJS.WritableStream & {write(c:
     data.destroy()
   }
   end()
+  if (isRatchetError(error) && error.code === 'E_INTERRUPTED') throw error
   return {hasher, error}
 }
 
@@ -72,6 +89,7 @@ async function pumpHashed(data: Readable, out: NodeJS.WritableStream & {write(c:
 export const STORE_AS_IS = /\.(zip|7z|gz|tgz|bz2|xz|zst|rar|cab|msi|msu|jpg|jpeg|png|gif|webp|mp4|mkv|avi|anydesk|docx|xlsx|pptx|jar|apk)$/i
 
 export class ZipWriter implements ArchiveWriter {
+  onBytes?: (n: number) => void
   private readonly archive: ZipArchive
   private readonly file: WriteStream
   private readonly archiveHash = new HashingStream()
@@ -82,6 +100,7 @@ export class ZipWriter implements ArchiveWriter {
   constructor(
     readonly path: string,
     level = 1,
+    private readonly signal?: AbortSignal,
   ) {
     // Large zlib chunks: deflate runs on the libuv pool and each 16 KiB default chunk is one round trip.
     this.archive = new ZipArchive({zlib: {level, chunkSize: 256 * 1024, memLevel: 9}, forceZip64: true, highWaterMark: 256 * 1024})
@@ -122,7 +141,7 @@ export class ZipWriter implements ArchiveWriter {
       this.archive.once('error', onError)
     })
     this.archive.append(pass, {name, date: mtime ?? new Date(0), store: STORE_AS_IS.test(name)})
-    const {hasher, error} = await pumpHashed(data, pass, () => pass.end())
+    const {hasher, error} = await pumpHashed(data, pass, () => pass.end(), this.signal, this.onBytes)
     await entryDone
     this.check()
     const written = {hashes: hasher.digest(), size: hasher.bytes}
@@ -157,17 +176,26 @@ function bufferStream(data: Buffer): Readable {
 /**
  * 7z writer. 7-Zip cannot take many members as streams, so members are staged (hashed while copied) in a
  * private folder beside the archive, then packed in one run (AES-256 with encrypted headers when a
- * password is given) and the staging folder removed. The staging folder holds plaintext evidence for
- * the duration of the run: it lives in the examiner's output folder, mode 0700.
+ * password is given) and the staging folder removed. Why staging rather than streaming: `-si` reads the
+ * member from stdin, so the password would have to go on 7-Zip's command line (readable by every local
+ * user), and adding members one by one rewrites the whole archive each time. The staging folder holds
+ * plaintext evidence only for the run: it is created 0700, and removed on every way out — success,
+ * error, abort (SIGINT/SIGTERM/SIGHUP kill 7-Zip's process group first), process.exit and uncaught
+ * exceptions (an exit clean-up; see core/exit-cleanup.ts).
  */
 export class SevenZipWriter implements ArchiveWriter {
+  onBytes?: (n: number) => void
+  onPack?: (percent: number) => void
   private readonly names = new Set<string>()
+  private childPid: number | undefined
+  private unregister: (() => void) | undefined
 
   constructor(
     readonly path: string,
     private readonly staging: string,
     private readonly password?: string,
     private readonly level = 1,
+    private readonly signal?: AbortSignal,
   ) {}
 
   async init(): Promise<void> {
@@ -177,6 +205,14 @@ export class SevenZipWriter implements ArchiveWriter {
       // A staging folder left by a killed run holds plaintext evidence: never reuse or silently delete it.
       throw new RatchetError('E_OUTPUT_EXISTS', `staging folder ${this.staging} exists (left by an interrupted run?): ${osErrorCode(e) ?? errorMessage(e)}`)
     }
+    this.unregister = onExitCleanup(() => this.cleanupSync())
+  }
+
+  /** Kills a running 7-Zip and removes the plaintext staging folder; safe to call more than once. */
+  private cleanupSync(): void {
+    killTree(this.childPid)
+    this.childPid = undefined
+    rmSync(this.staging, {recursive: true, force: true})
   }
 
   async addStream(name: string, data: Readable, _mtime?: Date): Promise<MemberWritten> {
@@ -190,7 +226,7 @@ export class SevenZipWriter implements ArchiveWriter {
       out.on('close', resolve)
       out.on('error', reject)
     })
-    const {hasher, error} = await pumpHashed(data, out, () => out.end())
+    const {hasher, error} = await pumpHashed(data, out, () => out.end(), this.signal, this.onBytes)
     try {
       await closed
     } catch (e) {
@@ -207,12 +243,22 @@ export class SevenZipWriter implements ArchiveWriter {
 
   async finalize(): Promise<{sha256: string; bytes: number}> {
     const tops = [...new Set([...this.names].map((n) => n.split('/')[0]!))].sort()
-    const res = await create7z(this.path, tops, {cwd: this.staging, level: this.level, password: this.password})
+    const res = await create7z(this.path, tops, {
+      cwd: this.staging,
+      level: this.level,
+      password: this.password,
+      signal: this.signal,
+      onStart: (pid) => (this.childPid = pid),
+      onProgress: this.onPack,
+    })
+    this.childPid = undefined
+    if (this.signal?.aborted) throw interrupted(this.signal, `7-Zip packing interrupted; ${this.path} is incomplete`, {partial: this.path})
     if (res.code !== 0) {
       const why = isPasswordError(res.stderr) ? 'password problem' : res.stderr.trim().split('\n').slice(-3).join(' ')
       throw new RatchetError('E_OUTPUT_WRITE', `7-Zip failed (exit ${res.code ?? res.signal}): ${why}`)
     }
     await rm(this.staging, {recursive: true, force: true})
+    this.unregister?.()
     const {hashFile} = await import('./hash-file.js')
     const h = await hashFile(this.path)
     const st = await stat(this.path)
@@ -220,6 +266,7 @@ export class SevenZipWriter implements ArchiveWriter {
   }
 
   async abort(): Promise<void> {
-    await rm(this.staging, {recursive: true, force: true})
+    this.cleanupSync()
+    this.unregister?.()
   }
 }

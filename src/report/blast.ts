@@ -1,6 +1,6 @@
 import type {BlastRadiusFile} from '../detect/blast/types.js'
 import type {CrossHostFile} from '../detect/cross-host.js'
-import {redactCommand} from '../detect/redact.js'
+import {redactCommand} from '../core/redact.js'
 import type {Sentence} from './vm-types.js'
 
 /**

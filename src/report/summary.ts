@@ -1,4 +1,5 @@
 import {EventTypes} from '../events/types.js'
+import {severityRank} from '../detect/severity.js'
 import {accountFacts, configFacts, eventRefs, findingRef, listText, sessionRef, storyFindings, toolFacts, transferFacts, uniq} from './facts.js'
 import {timeView} from './time-format.js'
 import type {FindingCtx, Ref, RuleContext, Segment, Sentence, SessionCtx} from './vm-types.js'
@@ -51,7 +52,7 @@ class SentenceBuilder {
   }
 }
 
-const sev = (fc: FindingCtx): number => ['critical', 'high', 'medium', 'low', 'info'].indexOf(fc.f.severity)
+const sev = (fc: FindingCtx): number => severityRank(fc.f.severity)
 
 export function buildSummary(ctx: RuleContext): Sentence[] {
   const out: Sentence[] = []

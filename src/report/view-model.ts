@@ -1,4 +1,5 @@
 import type {Diagnostic} from '../core/diagnostics.js'
+import {SEVERITIES} from '../detect/severity.js'
 import type {Finding, RemoteSession} from '../detect/types.js'
 import type {NormalizedEvent} from '../events/types.js'
 import {attackView} from './attack.js'
@@ -23,7 +24,6 @@ import {resolveHostZone} from './zones.js'
 
 export const LIMITS = {evidencePerFinding: 25, activityPerSession: 15, files: 400, diagnostics: 200, notParsed: 200, iocSkipped: 100, suspiciousSessions: 300, routineSessions: 50} as const
 
-const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const
 const SEV_LABEL: Record<string, string> = {critical: 'Critical', high: 'High', medium: 'Medium', low: 'Low', info: 'Info'}
 const sevRank = (s: string): number => {
   const i = (SEVERITIES as readonly string[]).indexOf(s)

@@ -12,11 +12,15 @@ export const TIMELINE_FORMATS: readonly TimelineFormat[] = ['csv', 'jsonl', 'tim
 export const isCsvFormat = (f: TimelineFormat): boolean => f.endsWith('csv')
 export const extensionFor = (f: TimelineFormat): '.csv' | '.jsonl' => (isCsvFormat(f) ? '.csv' : '.jsonl')
 
-/** Default file names inside the case folder (timeline.csv / timeline.jsonl are the case-layout names). */
+/**
+ * Default file names inside the case folder. timeline.csv is triage's Timesketch-column timeline (the case
+ * layout name), so the ratchet-column CSV gets its own name and a plain `ratchet timeline <case>` never
+ * replaces it with other columns.
+ */
 export function defaultFileName(f: TimelineFormat): string {
   switch (f) {
     case 'csv':
-      return 'timeline.csv'
+      return 'timeline.ratchet.csv'
     case 'jsonl':
       return 'timeline.jsonl'
     case 'timesketch-csv':

@@ -11,7 +11,7 @@ import {csvColumns, csvRow, defaultFileName, extensionFor, nativeJsonLine, times
 import {buildFilter, matchesFilter} from './filter.js'
 import {localTimeFormatter} from './local-time.js'
 import {readEventLines} from './read-events.js'
-import {redactEvent} from '../detect/redact.js'
+import {redactEvent} from '../core/redact.js'
 
 export interface TimelineOptions {
   caseDir: string

@@ -8,7 +8,10 @@ import {collect, type CollectProgress, type CollectResult, type VolatileStage} f
 import {CaseFiles, casePath} from '../core/case-layout.js'
 import {RatchetError, errorMessage} from '../core/errors.js'
 import {ExitCode, type ExitCodeValue} from '../core/exit-codes.js'
+import {throwIfInterrupted} from '../core/interrupted.js'
+import {refuseWritingOnInputs, requireDirOrAbsent} from '../core/output-guard.js'
 import {runHunt, type HuntResult} from '../detect/hunt.js'
+import {severityRank} from '../detect/severity.js'
 import type {BlastRadiusFile} from '../detect/blast/types.js'
 import type {Finding, FindingsFile} from '../detect/types.js'
 import {verifyArchive} from '../evidence/verify.js'
@@ -40,11 +43,14 @@ export interface TriageOptions {
   caseId?: string | null
   examiner?: string | null
   signKeyPem?: Buffer
+  sourceNotes?: string[]
   noVolatile?: boolean
   volatile?: VolatileStage
   level?: number
   iocFiles: string[]
   packs?: string[]
+  /** Sigma rule files or folders run by hunt on top of the built-in rules. */
+  sigma?: string[]
   windowMs: number
   pdf?: boolean
   title?: string
@@ -93,7 +99,6 @@ export interface TriageResult {
   files_written: string[]
 }
 
-const SEVERITY_RANK: Record<Finding['severity'], number> = {critical: 0, high: 1, medium: 2, low: 3, info: 4}
 
 /** Options that change what a stage produces: a rerun with other values starts over instead of resuming. */
 function fingerprint(o: TriageOptions): string {
@@ -107,6 +112,8 @@ function fingerprint(o: TriageOptions): string {
     iocs: o.iocFiles.map((f) => resolve(f)).sort(),
     packs: o.packs ?? null,
     window: o.windowMs,
+    // only when given, so the resume key of a triage without --sigma is unchanged
+    ...(o.sigma?.length ? {sigma: o.sigma.map((f) => resolve(f)).sort()} : {}),
   }
   return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16)
 }
@@ -133,6 +140,9 @@ function worst(a: ExitCodeValue, b: number): ExitCodeValue {
 
 export async function triage(opts: TriageOptions): Promise<TriageResult> {
   const caseDir = resolve(opts.caseDir)
+  // before anything is created: the case folder never goes into the image it describes
+  requireDirOrAbsent('--out', caseDir)
+  refuseWritingOnInputs([{what: 'the case folder', path: caseDir}], [{what: 'the source', path: opts.mode === 'image' ? opts.root : undefined}])
   const evidenceDir = join(caseDir, CaseFiles.evidenceDir)
   await mkdir(evidenceDir, {recursive: true})
   const statePath = casePath(caseDir, 'triageState')
@@ -168,9 +178,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
     exit = worst(exit, rec.exit_code)
     opts.onStage?.(rec.stage, STAGES.indexOf(rec.stage), 'skipped', 'already completed')
   }
-  const checkAbort = (): void => {
-    if (opts.signal?.aborted) throw new RatchetError('E_USAGE', 'triage interrupted; rerun the same command to resume', {}, ExitCode.INTERRUPTED)
-  }
+  const checkAbort = (): void => throwIfInterrupted(opts.signal, 'triage interrupted; rerun the same command to resume', {case_dir: caseDir})
 
   // 1. collect
   let rec = done('collect')
@@ -192,6 +200,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
       artefacts: opts.artefacts,
       profile: opts.profile,
       signKeyPem: opts.signKeyPem,
+      sourceNotes: opts.sourceNotes,
       noVolatile: opts.noVolatile,
       volatile: opts.volatile,
       level: opts.level,
@@ -226,7 +235,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
   if (rec) resumed(rec)
   else {
     opts.onStage?.('analyze', 2, 'start')
-    const analyzed: AnalyzeResult = await analyze(archive, {out: caseDir, password})
+    const analyzed: AnalyzeResult = await analyze(archive, {out: caseDir, password, signal: opts.signal})
     await complete('analyze', analyzed.exitCode, [analyzed.files.events, analyzed.files.analysis])
   }
   checkAbort()
@@ -236,7 +245,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
   if (rec) resumed(rec)
   else {
     opts.onStage?.('hunt', 3, 'start')
-    const hunted: HuntResult = await runHunt({caseDir, iocFiles: opts.iocFiles, packs: opts.packs, windowMs: opts.windowMs})
+    const hunted: HuntResult = await runHunt({caseDir, iocFiles: opts.iocFiles, packs: opts.packs, windowMs: opts.windowMs, sigma: opts.sigma})
     await complete('hunt', hunted.diagnostics > 0 ? ExitCode.PARTIAL : ExitCode.OK, [hunted.findings, hunted.sessions])
   }
   checkAbort()
@@ -281,7 +290,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
   const sessions = JSON.parse(await readFile(casePath(caseDir, 'sessions'), 'utf8')) as {sessions: {suspicious: boolean}[]}
   const analysis = JSON.parse(await readFile(casePath(caseDir, 'analysis'), 'utf8')) as {totals: {events: number}; unverified: boolean; verification: {status: string}}
   const top = [...findings.findings]
-    .sort((a, b) => Number(b.correlated) - Number(a.correlated) || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.first_seen.localeCompare(b.first_seen) || a.id.localeCompare(b.id))
+    .sort((a, b) => Number(b.correlated) - Number(a.correlated) || severityRank(a.severity) - severityRank(b.severity) || a.first_seen.localeCompare(b.first_seen) || a.id.localeCompare(b.id))
     .map((f) => ({id: f.id, severity: f.severity, title: f.title, correlated: f.correlated}))
 
   let blastRadius: TriageResult['blast_radius'] = null

@@ -204,7 +204,7 @@ describe('ratchet analyze', () => {
     expect(events.map((e) => [e.event_type, e.unverified])).toEqual([['remote_access.session_start', true]])
   })
 
-  it('CLI: --json names the files written; exit 5 on failed verification, 0 with --allow-unverified', async () => {
+  it('CLI: --json names the files written; exit 5 on failed verification, 3 with --allow-unverified (issue 13 #12)', async () => {
     const dir = tmp('cli')
     await extractArchive(archive, dir, {maxMemberBytes: 1 << 30, maxTotalBytes: 1 << 30})
     writeFileSync(join(dir, 'files/C/ProgramData/AnyDesk/service.conf'), 'ad.anynet.id=1\n')
@@ -214,7 +214,7 @@ describe('ratchet analyze', () => {
     expect(failed.status).toBe(5)
     expect(JSON.parse(failed.stdout).error.code).toBe('E_VERIFY_FAILED')
     const ok = spawnSync(process.execPath, ['--import', 'tsx', bin, 'analyze', dir, '--out', out, '--json', '--allow-unverified'], {encoding: 'utf8'})
-    expect(ok.status).toBe(0)
+    expect(ok.status).toBe(3)
     const res = JSON.parse(ok.stdout) as {files: {events: string; analysis: string}; unverified: boolean}
     expect(res.files).toEqual({events: join(out, 'events.jsonl'), analysis: join(out, 'analysis.json')})
     expect(res.unverified).toBe(true)

@@ -7,6 +7,7 @@ import type {AnalysisFile} from '../../src/analyze/types.js'
 import {sha256Hex} from '../../src/core/hashing.js'
 import {generateDemoHost} from '../../src/demo/index.js'
 import {WindowsMapper} from '../../src/events/mappers/windows.js'
+import {redactEvent} from '../../src/core/redact.js'
 import {compareEvents} from '../../src/events/order.js'
 import type {NormalizedEvent} from '../../src/events/types.js'
 import {openEvtx} from '../../src/parsers/evtx/index.js'
@@ -79,7 +80,7 @@ describe.skipIf(!EVTX)('analyze EVTX lanes', () => {
       const mapper = new WindowsMapper()
       const file = openEvtx(path, {threads: 1})
       const add = (evs: NormalizedEvent[]): void => {
-        for (const ev of evs) ref.push({ev, line: JSON.stringify(ev)})
+        for (const ev of evs) ref.push({ev, line: JSON.stringify(redactEvent(ev))})
       }
       for await (const rec of file.records()) add(mapper.map(ctx, rec))
       add(mapper.flush())

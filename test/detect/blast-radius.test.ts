@@ -5,7 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {analyze} from '../../src/analyze/index.js'
 import type {BlastRadiusFile} from '../../src/detect/blast/types.js'
 import {runHunt, type HuntResult} from '../../src/detect/hunt.js'
-import {redactCommand, redactionMark} from '../../src/detect/redact.js'
+import {redactCommand, redactionMark} from '../../src/core/redact.js'
 import type {FindingsFile, SessionsFile} from '../../src/detect/types.js'
 import {generateReport} from '../../src/report/generate.js'
 import {writeTimeline} from '../../src/timeline/write.js'
@@ -71,19 +71,21 @@ describe('blast radius of a ScreenConnect server (hand-built Session.db + WAL, s
   })
 
   it('redacts the passwords in every output and keeps a hash', async () => {
-    await writeTimeline({caseDir, format: 'csv'})
+    await writeTimeline({caseDir, format: 'csv', out: join(caseDir, 'timeline.csv')})
     const mark = redactionMark(PASSWORD)
     expect(mark).toMatch(/^\[REDACTED sha256:[0-9a-f]{12}…\]$/)
     expect(machine(G.charlie)!.commands[0].text).toBe(`net user backup ${mark} /add`)
     expect(machine(G.delta)!.commands[0].text).toBe(`echo ${redactionMark(ANYDESK_PASSWORD)} | "C:\\ProgramData\\AnyDesk.exe" --set-password`)
     expect(readFileSync(join(caseDir, 'timeline.csv'), 'utf8')).toContain(mark)
-    for (const f of readdirSync(caseDir).filter((x) => x !== 'events.jsonl')) {
+    // no file of the case folder holds a credential: events.jsonl included (issue 13)
+    for (const f of readdirSync(caseDir)) {
       const text = readFileSync(join(caseDir, f), 'utf8')
       expect(text, f).not.toContain(PASSWORD)
       expect(text, f).not.toContain(ANYDESK_PASSWORD)
     }
-    // events.jsonl keeps the evidence as read
-    expect(readFileSync(join(caseDir, 'events.jsonl'), 'utf8')).toContain(PASSWORD)
+    const events = readFileSync(join(caseDir, 'events.jsonl'), 'utf8')
+    expect(events).toContain(mark)
+    expect(events).toContain(redactionMark(ANYDESK_PASSWORD))
   })
 
   it('writes a formula-safe affected-machines.csv', () => {
@@ -154,5 +156,25 @@ describe('password redaction', () => {
     const once = redactCommand('net user bob S3cret /add')
     expect(redactCommand(once)).toBe(once)
     expect(HOSTILE_CUSTOMER.startsWith('=')).toBe(true)
+  })
+})
+
+describe('blast radius precision: the baseline is per operator and address (issue 13)', () => {
+  it('two machines that saw only the technician at work — usual address, at night, `whoami` — are not listed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ratchet-blast-night-'))
+    try {
+      const {image, iocs} = await buildServerImage(dir, {nightTechnician: true})
+      const c = join(dir, 'case')
+      await analyze(image, {out: c})
+      await runHunt({caseDir: c, iocFiles: [iocs], windowMs: 30 * 60_000})
+      const b = JSON.parse(readFileSync(join(c, 'blast-radius.json'), 'utf8')) as BlastRadiusFile
+      expect(b.routine_machines).toEqual(['ALPHA-POS', 'ECHO-POS', 'FOXTROT-POS', 'GOLF-POS'])
+      expect(b.affected.map((m) => m.session_id).sort()).toEqual([G.bravo, G.charlie, G.delta])
+      // the intruder's whoami from the IOC address still counts, inside its suspicious connection
+      expect(b.affected.find((m) => m.session_id === G.bravo)!.reasons.map((r) => r.code)).toContain('recon_command')
+      expect(b.baseline.pairs).toContainEqual(expect.objectContaining({operator: 'tech1', address: '192.0.2.10', machines: 6}))
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 })

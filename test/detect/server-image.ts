@@ -28,6 +28,8 @@ export const G = {
   charlie: 'cccccccc-0000-4000-8000-000000000003',
   delta: 'dddddddd-0000-4000-8000-000000000004',
   echo: 'eeeeeeee-0000-4000-8000-000000000005',
+  foxtrot: 'ffffffff-0000-4000-8000-000000000006',
+  golf: '99999999-0000-4000-8000-000000000007',
 } as const
 
 export const IOC_ADDRESS = '203.0.113.66'
@@ -76,7 +78,7 @@ function visit(db: Db, guid: string, guest: Uint8Array, address: string, on: str
 const routine = (day: string): Step[] => [{at: `${day}T15:02:00.0000000Z`, cmd: 'ipconfig /all', out: 'Windows IP Configuration'}]
 
 /** Writes the image under `<root>/img` and `iocs.txt` beside it; returns their paths. */
-export async function buildServerImage(root: string): Promise<{image: string; appData: string; iocs: string}> {
+export async function buildServerImage(root: string, opts: {nightTechnician?: boolean} = {}): Promise<{image: string; appData: string; iocs: string}> {
   n = 0
   const SQL = await loadSqlJs()
   const db = new SQL.Database()
@@ -93,6 +95,16 @@ export async function buildServerImage(root: string): Promise<{image: string; ap
   visit(db, G.bravo, gB, IOC_ADDRESS, '2023-10-20T01:10:00.0000000Z', '2023-10-20T01:20:00.0000000Z', [{at: '2023-10-20T01:11:00.0000000Z', cmd: 'whoami', out: 'nt authority\\system'}])
   // routine work after the incident started: same account, usual address and hour
   visit(db, G.alpha, gA, OFFICE, '2023-10-21T15:00:00.0000000Z', '2023-10-21T15:20:00.0000000Z', routine('2023-10-21'))
+  if (opts.nightTechnician) {
+    // FOXTROT, GOLF: the technician's usual address, at night, during the incident, running `whoami`: routine
+    const gF = session(db, G.foxtrot, 'FOXTROT-POS', 'Foxtrot Pharmacy')
+    const gG = session(db, G.golf, 'GOLF-POS', 'Golf Drugs')
+    visit(db, G.foxtrot, gF, OFFICE, '2023-10-06T15:00:00.0000000Z', '2023-10-06T15:20:00.0000000Z', routine('2023-10-06'))
+    visit(db, G.golf, gG, OFFICE, '2023-10-07T15:00:00.0000000Z', '2023-10-07T15:20:00.0000000Z', routine('2023-10-07'))
+    for (const [g, guest, day] of [[G.foxtrot, gF, '2023-10-21'], [G.golf, gG, '2023-10-22']] as const) {
+      visit(db, g, guest, OFFICE, `${day}T03:00:00.0000000Z`, `${day}T03:20:00.0000000Z`, [{at: `${day}T03:01:00.0000000Z`, cmd: 'whoami', out: 'pharma\\clerk'}])
+    }
+  }
   const before = db.export()
 
   // newest rows: only in the WAL

@@ -14,3 +14,14 @@ describe('passwords typed on command lines are not printed in the report', () =>
     for (const t of ['net user x [REDACTED sha256:0123456789ab…] /add', 'echo [REDACTED sha256:0123456789ab…] | AnyDesk.exe --set-password']) expect(redactSecrets(t)).toBe(t)
   })
 })
+
+describe('password flags are words on their own (issue 13: events.jsonl is redacted too, so no false positives)', () => {
+  it('-path, -pwd and --passwords are left alone; -p x, --password=x and /p:x are redacted', async () => {
+    const {redactCommand, redactionMark} = await import('../../src/core/redact.js')
+    expect(redactCommand('Get-ChildItem -path C:\\Users -pwd')).toBe('Get-ChildItem -path C:\\Users -pwd')
+    expect(redactCommand('tool --passwords-file x')).toBe('tool --passwords-file x')
+    expect(redactCommand('tool -p s3cret')).toBe(`tool -p ${redactionMark('s3cret')}`)
+    expect(redactCommand('tool --password=s3cret')).toBe(`tool --password=${redactionMark('s3cret')}`)
+    expect(redactCommand('psexec /p:s3cret')).toBe(`psexec /p:${redactionMark('s3cret')}`)
+  })
+})

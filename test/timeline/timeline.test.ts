@@ -153,7 +153,7 @@ describe('damaged input', () => {
     const c = buildFixtureCase(dir, {noise: 10})
     appendFileSync(join(dir, 'events.jsonl'), '{"not": "an event"}\nnot json at all\n' + JSON.stringify(c.events[0]) + '\n')
     const r = await writeTimeline({caseDir: dir, format: 'csv'})
-    expect(r.file).toBe(join(dir, 'timeline.csv'))
+    expect(r.file).toBe(join(dir, 'timeline.ratchet.csv'))
     expect(r.bad_lines).toBe(2)
     expect(r.out_of_order).toBe(1)
     expect(r.events_written).toBe(c.events.length + 1)

@@ -1,9 +1,10 @@
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runDemo, type DemoRunResult} from '../../src/demo/run.js'
+import {readManifest} from '../../src/evidence/extract.js'
 import type {Finding, FindingsFile, RemoteSession, SessionsFile} from '../../src/detect/types.js'
 import type {NormalizedEvent} from '../../src/events/types.js'
 
@@ -38,8 +39,12 @@ describe('demo story', () => {
 
   afterAll(async () => {
     await rm(tmp, {recursive: true, force: true})
-    // runDemo keeps the generated host for the user; the test removes it
     if (run) await rm(dirname(dirname(run.host.volume)), {recursive: true, force: true})
+  })
+
+  it('removes the generated host volume from the temp folder (issue 13 #15; --keep-host keeps it)', () => {
+    expect(existsSync(dirname(dirname(run.host.volume)))).toBe(false)
+    expect(existsSync(run.triage.archive)).toBe(true)
   })
 
   const byRule = (rule: string): Finding[] => f.findings.filter((x) => x.rule === rule)
@@ -54,6 +59,14 @@ describe('demo story', () => {
   it('the evidence archive verifies', () => {
     expect(run.triage.verification).toBe('verified')
     expect(run.triage.unverified).toBe(false)
+  })
+
+  it('the triage collection holds the registry hives, read from the image as they are', async () => {
+    const m = await readManifest(run.triage.archive)
+    for (const hive of ['System32\\config\\SAM', 'System32\\config\\SYSTEM', 'System32\\config\\SOFTWARE', 'AppCompat\\Programs\\Amcache.hve']) {
+      const item = m.items.find((i) => i.original_path.endsWith(hive))
+      expect(item, hive).toMatchObject({artefact: expect.stringMatching(/^windows\.registry\./), read_method: 'read', status: 'collected'})
+    }
   })
 
   it('itsupport, created and made an administrator during the ScreenConnect session, is a critical correlated finding named by its account', () => {
@@ -146,7 +159,8 @@ describe('demo story', () => {
     expect(summary).toContain('The account itsupport was created, enabled, added to the Administrators group and used to log on.')
     // told session by session, the intruder's account first in the vendor-instance session
     expect(summary).toContain('During or just after the ScreenConnect session by operator rxsupport (2 Nov 2023, 02:14 UTC to 02:31 UTC): account created or given rights: itsupport;')
-    expect(summary).toMatch(/During or just after the AnyDesk session from 198\.51\.100\.77 \(2 Nov 2023, 03:05 UTC to 03:48 UTC\): .*?Windows event log cleared\./)
+    // the AnyDesk session's own file preparation (its trace) is told with it, after the log clear
+    expect(summary).toMatch(/During or just after the AnyDesk session from 198\.51\.100\.77 \(2 Nov 2023, 03:05 UTC to 03:48 UTC\): .*?Windows event log cleared; files transferred through AnyDesk\./)
     expect(summary).toMatch(/The first remote session tied to this activity is a ScreenConnect session by operator rxsupport on instance f1a2c3d4e5b60718 through the relay rs\.tdsclinical\.com, starting 2 Nov 2023, 02:14 UTC\./)
     // the cover's window is the intrusion, not the 2019 configuration date nor the decoys
     const cover = html.slice(0, html.indexOf('id="summary"')).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ')

@@ -19,16 +19,21 @@ export const anydeskTrace: ArtefactParserPlugin = {
     const diagnostics: Diagnostic[] = []
     const mc = mapContext(ctx)
     let quiet = 0
+    const blanked: number[] = []
     async function* run(): AsyncGenerator<NormalizedEvent> {
       yield* textEvents(input, ctx, diagnostics, 'ANYDESK_TRACE', (l) => {
         const r = parseTraceLine(l.text)
         if (r.kind === 'record') {
           const ev = mapTraceLine(mc, r.record, l.text, l.line)
           if (!ev) quiet++
+          else if (ev.attributes?.address_blanked !== undefined) blanked.push(l.line)
           return ev
         }
         return r.kind === 'unparsed' ? 'unparsed' : undefined
       })
+      // a peer address with digits replaced by `x` (as some published traces are) cannot be matched or judged
+      if (blanked.length)
+        diagnostics.push(diag('ANYDESK_TRACE_ADDRESS_BLANKED', 'warning', `${blanked.length} peer address(es) are blanked with "x" in the trace (lines ${blanked.slice(0, 5).join(', ')}${blanked.length > 5 ? ', …' : ''}): the sessions keep no remote address, so IOC matching and the external-address check cannot use them`, {file: ctx.member, artefact: ctx.artefact, line: blanked[0]}))
       if (quiet) diagnostics.push(diag('ANYDESK_TRACE_LINES_WITHOUT_EVENT', 'info', `${quiet} well-formed trace line(s) carry no investigative meaning and produced no event`, {file: ctx.member, artefact: ctx.artefact}))
     }
     return {events: run(), diagnostics}

@@ -2,6 +2,7 @@ import * as os from 'node:os'
 import {Writable} from 'node:stream'
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
+import {makesPartial} from '../../core/diagnostics.js'
 import {ExitCode} from '../../core/exit-codes.js'
 import type {DumpResult} from '../../parsers/evtx/dump.js'
 
@@ -9,7 +10,8 @@ export default class EvtxDump extends BaseCommand {
   static override summary = 'Dump the records of an EVTX file as JSON lines or XML'
   static override description =
     'Reads every chunk slot (stale headers are not trusted), reports damage as diagnostics on stderr and goes on. ' +
-    'Exit code 3 when an error-severity diagnostic occurred, 4 when the file is missing or not EVTX. ' +
+    'Exit code 3 when an error-severity diagnostic occurred or chunks the header declares are missing (a truncated copy), ' +
+    '4 when the file is missing, a folder or not EVTX. ' +
     'With --json, records are not printed: the summary object (counts and diagnostics) is.'
 
   static override examples = ['<%= config.bin %> evtx dump Security.evtx > security.jsonl', '<%= config.bin %> evtx dump System.evtx --format xml --threads 4']
@@ -39,7 +41,7 @@ export default class EvtxDump extends BaseCommand {
         this.logToStderr(`ratchet: ${d.severity} ${d.code}: ${d.message}${where ? ` (${where})` : ''}`)
       }
     }
-    if (result.errors > 0) this.setExitCode(ExitCode.PARTIAL)
+    if (result.diagnostics.some(makesPartial)) this.setExitCode(ExitCode.PARTIAL)
     return result
   }
 }

@@ -1,5 +1,5 @@
 import {stringify} from 'csv-stringify/sync'
-import {stableId} from '../findings.js'
+import {stableId} from '../finding.js'
 import type {Finding, Severity} from '../types.js'
 import type {BlastRadiusFile, ReasonCode} from './types.js'
 

@@ -3,7 +3,7 @@ import {EventTypes as T, type NormalizedEvent} from '../../events/types.js'
 import {attr, micros} from '../event-util.js'
 import {canonicalIp, isIPv4, isIPv6} from '../ioc/classify.js'
 import type {IocIndex, ValueHit} from '../ioc/matcher.js'
-import {redactCommand} from '../redact.js'
+import {redactCommand} from '../../core/redact.js'
 import {classifyCommand, outputFailed, plainMeaning} from './commands.js'
 import type {AffectedMachine, BlastCommand, BlastConnection, BlastFile, BlastRadiusFile, EvidenceRef, HiddenRow, Reason, ReasonCode} from './types.js'
 
@@ -11,21 +11,30 @@ import type {AffectedMachine, BlastCommand, BlastConnection, BlastFile, BlastRad
  * The vendor-side blast radius from a ScreenConnect server's Session.db / security.db events.
  *
  * Baseline ("before the incident"): every operator contact (a Host connection in Session.db, a successful
- * web login in security.db) strictly before the first hard signal. Hard signals are: a contact from an IOC
- * address, a successful web login after ≥3 failures from the same address within an hour (brute force), a
- * queued command matching an intrusion pattern, a sent/run file named by an IOC. Without any hard signal
- * the whole record is baseline and nothing is anomalous by construction (the hunt then lists no machine).
+ * web login in security.db) strictly before the first hard signal, kept per operator AND address: the pair
+ * (tech1, 192.0.2.10) seen across many machines over months is the vendor's own technician at work. Hard
+ * signals are the intruder's own: a contact from an IOC address, a successful web login after ≥3 failures
+ * from the same address within an hour (brute force), a queued command that creates an account, installs
+ * or arms a remote tool or loads a payload, a sent/run file named by an IOC. Reconnaissance (`whoami`) is
+ * what technicians type too, so it never starts the incident window. Without any hard signal the whole
+ * record is baseline and nothing is anomalous by construction (the hunt then lists no machine).
  *
- * From the first signal on, each contact is judged against its operator's baseline: an address the operator
- * never used before, an operator with no baseline at all, an hour of day (UTC, ±1 h) the operator never
- * used (only judged when the baseline has ≥3 contacts). Routine maintenance — the same account, from its
- * usual address, at its usual hours, running ordinary commands — gives no reason and so never lists a machine.
+ * From the first signal on, each contact is judged against the baseline pairs: an IOC or brute-force
+ * address, an operator with no baseline at all, an operator from an address it never used before. A
+ * machine is listed only on such a reason, hidden rows, or an intrusion command (account, tool, payload).
+ * Two observations only support a listing, never make one: an hour of day (UTC, ±1 h) the operator never
+ * used (night work is routine for some vendors) and a reconnaissance command (counted only inside a
+ * suspicious connection). Routine maintenance — a known (operator, address) pair, whatever the hour and
+ * whatever ordinary command it runs — therefore never lists a machine.
  */
 
 export const BRUTE_FORCE_MIN_FAILURES = 3
 const BRUTE_FORCE_WINDOW_US = 3_600_000_000
 const MIN_BASELINE_FOR_HOURS = 3
 const MAX_OUTPUT = 4000
+/** Reasons that describe a listed machine better but never list one on their own. */
+const SUPPORTING: ReadonlySet<ReasonCode> = new Set<ReasonCode>(['unusual_hour', 'recon_command'])
+const pairKey = (op: string, address: string | undefined): string => `${op}\u0000${address ?? ''}`
 
 /** Server-side ScreenConnect rows: Session.db (has `attributes.table`), security.db web logins, User.xml. */
 export function isServerEvent(ev: NormalizedEvent): boolean {
@@ -111,7 +120,7 @@ export function computeBlastRadius(input: BlastInput): BlastRadiusFile {
   const signals: {ev: NormalizedEvent; what: string}[] = []
   for (const ev of events) {
     if ((isHostConn(ev) || ev.event_type === T.REMOTE_WEB_LOGIN) && ipHits(index, ev.src_ip).length) signals.push({ev, what: `contact from indicator address ${ev.src_ip}`})
-    if (ev.event_type === T.REMOTE_COMMAND && classifyCommand(ev.command_line ?? '').codes.length) signals.push({ev, what: `command "${redactCommand(ev.command_line ?? '')}"`})
+    if (ev.event_type === T.REMOTE_COMMAND && classifyCommand(ev.command_line ?? '').codes.some((c) => !SUPPORTING.has(c))) signals.push({ev, what: `command "${redactCommand(ev.command_line ?? '')}"`})
     if (ev.event_type === T.REMOTE_FILE_TRANSFER && fileHits(index, ev.file_name).length) signals.push({ev, what: `file ${ev.file_name} named by an indicator`})
   }
   for (const b of bruteForce) {
@@ -122,8 +131,9 @@ export function computeBlastRadius(input: BlastInput): BlastRadiusFile {
   const first = signals[0]
   const t0 = first ? micros(first.ev) : Number.POSITIVE_INFINITY
 
-  // --- per-operator baseline
+  // --- baseline per operator and per (operator, address) pair
   const baseline = new Map<string, {name: string; addresses: Set<string>; hours: Set<number>; contacts: number}>()
+  const pairs = new Map<string, {operator: string; address: string; contacts: number; machines: Set<string>; first: string; last: string}>()
   for (const ev of events) {
     if (micros(ev) >= t0) break
     if (!isHostConn(ev) && ev.event_type !== T.REMOTE_WEB_LOGIN) continue
@@ -134,6 +144,13 @@ export function computeBlastRadius(input: BlastInput): BlastRadiusFile {
     if (ev.src_ip) b.addresses.add(ev.src_ip)
     b.hours.add(hourOf(ev))
     b.contacts++
+    if (!ev.src_ip) continue
+    let p = pairs.get(pairKey(op, ev.src_ip))
+    if (!p) pairs.set(pairKey(op, ev.src_ip), (p = {operator: ev.user as string, address: ev.src_ip, contacts: 0, machines: new Set(), first: ev.datetime, last: ev.datetime}))
+    p.contacts++
+    p.last = ev.datetime
+    const machine = attr(ev, 'guest_machine') ?? attr(ev, 'session_guid')
+    if (machine) p.machines.add(machine)
   }
 
   const contactReasons = (ev: NormalizedEvent): Reason[] => {
@@ -147,7 +164,7 @@ export function computeBlastRadius(input: BlastInput): BlastRadiusFile {
     if (!b) {
       if (op) out.push({code: 'new_operator', text: `operator ${ev.user} has no activity before the incident window`, event_id: ev.id})
     } else {
-      if (ev.src_ip && !b.addresses.has(ev.src_ip)) out.push({code: 'new_address', text: `operator ${ev.user} used address ${ev.src_ip}, never seen for it before the incident window (usual: ${[...b.addresses].sort().join(', ') || 'none recorded'})`, event_id: ev.id})
+      if (ev.src_ip && !pairs.has(pairKey(op, ev.src_ip))) out.push({code: 'new_address', text: `operator ${ev.user} used address ${ev.src_ip}, never seen for it before the incident window (usual: ${[...b.addresses].sort().join(', ') || 'none recorded'})`, event_id: ev.id})
       const h = hourOf(ev)
       if (b.contacts >= MIN_BASELINE_FOR_HOURS && ![...b.hours].some((x) => Math.min((x - h + 24) % 24, (h - x + 24) % 24) <= 1)) {
         out.push({code: 'unusual_hour', text: `operator ${ev.user} connected at ${hhmm(h)} UTC, an hour it never used before the incident window`, event_id: ev.id})
@@ -192,7 +209,9 @@ export function computeBlastRadius(input: BlastInput): BlastRadiusFile {
       const cls = classifyCommand(raw)
       const conn = connOf(e)
       const own: Reason[] = []
-      if (micros(e) >= t0) for (const code of cls.codes) own.push({code, text: `${commandReason(code)}: ${redactCommand(raw).replace(/\s+/g, ' ').trim()}`, event_id: e.id})
+      // a technician's `whoami` from a routine connection is maintenance; inside a suspicious one it is the intruder's
+      const codes = cls.codes.filter((c) => c !== 'recon_command' || !conn || conn.suspicious)
+      if (micros(e) >= t0) for (const code of codes) own.push({code, text: `${commandReason(code)}: ${redactCommand(raw).replace(/\s+/g, ' ').trim()}`, event_id: e.id})
       reasons.push(...own)
       const suspicious = own.length > 0 || conn?.suspicious === true
       if (suspicious) suspiciousTimes.push(micros(e))
@@ -237,7 +256,7 @@ export function computeBlastRadius(input: BlastInput): BlastRadiusFile {
       for (const h of hidden) suspiciousTimes.push(micros(evs.find((e) => e.id === h.event_id) as NormalizedEvent))
     }
 
-    if (reasons.length === 0) {
+    if (reasons.every((r) => SUPPORTING.has(r.code))) {
       routine.push(label)
       continue
     }
@@ -288,10 +307,13 @@ export function computeBlastRadius(input: BlastInput): BlastRadiusFile {
       incident_start_utc: first ? first.ev.datetime : null,
       first_signal: first ? first.what : null,
       rule:
-        'Baseline = operator contacts (Session.db Host connections, successful security.db web logins) before the first hard signal (IOC address, web-login brute force, intrusion-pattern command, IOC file name). From then on a contact is suspicious when it comes from an IOC or brute-force address, from an address its operator never used in the baseline, from an operator absent from the baseline, or at a UTC hour (±1 h) the operator never used (judged with ≥3 baseline contacts).',
+        'Baseline = operator contacts (Session.db Host connections, successful security.db web logins) before the first hard signal (IOC address, web-login brute force, a command creating an account, arming a remote tool or loading a payload, IOC file name), kept per (operator, address) pair. From then on a contact is suspicious when it comes from an IOC or brute-force address, from an operator absent from the baseline, or from an address its operator never used in the baseline. A machine is listed only for such a contact, hidden rows, an intrusion command or an IOC file; an unusual UTC hour (±1 h, judged with ≥3 baseline contacts) or a reconnaissance command inside a suspicious connection only adds detail.',
       operators: [...baseline.values()]
         .map((b) => ({operator: b.name, addresses: [...b.addresses].sort(), hours_utc: [...b.hours].sort((x, y) => x - y), contacts: b.contacts}))
         .sort((a, b) => (lc(a.operator) < lc(b.operator) ? -1 : 1)),
+      pairs: [...pairs.values()]
+        .map((p) => ({operator: p.operator, address: p.address, contacts: p.contacts, machines: p.machines.size, first_utc: p.first, last_utc: p.last}))
+        .sort((a, b) => (lc(a.operator) < lc(b.operator) ? -1 : lc(a.operator) > lc(b.operator) ? 1 : a.address < b.address ? -1 : 1)),
     },
     brute_force: bruteForce,
     affected,

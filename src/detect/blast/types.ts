@@ -105,6 +105,8 @@ export interface BlastRadiusFile {
     first_signal: string | null
     rule: string
     operators: {operator: string; addresses: string[]; hours_utc: number[]; contacts: number}[]
+    /** The routine (operator, address) pairs: contacts, distinct machines, first and last contact before the incident. */
+    pairs?: {operator: string; address: string; contacts: number; machines: number; first_utc: string; last_utc: string}[]
   }
   brute_force: {address: string; failures: number; success_utc: string; user?: string; event_ids: string[]}[]
   affected: AffectedMachine[]

@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js'
 import type {IocType} from '../types.js'
+import {clip} from '../../core/clip.js'
 
 /**
  * Classifies and canonicalises one refanged indicator value. Canonical forms are what the matcher compares:
@@ -62,7 +63,7 @@ function cidr(v: string): Classified {
   const slash = v.indexOf('/')
   const addr = v.slice(0, slash)
   const lenText = v.slice(slash + 1)
-  if (!/^\d{1,3}$/.test(lenText)) return {ok: false, reason: `bad prefix length in CIDR ${v}`}
+  if (!/^\d{1,3}$/.test(lenText)) return {ok: false, reason: `bad prefix length in CIDR ${clip(v)}`}
   const len = Number(lenText)
   if (isIPv4(addr)) {
     if (len > 32) return {ok: false, reason: `IPv4 prefix length ${len} > 32`}
@@ -74,7 +75,7 @@ function cidr(v: string): Classified {
     const net = ipaddr.IPv6.networkAddressFromCIDR(`${addr}/${len}`)
     return {ok: true, type: 'cidr', value: `${net.toString()}/${len}`}
   }
-  return {ok: false, reason: `not an IP network: ${v}`}
+  return {ok: false, reason: `not an IP network: ${clip(v)}`}
 }
 
 function hashType(v: string): IocType | undefined {
@@ -125,11 +126,11 @@ export function classifyAs(type: IocType | 'hash' | 'ip', raw: string): Classifi
     case 'screenconnect_relay': {
       const d = lower.replace(/\.$/, '')
       if (isIPv4(d) && type === 'screenconnect_relay') return {ok: true, type, value: d}
-      if (!DOMAIN.test(d) || isIPv4(d)) return {ok: false, reason: `not a valid domain name: ${v}`}
+      if (!DOMAIN.test(d) || isIPv4(d)) return {ok: false, reason: `not a valid domain name: ${clip(v)}`}
       return {ok: true, type, value: d}
     }
     case 'url': {
-      if (!/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(v) || !urlHost(v)) return {ok: false, reason: `not a URL (scheme://host…): ${v}`}
+      if (!/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(v) || !urlHost(v)) return {ok: false, reason: `not a URL (scheme://host…): ${clip(v)}`}
       return {ok: true, type: 'url', value: canonicalUrl(v)}
     }
     case 'hash':
@@ -137,22 +138,22 @@ export function classifyAs(type: IocType | 'hash' | 'ip', raw: string): Classifi
     case 'sha1':
     case 'md5': {
       const t = hashType(lower)
-      if (!t || (type !== 'hash' && t !== type)) return {ok: false, reason: `not a ${type === 'hash' ? 'MD5/SHA-1/SHA-256' : type.toUpperCase()} hex digest: ${v}`}
+      if (!t || (type !== 'hash' && t !== type)) return {ok: false, reason: `not a ${type === 'hash' ? 'MD5/SHA-1/SHA-256' : type.toUpperCase()} hex digest: ${clip(v)}`}
       return {ok: true, type: t, value: lower}
     }
     case 'file_name': {
       const b = baseName(v).toLowerCase()
-      if (!b || !FILE_NAME.test(b)) return {ok: false, reason: `not a file name: ${v}`}
+      if (!b || !FILE_NAME.test(b)) return {ok: false, reason: `not a file name: ${clip(v)}`}
       return {ok: true, type, value: b}
     }
     case 'user_name': {
       const u = lower.includes('\\') ? lower.slice(lower.lastIndexOf('\\') + 1) : lower
-      if (!USER.test(u)) return {ok: false, reason: `not a user name: ${v}`}
+      if (!USER.test(u)) return {ok: false, reason: `not a user name: ${clip(v)}`}
       return {ok: true, type, value: u}
     }
     case 'anydesk_id': {
       const id = v.replace(/[\s-]/g, '')
-      if (!ANYDESK_ID.test(id)) return {ok: false, reason: `not an AnyDesk ID (9–10 digits): ${v}`}
+      if (!ANYDESK_ID.test(id)) return {ok: false, reason: `not an AnyDesk ID (9–10 digits): ${clip(v)}`}
       return {ok: true, type, value: id}
     }
   }
@@ -168,7 +169,7 @@ export function classifyAuto(v: string, defanged: boolean): Classified {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t)) return classifyAs('url', t)
   if (/^[0-9a-f:.]+\/\d+$/i.test(t)) return classifyAs('cidr', t)
   if (isIPv4(t) || isIPv6(t)) return classifyAs('ip', t)
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(t)) return {ok: false, reason: `not a valid IPv4 address: ${t}`}
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(t)) return {ok: false, reason: `not a valid IPv4 address: ${clip(t)}`}
   const h = hashType(t.toLowerCase())
   if (h) return {ok: true, type: h, value: t.toLowerCase()}
   if (ANYDESK_ID.test(t.replace(/ /g, ''))) return classifyAs('anydesk_id', t)

@@ -2,6 +2,7 @@ import type {Indicator, IocType} from '../types.js'
 import {classifyAs} from './classify.js'
 import {iocParseError} from './errors.js'
 import {refang} from './refang.js'
+import {clip} from '../../core/clip.js'
 
 export interface SkippedIoc {
   source: string
@@ -162,28 +163,28 @@ export function parseStixIocs(text: string, file: string): {indicators: Indicato
     const pattern = typeof o.pattern === 'string' ? o.pattern : ''
     const patternType = typeof o.pattern_type === 'string' ? o.pattern_type : 'stix'
     if (patternType !== 'stix') {
-      skipped.push({source, value: pattern, reason: `pattern_type "${patternType}" is not matched (only STIX patterns)`})
+      skipped.push({source, value: clip(pattern), reason: `pattern_type "${patternType}" is not matched (only STIX patterns)`})
       continue
     }
     if (o.revoked === true) {
-      skipped.push({source, value: pattern, reason: 'indicator is revoked'})
+      skipped.push({source, value: clip(pattern), reason: 'indicator is revoked'})
       continue
     }
     const parsed = parseSimplePattern(pattern)
     if (typeof parsed === 'string') {
-      skipped.push({source, value: pattern, reason: parsed})
+      skipped.push({source, value: clip(pattern), reason: parsed})
       continue
     }
     const description = [o.name, o.description].filter((x) => typeof x === 'string' && x !== '').join(': ') || undefined
     for (const {path, value} of parsed) {
       const type = PATHS[path.toLowerCase()]
       if (type === undefined) {
-        skipped.push({source, value: `${path} = '${value}'`, reason: `object path ${path} is not matched`})
+        skipped.push({source, value: clip(`${path} = '${value}'`), reason: `object path ${path} is not matched`})
         continue
       }
       const r = classifyAs(type, refang(value).value)
       if (!r.ok) {
-        skipped.push({source, value: `${path} = '${value}'`, reason: r.reason})
+        skipped.push({source, value: clip(`${path} = '${value}'`), reason: r.reason})
         continue
       }
       const ind: Indicator = {type: r.type, value: r.value, raw: value, source}

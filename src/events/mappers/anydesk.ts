@@ -28,6 +28,9 @@ export function mapTraceLine(ctx: MapContext, rec: TraceLine, raw: string, line:
     case 'peer_address':
       f = {...base, event_type: EventTypes.REMOTE_PEER_ADDRESS, src_ip: meaning.ip, src_port: meaning.port, message: `AnyDesk peer logged in from ${meaning.ip}${meaning.port !== undefined ? ` port ${meaning.port}` : ''}${meaning.relay ? ` via relay ${meaning.relay}` : ''}`, attributes: {...attributes, relay: meaning.relay}}
       break
+    case 'peer_address_blanked':
+      f = {...base, event_type: EventTypes.REMOTE_PEER_ADDRESS, src_port: meaning.port, message: `AnyDesk peer logged in from ${meaning.text}${meaning.port !== undefined ? ` port ${meaning.port}` : ''} (address blanked in the trace)${meaning.relay ? ` via relay ${meaning.relay}` : ''}`, attributes: {...attributes, relay: meaning.relay, address_blanked: meaning.text}}
+      break
     case 'peer_id':
       f = {...base, event_type: EventTypes.REMOTE_PEER_ID, remote_id: meaning.remoteId, message: `AnyDesk peer ID ${meaning.remoteId}${meaning.fingerprint ? ` (fingerprint ${meaning.fingerprint})` : ''}`, attributes: {...attributes, fingerprint: meaning.fingerprint}}
       break
@@ -51,6 +54,9 @@ export function mapTraceLine(ctx: MapContext, rec: TraceLine, raw: string, line:
       break
     case 'prepare_files':
       f = {...base, event_type: EventTypes.REMOTE_FILE_TRANSFER, file_name: meaning.path, message: `AnyDesk prepared files in ${meaning.path}`, attributes: {...attributes, action: 'prepare'}}
+      break
+    case 'prepare_done':
+      f = {...base, event_type: EventTypes.REMOTE_FILE_TRANSFER, message: `AnyDesk completed preparing ${meaning.count} file(s) for transfer`, attributes: {...attributes, action: 'prepare_done', file_count: meaning.count}}
       break
     case 'password_set':
       f = {...base, event_type: EventTypes.REMOTE_PASSWORD_SET, message: 'AnyDesk unattended-access password set (--set-password)', attributes}

@@ -156,6 +156,12 @@ export function mapEvtxRecord(ctx: MapContext, rec: EvtxRecord): NormalizedEvent
       case 4720: return [account(EventTypes.ACCOUNT_CREATED, 'created')]
       case 4722: return [account(EventTypes.ACCOUNT_ENABLED, 'enabled')]
       case 4724: return [account(EventTypes.ACCOUNT_PASSWORD_RESET, 'had its password reset')]
+      // computer accounts (a domain join, `NAME$`): marked so they are never taken for hidden user accounts
+      case 4741: return [computerAccount(account(EventTypes.ACCOUNT_CREATED, 'created'))]
+      case 4742: return [computerAccount(account(EventTypes.ACCOUNT_CHANGED, 'changed'))]
+      case 4743: return [computerAccount(account(EventTypes.ACCOUNT_DELETED, 'deleted'))]
+      case 4608: return [mk({event_type: EventTypes.SYSTEM_BOOT, message: 'Windows is starting up (Security 4608)'})]
+      case 4609: return [mk({event_type: EventTypes.SYSTEM_SHUTDOWN, message: 'Windows is shutting down (Security 4609)'})]
       case 4725: return [account(EventTypes.ACCOUNT_DISABLED, 'disabled')]
       case 4726: return [account(EventTypes.ACCOUNT_DELETED, 'deleted')]
       case 4738: return [account(EventTypes.ACCOUNT_CHANGED, 'changed')]
@@ -204,7 +210,20 @@ export function mapEvtxRecord(ctx: MapContext, rec: EvtxRecord): NormalizedEvent
   if (/TerminalServices-LocalSessionManager/i.test(prov) && (id === 21 || id === 24 || id === 25)) {
     const type = id === 21 ? EventTypes.LOGON_RDP : id === 24 ? EventTypes.LOGON_RDP_DISCONNECT : EventTypes.LOGON_RDP_RECONNECT
     const ip = s(data.Address)
-    return [mk({event_type: type, user: s(data.User), src_ip: ip && ip !== 'LOCAL' ? ip : undefined, message: `RDP session ${id === 21 ? 'logon' : id === 24 ? 'disconnected' : 'reconnected'}: ${s(data.User) ?? '?'}${ip ? ` from ${ip}` : ''}`, attributes: {session_id: s(data.SessionID), tool: 'RDP'}})]
+    const verb = id === 21 ? 'logon' : id === 24 ? 'disconnected' : 'reconnected'
+    // `LOCAL` is the console: the same events log a person at the keyboard, which is not remote desktop
+    if (!ip || ip.toUpperCase() === 'LOCAL') return [mk({event_type: type, user: s(data.User), message: `Console session ${verb}: ${s(data.User) ?? '?'} (${ip ?? 'no address'})`, attributes: {session_id: s(data.SessionID), console: true}})]
+    return [mk({event_type: type, user: s(data.User), src_ip: ip, message: `RDP session ${verb}: ${s(data.User) ?? '?'} from ${ip}`, attributes: {session_id: s(data.SessionID), tool: 'RDP'}})]
+  }
+  if (/TerminalServices-LocalSessionManager/i.test(prov) && id === 23) {
+    return [mk({event_type: EventTypes.LOGOFF, user: s(data.User), message: `Session logoff: ${s(data.User) ?? '?'} (session ${s(data.SessionID) ?? '?'})`, attributes: {session_id: s(data.SessionID)}})]
+  }
+  // a boot or a shutdown ends every session: session ids are reused after a restart
+  if ((/^EventLog$/i.test(prov) && (id === 6005 || id === 6009)) || (/Kernel-General/i.test(prov) && id === 12)) {
+    return [mk({event_type: EventTypes.SYSTEM_BOOT, message: `Windows started (${prov} ${id})${id === 6009 ? `: ${firstValues(data)}` : ''}`})]
+  }
+  if ((/^EventLog$/i.test(prov) && id === 6006) || (/Kernel-General/i.test(prov) && id === 13)) {
+    return [mk({event_type: EventTypes.SYSTEM_SHUTDOWN, message: `Windows shut down (${prov} ${id})`})]
   }
   if (/TerminalServices-RemoteConnectionManager/i.test(prov) && id === 1149) {
     return [mk({event_type: EventTypes.LOGON_RDP_AUTH, user: s(data.Param1), src_ip: s(data.Param3), message: `RDP authentication succeeded for ${s(data.Param2) ? `${s(data.Param2)}\\` : ''}${s(data.Param1) ?? '?'} from ${s(data.Param3) ?? '?'}`, attributes: {domain: s(data.Param2), tool: 'RDP'}})]
@@ -222,6 +241,12 @@ export function mapEvtxRecord(ctx: MapContext, rec: EvtxRecord): NormalizedEvent
   }
   const first = firstValues(data) // computed once: this is the path most records take
   return [mk({event_type: EventTypes.EVTX_GENERIC, message: `${prov || '?'} ${id ?? '?'}${first ? `: ${first}` : ''}`})]
+}
+
+function computerAccount(ev: NormalizedEvent): NormalizedEvent {
+  ev.attributes = {...ev.attributes, machine_account: true}
+  ev.message = ev.message.replace(/^Account /, 'Computer account ')
+  return ev
 }
 
 function service(

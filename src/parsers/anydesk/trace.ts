@@ -52,6 +52,8 @@ export function parseTraceLine(text: string): TraceLineResult {
 export type TraceMeaning =
   | {kind: 'session_request'; alias: string; remoteId: string}
   | {kind: 'peer_address'; ip: string; port?: number; relay?: string}
+  /** `Logged in from 12.xx.xx.21:59562`: the address as written, with digits blanked out (`x`), so not usable as an address. */
+  | {kind: 'peer_address_blanked'; text: string; port?: number; relay?: string}
   | {kind: 'peer_id'; remoteId: string; fingerprint?: string}
   | {kind: 'local_id'; localId: string}
   | {kind: 'external_address'; ip: string; port?: number}
@@ -60,6 +62,7 @@ export type TraceMeaning =
   | {kind: 'session_end'; reason: string}
   | {kind: 'outgoing_connect'; remoteId: string}
   | {kind: 'prepare_files'; path: string}
+  | {kind: 'prepare_done'; count: number}
   | {kind: 'password_set'}
   | {kind: 'remote_info'; key: 'remote_os' | 'remote_version'; value: string}
 
@@ -80,6 +83,8 @@ export function classifyTraceMessage(msg: string): TraceMeaning | undefined {
   if ((m = /Logged in from\s+(\S+?)(?:\s+on relay\s+([0-9a-fA-F]+))?\.?$/.exec(msg))) {
     const a = splitAddress(m[1]!)
     if (a) return {kind: 'peer_address', ...a, ...(m[2] ? {relay: m[2]} : {})}
+    const b = /^([0-9a-fA-Fx.:[\]]*x[0-9a-fA-Fx.:[\]]*?)(?::(\d{1,5}))?\.?$/i.exec(m[1]!)
+    if (b && /[.:]/.test(b[1]!)) return {kind: 'peer_address_blanked', text: b[1]!, ...(b[2] ? {port: Number(b[2])} : {}), ...(m[2] ? {relay: m[2]} : {})}
   }
   if ((m = /New user data\.\s*Client-ID:\s*(\d+)/.exec(msg))) return {kind: 'local_id', localId: m[1]!}
   if ((m = /Client-ID:\s*(\d+)(?:\s*\(FPR:\s*([0-9a-fA-F]+)\))?/.exec(msg))) return {kind: 'peer_id', remoteId: m[1]!, ...(m[2] ? {fingerprint: m[2].toLowerCase()} : {})}
@@ -95,6 +100,7 @@ export function classifyTraceMessage(msg: string): TraceMeaning | undefined {
   if ((m = /^(Session stopped|Session closed|The socket was closed remotely|Received quit)/.exec(msg))) return {kind: 'session_end', reason: msg}
   if ((m = /Connecting to "([^"]+)"/.exec(msg))) return {kind: 'outgoing_connect', remoteId: m[1]!}
   if ((m = /Preparing files in '(.*)'/.exec(msg))) return {kind: 'prepare_files', path: m[1]!}
+  if ((m = /^Preparation of (\d+) files? completed/.exec(msg))) return {kind: 'prepare_done', count: Number(m[1])}
   if (/--set-password/.test(msg)) return {kind: 'password_set'}
   if ((m = /^Remote OS:\s*([^,]+)/.exec(msg))) return {kind: 'remote_info', key: 'remote_os', value: m[1]!.trim()}
   if ((m = /^Remote version:\s*(\S+)/.exec(msg))) return {kind: 'remote_info', key: 'remote_version', value: m[1]!.replace(/\.$/, '')}

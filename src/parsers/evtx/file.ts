@@ -1,7 +1,7 @@
 import {diag, type Diagnostic} from '../../core/diagnostics.js'
 import {RatchetError} from '../../core/errors.js'
 import {hasAscii} from '../../binary/le.js'
-import {CHUNK_MAGIC, FILE_HEADER_SIZE, parseFileHeader, type EvtxFileHeader} from './header.js'
+import {CHUNK_MAGIC, CHUNK_SIZE, FILE_HEADER_SIZE, parseFileHeader, type EvtxFileHeader} from './header.js'
 
 /**
  * File-level checks shared by the buffer and streaming readers: is this EVTX at all, and what does the
@@ -25,9 +25,21 @@ export function checkFileHeader(head: Uint8Array, firstSlot: Uint8Array, fileSiz
   return header
 }
 
-/** Info diagnostic when the header understates the chunks in the file (a stale header: the normal case). */
+/**
+ * After the last slot: an info diagnostic when the header understates the chunks in the file (a stale
+ * header: the normal case), a warning when a clean header (CRC32 ok) declares chunks the file does not
+ * carry — the log was cut, typically at a chunk boundary where nothing else looks wrong. Records are
+ * missing, so the outcome is partial (see makesPartial).
+ */
 export function chunkCountNote(header: EvtxFileHeader, chunksSeen: number, diags: Diagnostic[]): void {
   if (header.valid && chunksSeen > header.numberOfChunks) {
     diags.push(diag('EVTX_STALE_HEADER', 'info', `file header declares ${header.numberOfChunks} chunks; ${chunksSeen} chunk slots carry a chunk (all were read)`))
+  } else if (header.valid && header.checksumOk && chunksSeen < header.numberOfChunks && !diags.some((d) => d.code === 'EVTX_TRUNCATED' && d.offset === 0)) {
+    // (a file cut inside its own header already carries the EVTX_TRUNCATED error saying so)
+    diags.push(
+      diag('EVTX_CHUNKS_MISSING', 'warning', `file header declares ${header.numberOfChunks} chunks but only ${chunksSeen} are in the file: the log is truncated and the records of ${header.numberOfChunks - chunksSeen} chunk(s) are missing`, {
+        offset: FILE_HEADER_SIZE + chunksSeen * CHUNK_SIZE,
+      }),
+    )
   }
 }

@@ -84,9 +84,16 @@ export function readHeadSync(path: string): {head: Uint8Array; first: Uint8Array
     throw new RatchetError(code === 'ENOENT' ? 'E_INPUT_MISSING' : 'E_INPUT_READ', `cannot open ${path}: ${code ?? String(e)}`, {path})
   }
   try {
-    const size = fs.fstatSync(fd).size
+    const st = fs.fstatSync(fd)
+    if (st.isDirectory()) throw new RatchetError('E_INPUT_FORMAT', `${path} is a folder, not an EVTX file`, {path})
+    const size = st.size
     const buf = new Uint8Array(FILE_HEADER_SIZE + 8)
-    const n = fs.readSync(fd, buf, 0, buf.length, 0)
+    let n: number
+    try {
+      n = fs.readSync(fd, buf, 0, buf.length, 0)
+    } catch (e) {
+      throw new RatchetError('E_INPUT_READ', `cannot read ${path}: ${osErrorCode(e) ?? String(e)}`, {path})
+    }
     return {head: buf.subarray(0, Math.min(n, FILE_HEADER_SIZE)), first: buf.subarray(FILE_HEADER_SIZE, n), size}
   } finally {
     fs.closeSync(fd)

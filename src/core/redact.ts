@@ -3,9 +3,10 @@ import {EventTypes as T, type NormalizedEvent} from '../events/types.js'
 
 /**
  * Passwords typed into queued commands (`net user x P@ss /add`, `echo pw | anydesk --set-password`,
- * `-p <pw>`) must not be copied into hunt's outputs or the report. Each is replaced by
+ * `-p <pw>`) must not be copied into any file of the case folder: events.jsonl (analyze redacts each event
+ * as it is serialized), hunt's outputs, the timeline and the report. Each is replaced by
  * `[REDACTED sha256:<first 12 hex>…]`: the hash lets an analyst confirm a password they already know (or see
- * that two machines got the same one) without the report disclosing it. events.jsonl keeps the evidence as read.
+ * that two machines got the same one) without disclosing it. Only the evidence archive holds the text as read.
  */
 
 export function redactionMark(secret: string): string {
@@ -39,8 +40,9 @@ export function redactCommand(text: string): string {
   out = out.replace(ECHO_PIPE, (all, pre: string, pw: string, post: string) => (isMark(pw.trim()) ? all : `${pre}${redactToken(pw.trim())}${post}`))
   out = out.replace(FLAG_PW, (all, lead: string, flag: string, sep: string, pw: string) => {
     if (isMark(pw) || pw.startsWith('-')) return all
-    // `--set-password` followed by a pipe/redirect reads stdin: nothing to hide here
-    if (flag.toLowerCase() === '--set-password' && sep === '' && pw === '') return all
+    // a flag glued to letters is another word (`-path`, `-pwd`, `--passwords`), not a password flag; only
+    // `/p:` and `/password:` carry their value without a separator
+    if (sep === '' && !flag.endsWith(':')) return all
     return `${lead}${flag}${sep}${redactToken(pw)}`
   })
   return out
