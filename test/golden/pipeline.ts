@@ -1,7 +1,7 @@
 import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync} from 'node:fs'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {Writable} from 'node:stream'
 import {pathToFileURL} from 'node:url'
 
@@ -12,9 +12,9 @@ import {pathToFileURL} from 'node:url'
  * of all shared EVTX samples). Used by output-identity.test.ts against digests made with main's code
  * (test/fixtures/golden/*.json, written by make-golden.ts), so "no change in output" is enforced.
  *
- * Outputs that name the run's own folders (the IOC file's path, the case folder) are normalised first:
- * the folder prefix becomes `<WORK>`, and the report's cover fingerprint (a hash over content that includes
- * those paths) becomes `<FINGERPRINT>`. Nothing else is rewritten.
+ * Outputs that name the run's own folders (the IOC file's path, the case folder) or the checkout (built-in
+ * rule files) are normalised first: those prefixes become `<WORK>` and `<REPO>`, and the report's cover
+ * fingerprint (a hash over content that includes them) becomes `<FINGERPRINT>`. Nothing else is rewritten.
  */
 export type Digests = Record<string, string>
 
@@ -78,7 +78,9 @@ export function caseDigests(bin: string, work: string, volume: string, iocs?: st
   for (const [format, file] of TIMELINES) run(bin, ['timeline', caseDir, '--format', format, '--out', join(caseDir, file)])
   run(bin, ['timeline', caseDir, '--tz', 'America/Chicago', '--type', 'remote_access.*', '--out', join(caseDir, 'timeline.tz.csv')])
   run(bin, ['report', caseDir], env)
-  const norm = (f: string): string => readFileSync(join(caseDir, f), 'utf8').split(work).join('<WORK>')
+  // the checkout's own folder appears where built-in rule files are cited
+  const repo = dirname(dirname(bin))
+  const norm = (f: string): string => readFileSync(join(caseDir, f), 'utf8').split(work).join('<WORK>').split(repo).join('<REPO>')
   const out: Digests = {'events.jsonl': sha(readFileSync(join(caseDir, 'events.jsonl')))}
   for (const [, file] of TIMELINES) out[file] = sha(readFileSync(join(caseDir, file)))
   out['timeline.tz.csv'] = sha(readFileSync(join(caseDir, 'timeline.tz.csv')))
