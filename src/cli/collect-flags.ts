@@ -1,7 +1,6 @@
 import {constants} from 'node:fs'
 import {access, stat} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
-import {loadDefinitions, requireValid, selectArtefacts} from '../artefacts/load.js'
 import type {Artefact} from '../artefacts/schema.js'
 import {passwordFromFile, passwordFromPrompt} from '../collect/password.js'
 import {detectSourceOs, liveSource, requireSourceDir} from '../collect/source-os.js'
@@ -115,6 +114,9 @@ export async function resolveCollection(flags: CollectFlagValues, extraInputs: G
       if (detected.note) notes.push(detected.note)
     }
   }
+  // imported here, not at the top: collectFlags is read when oclif builds its manifest and help, which need
+  // no YAML or schema library (start-up; see README "Start-up")
+  const {loadDefinitions, requireValid, selectArtefacts} = await import('../artefacts/load.js')
   const defs = await loadDefinitions(flags['artefacts-dir'])
   requireValid(defs)
   const sel = selectArtefacts(defs, {profile: flags.profile, ids: flags.artefact, os})

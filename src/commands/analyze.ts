@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {analyze, type AnalyzeResult} from '../analyze/index.js'
+import type {AnalyzeResult} from '../analyze/index.js'
 import {BaseCommand} from '../cli/base.js'
 import {abortOnSignals} from '../cli/interrupt.js'
 import {ExitCode} from '../core/exit-codes.js'
@@ -27,6 +27,7 @@ Exit codes: 0 clean; 3 some input was damaged or missing, nothing matched, or th
 
   async run(): Promise<AnalyzeResult> {
     const {args, flags} = await this.parse(Analyze)
+    const {analyze} = await import('../analyze/index.js')
     requireDirOrAbsent('--out', flags.out)
     refuseWritingOnInputs([{what: '--out', path: flags.out}], [{what: 'the input', path: args.input}, {what: '--password-file', path: flags['password-file']}])
     const stop = abortOnSignals()

@@ -1,9 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
 import {collectFlags, resolveCollection} from '../cli/collect-flags.js'
-import {abortOnSignals, collectProgressBar} from '../cli/progress.js'
-import {type CollectResult, collect} from '../collect/collect.js'
-import {volatileStageFor} from '../collect/volatile/stage.js'
+import type {CollectResult} from '../collect/collect.js'
 
 export default class Collect extends BaseCommand {
   static override summary = 'Collect artefacts from a live host, a mounted image or a disk image (E01, VHDX, VHD, raw) into a hashed evidence archive'
@@ -27,6 +25,7 @@ size caps) or failed (see the manifest).`
 
   async run(): Promise<CollectResult> {
     const {flags} = await this.parse(Collect)
+    const [{abortOnSignals, collectProgressBar}, {collect}, {volatileStageFor}] = await Promise.all([import('../cli/progress.js'), import('../collect/collect.js'), import('../collect/volatile/stage.js')])
     const c = await resolveCollection(flags)
     for (const n of c.notes) this.warnLine(`note: ${n}`)
 

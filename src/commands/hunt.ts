@@ -3,7 +3,7 @@ import {BaseCommand} from '../cli/base.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {RatchetError} from '../core/errors.js'
 import {parseDuration} from '../core/time.js'
-import {runHunt, runHuntCases, type HuntResult, type MultiHuntResult} from '../detect/hunt.js'
+import type {HuntResult, MultiHuntResult} from '../detect/hunt.js'
 
 export default class Hunt extends BaseCommand {
   static override summary = 'Match IOCs, rebuild remote sessions and correlate findings for an analysed case'
@@ -48,6 +48,7 @@ findings.json get the same cross_host section.`
     const {args, argv, flags} = await this.parse(Hunt)
     const windowMs = parseDuration(flags.window)
     if (windowMs === undefined) throw new RatchetError('E_USAGE', `--window "${flags.window}" is not a duration (e.g. 30m, 2h, 90s, 1d)`, {window: flags.window})
+    const {runHunt, runHuntCases} = await import('../detect/hunt.js')
     const dirs = (argv as string[]).filter((a) => typeof a === 'string')
     if (dirs.length > 1) {
       const multi = await runHuntCases({caseDirs: dirs, iocFiles: flags.iocs, packs: flags.pack, windowMs, sigma: flags.sigma})

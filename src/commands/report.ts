@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
-import {generateReport, type ReportResult} from '../report/generate.js'
+import type {ReportResult} from '../report/generate.js'
 import {caseInputs, refuseWritingOnInputs, requireFileOrAbsent} from '../core/output-guard.js'
 
 export default class Report extends BaseCommand {
@@ -30,6 +30,7 @@ Set SOURCE_DATE_EPOCH to fix the recorded generation time (reproducible output).
 
   async run(): Promise<ReportResult> {
     const {args, flags} = await this.parse(Report)
+    const {generateReport} = await import('../report/generate.js')
     requireFileOrAbsent('--out', flags.out)
     refuseWritingOnInputs([{what: '--out', path: flags.out}], caseInputs(args.caseDir))
     const result = await generateReport({

@@ -6,7 +6,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {RatchetError} from '../core/errors.js'
-import {runSigmaScan, type SigmaScanResult} from '../detect/sigma/scan.js'
+import type {SigmaScanResult} from '../detect/sigma/scan.js'
 
 export default class Sigma extends BaseCommand {
   static override summary = 'Run Sigma rules over EVTX files, folders or case folders'
@@ -39,6 +39,7 @@ they grouped. --out writes every hit as a JSON line. Exit code 3 when an input c
 
   async run(): Promise<SigmaScanResult> {
     const {argv, flags} = await this.parse(Sigma)
+    const {runSigmaScan} = await import('../detect/sigma/scan.js')
     const inputs = (argv as string[]).filter((a) => typeof a === 'string')
     let out: fs.WriteStream | undefined
     let outError: Error | undefined

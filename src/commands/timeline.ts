@@ -3,7 +3,7 @@ import {BaseCommand} from '../cli/base.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {caseInputs, refuseWritingOnInputs, requireFileOrAbsent} from '../core/output-guard.js'
 import {TIMELINE_FORMATS, type TimelineFormat} from '../timeline/columns.js'
-import {writeTimeline, type TimelineResult} from '../timeline/write.js'
+import type {TimelineResult} from '../timeline/write.js'
 
 export default class Timeline extends BaseCommand {
   static override summary = 'Write the case timeline as CSV or JSONL (ratchet or Timesketch columns)'
@@ -34,6 +34,7 @@ Reruns on the same input give byte-identical files.`
 
   async run(): Promise<TimelineResult> {
     const {args, flags} = await this.parse(Timeline)
+    const {writeTimeline} = await import('../timeline/write.js')
     requireFileOrAbsent('--out', flags.out)
     refuseWritingOnInputs([{what: '--out', path: flags.out}], caseInputs(args.caseDir))
     const result = await writeTimeline({

@@ -1,12 +1,9 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
 import {collectFlags, resolveCollection} from '../cli/collect-flags.js'
-import {abortOnSignals, collectProgressBar} from '../cli/progress.js'
-import {triageSummaryLines} from '../cli/triage-summary.js'
-import {volatileStageFor} from '../collect/volatile/stage.js'
 import {RatchetError} from '../core/errors.js'
 import {parseDuration} from '../core/time.js'
-import {STAGES, triage, type TriageResult} from '../triage/triage.js'
+import type {TriageResult} from '../triage/triage.js'
 
 export default class Triage extends BaseCommand {
   static override summary = 'Collect, verify, analyze, hunt, timeline and report in one run'
@@ -37,6 +34,12 @@ Exit codes: 0 clean; 3 finished but some input could not be read (see the manife
 
   async run(): Promise<TriageResult> {
     const {flags} = await this.parse(Triage)
+    const [{abortOnSignals, collectProgressBar}, {triageSummaryLines}, {volatileStageFor}, {STAGES, triage}] = await Promise.all([
+      import('../cli/progress.js'),
+      import('../cli/triage-summary.js'),
+      import('../collect/volatile/stage.js'),
+      import('../triage/triage.js'),
+    ])
     const windowMs = parseDuration(flags.window)
     if (windowMs === undefined) throw new RatchetError('E_USAGE', `--window: not a duration: ${flags.window} (use e.g. 30m, 2h)`)
     const c = await resolveCollection(flags, (flags.iocs ?? []).map((path) => ({what: '--iocs', path})))

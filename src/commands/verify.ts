@@ -5,7 +5,7 @@ import {passwordFromFile} from '../collect/password.js'
 import {readKeyFlag} from '../cli/key-flags.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {refuseWritingOnInputs, requireFileOrAbsent} from '../core/output-guard.js'
-import {type VerifyReport, verifyArchive} from '../evidence/verify.js'
+import type {VerifyReport} from '../evidence/verify.js'
 
 export type VerifyResult = Omit<VerifyReport, 'manifest_data'> & {exit_code: number; files_written: string[]}
 
@@ -26,6 +26,7 @@ disagree, or the signature fails. 6: the archive is a .partial left by an interr
 
   async run(): Promise<VerifyResult> {
     const {args, flags} = await this.parse(Verify)
+    const {verifyArchive} = await import('../evidence/verify.js')
     requireFileOrAbsent('--report', flags.report)
     refuseWritingOnInputs(
       [{what: '--report', path: flags.report}],

@@ -9,6 +9,7 @@ import {buildDemoLogs} from './logs.js'
 import {Rng} from './rng.js'
 import {ANYDESK, HOST, PAYLOAD, ROGUE_SC, RUN_COMMANDS, T, USERS, VENDOR_SC} from './scenario.js'
 import {isoToDate} from './timeutil.js'
+import {DEFAULT_DEMO_SEED} from './seed.js'
 
 /**
  * Writes the demo host: a synthetic Windows Server 2019 volume under `<dir>/volume` telling the alert's
@@ -16,7 +17,7 @@ import {isoToDate} from './timeutil.js'
  * the same seed gives the same bytes and the same file times.
  */
 
-export const DEFAULT_DEMO_SEED = 20231102
+export {DEFAULT_DEMO_SEED}
 
 export interface DemoFile {
   /** Path inside the volume, `/`-separated, Windows casing. */

@@ -8,7 +8,8 @@ import {Config, flush, Help} from '@oclif/core'
 /**
  * Entry of the standalone executable (Node single-executable application). oclif's command discovery reads
  * command files from disk, which a single executable does not have, so the build (bin/build-exe.js)
- * generates an entry that imports every command class statically and hands them to runStandalone().
+ * generates an entry with one loader per command class (and each command's summary from the manifest) and
+ * hands them to runStandalone(): only the command that runs is evaluated.
  *
  * Templates, artefact definitions and other data travel as SEA assets. They are extracted once beside the
  * executable (`ratchet-assets/`, i.e. onto the responder's USB stick, not the host's disk) and, when that
@@ -61,14 +62,17 @@ function versionLine(home: string): string {
   return `ratchet/${pkg.version} ${process.platform}-${process.arch} node-${process.version}`
 }
 
-function usage(commands: Record<string, CommandClass>, home: string): string {
-  const ids = Object.keys(commands).sort()
+/** Loads one command class on demand (a lazily evaluated module of the bundle). */
+export type CommandLoader = () => Promise<CommandClass>
+
+function usage(summaries: Record<string, string>, home: string): string {
+  const ids = Object.keys(summaries).sort()
   const width = Math.max(...ids.map((i) => i.length))
-  const lines = ids.map((id) => `  ${id.padEnd(width)}  ${(commands[id]!.summary ?? commands[id]!.description ?? '').split('\n')[0]}`)
+  const lines = ids.map((id) => `  ${id.padEnd(width)}  ${(summaries[id] ?? '').split('\n')[0]}`)
   return `${versionLine(home)}\n\nUSAGE\n  $ ratchet COMMAND [FLAGS]\n\nCOMMANDS\n${lines.join('\n')}\n\nRun \`ratchet COMMAND --help\` for a command's flags.\n`
 }
 
-export async function runStandalone(commands: Record<string, CommandClass>, argv: string[]): Promise<void> {
+export async function runStandalone(commands: Record<string, CommandLoader>, summaries: Record<string, string>, argv: string[]): Promise<void> {
   const home = prepareHome()
   process.env.RATCHET_HOME = home
   if (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version') {
@@ -76,7 +80,7 @@ export async function runStandalone(commands: Record<string, CommandClass>, argv
     return
   }
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || (argv[0] === 'help' && argv.length === 1)) {
-    process.stdout.write(usage(commands, home))
+    process.stdout.write(usage(summaries, home))
     return
   }
   const args = argv[0] === 'help' ? [...argv.slice(1), '--help'] : argv
@@ -90,12 +94,10 @@ export async function runStandalone(commands: Record<string, CommandClass>, argv
     }
   }
   if (!id) {
-    process.stderr.write(`ratchet: unknown command "${args[0]}"\n\n${usage(commands, home)}`)
+    process.stderr.write(`ratchet: unknown command "${args[0]}"\n\n${usage(summaries, home)}`)
     process.exitCode = 2
     return
   }
-  const Cmd = commands[id]!
-  Cmd.id = id
   try {
     const config = await Config.load({root: home})
     const rest = args.slice(n)
@@ -103,6 +105,8 @@ export async function runStandalone(commands: Record<string, CommandClass>, argv
       await new Help(config).showHelp([...args.slice(0, n), ...rest.filter((a) => a !== '--help' && a !== '-h')])
       return
     }
+    const Cmd = await commands[id]!()
+    Cmd.id = id
     await Cmd.run(rest, config)
   } catch (error) {
     // oclif's handle() would try to show help through its command registry, which the executable lacks:

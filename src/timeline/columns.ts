@@ -111,19 +111,23 @@ function baseFields(e: NormalizedEvent): Record<string, unknown> {
   }
 }
 
-/** A CSV row as an array in `csvColumns` order. */
+/**
+ * A CSV row as an array in `csvColumns` order (built positionally: this runs once per event, a million
+ * times on a large case, so no intermediate objects).
+ */
 export function csvRow(e: NormalizedEvent, f: 'csv' | 'timesketch-csv', localTime?: string): (string | number | undefined)[] {
-  const base = baseFields(e)
-  const attrs = e.attributes && Object.keys(e.attributes).length > 0 ? JSON.stringify(e.attributes) : undefined
-  const cells: Record<string, unknown> = {
-    ...base,
-    datetime: f === 'csv' ? e.datetime : timesketchDatetime(e.datetime),
-    local_time: localTime,
-    timestamp: f === 'csv' ? e.timestamp : micros(e),
-    timestamp_desc: e.timestamp_desc,
-    attributes: attrs,
+  const ev = e.evidence
+  const tool = e.attributes?.tool
+  let attrs: string | undefined
+  for (const _ in e.attributes) {
+    attrs = JSON.stringify(e.attributes)
+    break
   }
-  return csvColumns(f, localTime !== undefined).map((c) => flatCell(cells[c]))
+  const row: unknown[] =
+    f === 'csv' ? [e.datetime, ...(localTime !== undefined ? [localTime] : []), e.timestamp, e.timestamp_desc, e.event_type, e.message] : [e.message, timesketchDatetime(e.datetime), e.timestamp_desc, micros(e), ...(localTime !== undefined ? [localTime] : []), e.event_type]
+  for (const p of PIVOTS) row.push(e[p])
+  row.push(typeof tool === 'string' ? tool : undefined, e.source, e.artefact, ev.member, ev.sha256, ev.offset, ev.record, ev.line, e.id, e.unverified ? true : undefined, attrs)
+  return row.map(flatCell)
 }
 
 /**

@@ -1,7 +1,6 @@
-import {createReadStream} from 'node:fs'
-import {createInterface} from 'node:readline'
 import {diag, type Diagnostic} from '../core/diagnostics.js'
 import type {NormalizedEvent} from '../events/types.js'
+import {readTextLines} from './text-lines.js'
 
 /** One line of events.jsonl: either an event or the reason it was not usable. */
 export type EventLine = {line: number; event: NormalizedEvent} | {line: number; diagnostic: Diagnostic}
@@ -50,9 +49,8 @@ function eventShapeProblem(v: unknown): string | undefined {
  * (a trailing newline is normal); everything else yields an event or a diagnostic.
  */
 export async function* readEventLines(path: string, displayName = path): AsyncGenerator<EventLine> {
-  const rl = createInterface({input: createReadStream(path, {encoding: 'utf8'}), crlfDelay: Infinity})
   let n = 0
-  for await (const text of rl) {
+  for await (const text of readTextLines(path)) {
     n++
     if (text.trim() === '') continue
     yield parseEventLine(text, n, displayName)

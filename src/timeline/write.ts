@@ -3,10 +3,10 @@ import {createWriteStream} from 'node:fs'
 import {rename, rm, stat} from 'node:fs/promises'
 import {basename, dirname, extname, isAbsolute, join, resolve} from 'node:path'
 import {once} from 'node:events'
-import {stringify as stringifySync} from 'csv-stringify/sync'
 import {casePath} from '../core/case-layout.js'
 import {diag, type Diagnostic} from '../core/diagnostics.js'
 import {errorMessage, osErrorCode, RatchetError} from '../core/errors.js'
+import {csvLine} from './csv.js'
 import {csvColumns, csvRow, defaultFileName, extensionFor, nativeJsonLine, timesketchObject, type TimelineFormat} from './columns.js'
 import {buildFilter, matchesFilter} from './filter.js'
 import {localTimeFormatter} from './local-time.js'
@@ -41,7 +41,7 @@ export interface TimelineResult {
 }
 
 const MAX_DIAGNOSTICS = 100
-const BATCH = 2000
+const BLOCK = 1 << 20
 
 /**
  * Streams `<case>/events.jsonl` (sorted by analyze) through the filter into one timeline file. Memory stays
@@ -85,11 +85,11 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
   sink.on('error', (e) => {
     sinkError = e
   })
-  const emit = async (text: string): Promise<void> => {
+  const emit = async (bytes: Buffer): Promise<void> => {
     if (sinkError) throw sinkError
-    hash.update(text, 'utf8')
-    result.bytes += Buffer.byteLength(text, 'utf8')
-    if (!sink.write(text)) {
+    hash.update(bytes)
+    result.bytes += bytes.length
+    if (!sink.write(bytes)) {
       await new Promise<void>((resolveDrain, rejectDrain) => {
         const ok = (): void => {
           sink.off('error', bad)
@@ -105,22 +105,30 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
     }
   }
 
-  // Rows are rendered in batches: one csv-stringify call per batch costs far less than a stream hop per row,
-  // and a batch bounds memory (BATCH rows) whatever the number of events.
-  const csv = opts.format === 'csv' || opts.format === 'timesketch-csv' ? opts.format : undefined
-  const columns = csv ? csvColumns(csv, local !== undefined) : []
-  let headerDone = false
-  let batch: unknown[] = []
+  // Rows are encoded straight into 1 MiB blocks, each hashed and written with one call: a stream hop per row
+  // would cost more than the row, text is encoded to UTF-8 once (not once for the hash, once for the byte
+  // count and once for the file), no long string of rows is built for the collector to move, and a block
+  // bounds memory whatever the number of events.
+  let block = Buffer.allocUnsafe(BLOCK)
+  let pos = 0
   const flush = async (): Promise<void> => {
-    if (csv) {
-      if (batch.length === 0 && headerDone) return
-      await emit(stringifySync(batch as (string | number | undefined)[][], {header: !headerDone, columns, escape_formulas: true, record_delimiter: 'unix', eof: true}))
-      headerDone = true
-    } else if (batch.length > 0) {
-      await emit((batch as string[]).join(''))
-    }
-    batch = []
+    if (pos === 0) return
+    const full = block.subarray(0, pos)
+    block = Buffer.allocUnsafe(BLOCK) // the stream keeps `full` until written
+    pos = 0
+    await emit(full)
   }
+  /** Appends one row; returns a promise only when a block had to be written first. */
+  const put = (text: string): Promise<void> | undefined => {
+    // a UTF-16 code unit is at most 3 UTF-8 bytes
+    if (pos + text.length * 3 <= BLOCK) {
+      pos += block.write(text, pos)
+      return undefined
+    }
+    return flush().then(() => (text.length * 3 <= BLOCK ? void (pos += block.write(text, pos)) : emit(Buffer.from(text, 'utf8'))))
+  }
+  const csv = opts.format === 'csv' || opts.format === 'timesketch-csv' ? opts.format : undefined
+  if (csv) put(csvLine(csvColumns(csv, local !== undefined)))
 
   try {
     let prev: string | undefined
@@ -144,9 +152,8 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
       }
       result.events_written++
       const lt = local?.(e.datetime)
-      if (csv) batch.push(csvRow(e, csv, lt))
-      else batch.push((opts.format === 'jsonl' ? nativeJsonLine(e, lt) : JSON.stringify(timesketchObject(e, lt))) + '\n')
-      if (batch.length >= BATCH) await flush()
+      const pending = put(csv ? csvLine(csvRow(e, csv, lt)) : (opts.format === 'jsonl' ? nativeJsonLine(e, lt) : JSON.stringify(timesketchObject(e, lt))) + '\n')
+      if (pending) await pending
     }
     await flush()
     sink.end()

@@ -1,5 +1,4 @@
 import {Flags} from '@oclif/core'
-import {loadDefinitions, selectArtefacts} from '../../artefacts/load.js'
 import {BaseCommand} from '../../cli/base.js'
 
 export interface ArtefactsListResult {
@@ -19,6 +18,7 @@ export default class ArtefactsList extends BaseCommand {
 
   async run(): Promise<ArtefactsListResult> {
     const {flags} = await this.parse(ArtefactsList)
+    const {loadDefinitions, selectArtefacts} = await import('../../artefacts/load.js')
     const defs = await loadDefinitions(flags.dir)
     let list = defs.artefacts
     if (flags.profile) {

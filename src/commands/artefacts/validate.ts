@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core'
-import {type DefinitionProblem, loadDefinitions} from '../../artefacts/load.js'
+import type {DefinitionProblem} from '../../artefacts/load.js'
 import {BaseCommand} from '../../cli/base.js'
 import {ExitCode} from '../../core/exit-codes.js'
 
@@ -18,6 +18,7 @@ export default class ArtefactsValidate extends BaseCommand {
 
   async run(): Promise<ArtefactsValidateResult> {
     const {args} = await this.parse(ArtefactsValidate)
+    const {loadDefinitions} = await import('../../artefacts/load.js')
     const defs = await loadDefinitions(args.dir)
     for (const p of defs.problems) this.say(`${p.file}: ${p.field}: ${p.message}`)
     this.say(`${defs.artefacts.length} artefact(s), ${defs.profiles.length} profile(s), ${defs.problems.length} problem(s)`)

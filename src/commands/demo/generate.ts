@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
-import {DEFAULT_DEMO_SEED, generateDemoHost, generateDemoServer, type DemoHostResult, type DemoServerResult} from '../../demo/index.js'
+import type {DemoHostResult, DemoServerResult} from '../../demo/index.js'
+import {DEFAULT_DEMO_SEED} from '../../demo/seed.js'
 
 export default class DemoGenerate extends BaseCommand {
   static override summary = 'Write a synthetic compromised Windows Server 2019 volume (or, with --server, the vendor ScreenConnect server) to try ratchet on'
@@ -28,6 +29,7 @@ export default class DemoGenerate extends BaseCommand {
 
   async run(): Promise<DemoHostResult | DemoServerResult> {
     const {args, flags} = await this.parse(DemoGenerate)
+    const {generateDemoHost, generateDemoServer} = await import('../../demo/index.js')
     if (flags.server) {
       const result = await generateDemoServer(args.dir, {seed: flags.seed})
       this.say(`Demo ScreenConnect server ${result.host} written to ${result.volume}`)

@@ -2,10 +2,8 @@ import {pathToFileURL} from 'node:url'
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
 import {abortOnSignals} from '../../cli/interrupt.js'
-import {triageSummaryLines} from '../../cli/triage-summary.js'
-import {DEFAULT_DEMO_SEED} from '../../demo/index.js'
-import {runDemo, type DemoRunResult} from '../../demo/run.js'
-import {STAGES} from '../../triage/triage.js'
+import type {DemoRunResult} from '../../demo/run.js'
+import {DEFAULT_DEMO_SEED} from '../../demo/seed.js'
 
 export default class DemoRun extends BaseCommand {
   static override summary = 'Generate the demo compromised host and triage it end to end'
@@ -22,6 +20,7 @@ export default class DemoRun extends BaseCommand {
 
   async run(): Promise<DemoRunResult> {
     const {flags} = await this.parse(DemoRun)
+    const [{triageSummaryLines}, {runDemo}, {STAGES}] = await Promise.all([import('../../cli/triage-summary.js'), import('../../demo/run.js'), import('../../triage/triage.js')])
     const started = Date.now()
     const stop = abortOnSignals()
     const result = await runDemo({

@@ -4,7 +4,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
 import {makesPartial} from '../../core/diagnostics.js'
 import {ExitCode} from '../../core/exit-codes.js'
-import {dumpEvtx, type DumpResult} from '../../parsers/evtx/dump.js'
+import type {DumpResult} from '../../parsers/evtx/dump.js'
 
 export default class EvtxDump extends BaseCommand {
   static override summary = 'Dump the records of an EVTX file as JSON lines or XML'
@@ -28,6 +28,7 @@ export default class EvtxDump extends BaseCommand {
 
   async run(): Promise<DumpResult> {
     const {args, flags} = await this.parse(EvtxDump)
+    const {dumpEvtx} = await import('../../parsers/evtx/dump.js')
     const format = flags.format === 'xml' ? 'xml' : 'jsonl'
     const threads = flags.threads ?? os.availableParallelism()
     const sink = this.jsonEnabled() ? new Writable({write: (_c, _e, cb) => cb()}) : process.stdout
