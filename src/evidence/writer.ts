@@ -4,8 +4,9 @@ import {dirname, join} from 'node:path'
 import {PassThrough, type Readable} from 'node:stream'
 import {ZipArchive} from 'archiver'
 import {RatchetError, errorMessage, osErrorCode} from '../core/errors.js'
-import {HashingStream, type Hashes, MultiHasher} from '../core/hashing.js'
+import {type Hashes, MultiHasher, Sha256Stream} from '../core/hashing.js'
 import {create7z, isPasswordError} from './sevenzip.js'
+import {useNativeCrc32} from './zip-crc.js'
 
 /**
  * Archive writers. Both hash every member while its bytes stream in (each source byte is read once) and
@@ -74,7 +75,7 @@ export const STORE_AS_IS = /\.(zip|7z|gz|tgz|bz2|xz|zst|rar|cab|msi|msu|jpg|jpeg
 export class ZipWriter implements ArchiveWriter {
   private readonly archive: ZipArchive
   private readonly file: WriteStream
-  private readonly archiveHash = new HashingStream()
+  private readonly archiveHash = new Sha256Stream({highWaterMark: 1 << 20})
   private readonly names = new Set<string>()
   private failure: Error | undefined
   private readonly closed: Promise<void>
@@ -85,7 +86,10 @@ export class ZipWriter implements ArchiveWriter {
   ) {
     // Large zlib chunks: deflate runs on the libuv pool and each 16 KiB default chunk is one round trip.
     this.archive = new ZipArchive({zlib: {level, chunkSize: 256 * 1024, memLevel: 9}, forceZip64: true, highWaterMark: 256 * 1024})
-    this.file = createWriteStream(path, {flags: 'wx'})
+    useNativeCrc32(this.archive)
+    // 1 MiB of buffered output: archiver writes each header field as its own tiny buffer, and the file stream
+    // gathers what queued up behind a write in flight into one writev
+    this.file = createWriteStream(path, {flags: 'wx', highWaterMark: 1 << 20})
     this.archive.on('error', (e: Error) => (this.failure ??= e))
     this.archive.on('warning', (e: Error) => (this.failure ??= e))
     this.file.on('error', (e: Error) => (this.failure ??= e))
@@ -139,7 +143,7 @@ export class ZipWriter implements ArchiveWriter {
     await this.archive.finalize()
     await this.closed
     this.check()
-    return {sha256: this.archiveHash.hashes!.sha256, bytes: this.archiveHash.bytes}
+    return {sha256: this.archiveHash.sha256!, bytes: this.archiveHash.bytes}
   }
 
   async abort(): Promise<void> {

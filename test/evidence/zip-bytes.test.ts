@@ -2,6 +2,7 @@ import {createHash} from 'node:crypto'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {ZipWriter} from '../../src/evidence/writer.js'
+import {nativeCrc32} from '../../src/evidence/zip-crc.js'
 import {cleanupTempDirs, tempDir} from '../collect/helpers.js'
 import {writeGolden} from './zip-golden.js'
 
@@ -29,6 +30,16 @@ describe('ZipWriter archive bytes', () => {
       expect(createHash('sha256').update(r.members.join('\n')).digest('hex')).toBe(MEMBER_HASHES)
     })
   }
+
+  it('archiver computes no CRC-32 in JavaScript where zlib has a native one', () => {
+    const [major, minor] = process.versions.node.split('.').map(Number) as [number, number]
+    if (major > 20 || (major === 20 && minor >= 15)) expect(nativeCrc32).toBeTypeOf('function')
+    if (!nativeCrc32) return
+    const w = new ZipWriter(join(tempDir('golden'), 'n.zip'))
+    const engine = (w as unknown as {archive: {_module: {engine: object & {_smartStream: unknown}}}}).archive._module.engine
+    expect(engine._smartStream).not.toBe((Object.getPrototypeOf(engine) as {_smartStream: unknown})._smartStream)
+    void w.abort()
+  })
 
   it('the bytes do not depend on how the sources are chunked', async () => {
     for (const chunk of [1 << 20, 7_777]) {
