@@ -4,7 +4,8 @@ import {dirname, join} from 'node:path'
 import {PassThrough, type Readable} from 'node:stream'
 import {ZipArchive} from 'archiver'
 import {RatchetError, errorMessage, osErrorCode} from '../core/errors.js'
-import {type Hashes, MultiHasher, Sha256Stream} from '../core/hashing.js'
+import {type Hashes, Sha256Stream} from '../core/hashing.js'
+import {type MemberHasher, memberHasher} from './hash-offload.js'
 import {create7z, isPasswordError} from './sevenzip.js'
 import {useNativeCrc32} from './zip-crc.js'
 
@@ -50,13 +51,15 @@ export function assertMemberName(name: string): void {
  * Copies `data` into `out` chunk by chunk, hashing. A read error ends the member early (what was read is
  * kept) and is rethrown as PartialMemberError once the member is closed.
  */
-async function pumpHashed(data: Readable, out: NodeJS.WritableStream & {write(c: Buffer): boolean}, end: () => void): Promise<{hasher: MultiHasher; error?: unknown}> {
-  const hasher = new MultiHasher()
+async function pumpHashed(data: Readable, out: NodeJS.WritableStream & {write(c: Buffer): boolean}, end: () => void): Promise<{hasher: MemberHasher; error?: unknown}> {
+  // hashed on a worker thread while the main thread feeds the archive (see hash-offload.ts)
+  const hasher = memberHasher()
   let error: unknown
   try {
     for await (const chunk of data as AsyncIterable<Buffer>) {
       hasher.update(chunk)
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()))
+      await hasher.ready()
     }
   } catch (e) {
     error = e
@@ -129,7 +132,7 @@ export class ZipWriter implements ArchiveWriter {
     const {hasher, error} = await pumpHashed(data, pass, () => pass.end())
     await entryDone
     this.check()
-    const written = {hashes: hasher.digest(), size: hasher.bytes}
+    const written = {hashes: await hasher.digest(), size: hasher.bytes}
     if (error) throw new PartialMemberError(written, error)
     return written
   }
@@ -200,7 +203,7 @@ export class SevenZipWriter implements ArchiveWriter {
     } catch (e) {
       throw new RatchetError('E_OUTPUT_WRITE', `staging ${name} failed: ${osErrorCode(e) ?? errorMessage(e)}`)
     }
-    const written = {hashes: hasher.digest(), size: hasher.bytes}
+    const written = {hashes: await hasher.digest(), size: hasher.bytes}
     if (error) throw new PartialMemberError(written, error)
     return written
   }
