@@ -6,31 +6,37 @@ import {workerThreadsAvailable} from '../core/runtime.js'
 /**
  * SHA-256 + SHA-1 + MD5 of archive members, computed on a worker thread. On the main thread the three hashes
  * cost ~2.6 ns a byte (MD5 alone 1.4), more than everything else a collection does there, and the main thread is
- * what feeds the deflate stream, so every hashed chunk delayed the archive. Here each chunk is handed to the
- * worker as it is read (a copy, made at once, of exactly the bytes that go into the archive; the worker hashes
- * them in order), and the digest is asked for when the member ends. Memory is bounded: past MAX_INFLIGHT
- * bytes not yet hashed, `ready()` makes the reader wait. The worker's code is inline (no module file to find,
- * also inside the standalone executable); where worker threads are unavailable, hashing stays inline.
+ * what feeds the deflate stream, so every hashed chunk held the archive up. Here each chunk is copied, as it is
+ * read, into a slot of a fixed shared buffer (SLOTS × SLOT bytes: the memory is bounded and nothing is allocated
+ * per chunk), the worker hashes the slots in order and frees them, and the digest is asked for when the member
+ * ends. What the worker hashes is exactly the bytes the caller had at `update()`, which are the bytes that go
+ * into the archive. The worker's code is inline (no module file to find, also inside the standalone
+ * executable); where worker threads are unavailable, hashing stays inline.
  */
 
 export interface MemberHasher {
   readonly bytes: number
-  update(chunk: Uint8Array): void
-  /** Resolves when the caller may send more (the worker is not too far behind). */
-  ready(): Promise<void>
+  /** Hands `chunk` over; resolves once it is copied (waits while every slot is taken). */
+  update(chunk: Uint8Array): Promise<void>
   digest(): Promise<Hashes>
 }
 
+const SLOT = 512 * 1024
+const SLOTS = 8
+
 const WORKER_SOURCE = `
-const {parentPort} = require('node:worker_threads')
+const {parentPort, workerData} = require('node:worker_threads')
 const {createHash} = require('node:crypto')
+const ring = new Uint8Array(workerData.ring)
+const slot = workerData.slot
 const open = new Map()
 parentPort.on('message', (m) => {
   let h = open.get(m.s)
   if (!h) open.set(m.s, (h = [createHash('sha256'), createHash('sha1'), createHash('md5')]))
-  if (m.d) {
-    for (const x of h) x.update(m.d)
-    parentPort.postMessage({s: m.s, n: m.d.length})
+  if (m.n !== undefined) {
+    const view = ring.subarray(m.i * slot, m.i * slot + m.n)
+    for (const x of h) x.update(view)
+    parentPort.postMessage({done: 1})
   }
   if (m.end) {
     open.delete(m.s)
@@ -39,26 +45,28 @@ parentPort.on('message', (m) => {
 })
 `
 
-/** Bytes sent to the worker and not yet hashed before `ready()` waits: a few read chunks. */
-const MAX_INFLIGHT = 8 << 20
-
 interface Reply {
-  s: number
-  n?: number
+  s?: number
+  done?: number
   hashes?: Hashes
 }
 
 class HashWorker {
   private readonly worker: Worker
+  private readonly ring = new SharedArrayBuffer(SLOT * SLOTS)
+  private readonly bytes = new Uint8Array(this.ring)
   private next = 1
-  private inflight = 0
+  /** Slots filled so far and slots the worker has hashed (it takes them in order, so slot = count % SLOTS). */
+  private filled = 0
+  private hashed = 0
   private readonly waiting = new Map<number, {resolve: (h: Hashes) => void; reject: (e: Error) => void}>()
-  private drained: (() => void)[] = []
+  private freed: (() => void)[] = []
   private failure: Error | undefined
   private reffed = false
 
   constructor() {
-    this.worker = new Worker(WORKER_SOURCE, {eval: true})
+    // execArgv: [] so that no flag of ours (e.g. --input-type=module) changes how the inline CommonJS is run
+    this.worker = new Worker(WORKER_SOURCE, {eval: true, execArgv: [], workerData: {ring: this.ring, slot: SLOT}, resourceLimits: {maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4}})
     this.worker.unref()
     this.worker.on('message', (m: Reply) => this.onReply(m))
     this.worker.on('error', (e) => this.fail(e))
@@ -66,24 +74,24 @@ class HashWorker {
   }
 
   private onReply(m: Reply): void {
-    if (m.n !== undefined) {
-      this.inflight -= m.n
-      if (this.inflight <= MAX_INFLIGHT) for (const r of this.drained.splice(0)) r()
+    if (m.done) {
+      this.hashed++
+      this.freed.shift()?.()
     }
     if (m.hashes) {
-      const w = this.waiting.get(m.s)
-      this.waiting.delete(m.s)
+      const w = this.waiting.get(m.s!)
+      this.waiting.delete(m.s!)
       w?.resolve(m.hashes)
     }
     this.holdProcess()
   }
 
   /**
-   * The worker keeps the process alive only while the main thread waits for it (a digest, or room to send):
+   * The worker keeps the process alive only while the main thread waits for it (a digest, or a free slot):
    * a member abandoned half-way (an interrupt) must not keep the process from exiting.
    */
   private holdProcess(): void {
-    const want = this.failure === undefined && (this.waiting.size > 0 || this.drained.length > 0)
+    const want = this.failure === undefined && (this.waiting.size > 0 || this.freed.length > 0)
     if (want === this.reffed) return
     this.reffed = want
     if (want) this.worker.ref()
@@ -94,40 +102,44 @@ class HashWorker {
     this.failure ??= new RatchetError('E_INTERNAL', `hashing worker failed: ${e.message}`)
     for (const w of this.waiting.values()) w.reject(this.failure)
     this.waiting.clear()
-    for (const r of this.drained.splice(0)) r()
+    for (const r of this.freed.splice(0)) r()
     this.holdProcess()
     if (shared === this) shared = undefined
+  }
+
+  private async slot(): Promise<number> {
+    while (this.filled - this.hashed >= SLOTS) {
+      if (this.failure) throw this.failure
+      await new Promise<void>((r) => {
+        this.freed.push(r)
+        this.holdProcess()
+      })
+    }
+    if (this.failure) throw this.failure
+    return this.filled++ % SLOTS
   }
 
   session(): MemberHasher {
     if (this.failure) throw this.failure
     const s = this.next++
     let bytes = 0
-    const worker = this.worker
     return {
       get bytes() {
         return bytes
       },
-      update: (chunk) => {
-        if (this.failure) throw this.failure
-        // Copied now, so the worker hashes what the caller has at this moment, and into a buffer of its own that
-        // is then moved, not cloned (a clone would copy the whole ArrayBuffer behind a pooled or sliced Buffer).
-        const copy = new Uint8Array(chunk)
-        worker.postMessage({s, d: copy}, [copy.buffer])
-        bytes += chunk.length
-        this.inflight += chunk.length
-      },
-      ready: () => {
-        if (this.failure) return Promise.reject(this.failure)
-        if (this.inflight <= MAX_INFLIGHT) return Promise.resolve()
-        const p = new Promise<void>((r) => this.drained.push(r))
-        this.holdProcess()
-        return p
+      update: async (chunk) => {
+        for (let off = 0; off < chunk.length; off += SLOT) {
+          const n = Math.min(SLOT, chunk.length - off)
+          const i = await this.slot()
+          this.bytes.set(chunk.subarray(off, off + n), i * SLOT)
+          this.worker.postMessage({s, i, n})
+          bytes += n
+        }
       },
       digest: () => {
         if (this.failure) return Promise.reject(this.failure)
         const p = new Promise<Hashes>((resolve, reject) => this.waiting.set(s, {resolve, reject}))
-        worker.postMessage({s, end: true})
+        this.worker.postMessage({s, end: true})
         this.holdProcess()
         return p
       },
@@ -143,8 +155,10 @@ function inlineHasher(): MemberHasher {
     get bytes() {
       return h.bytes
     },
-    update: (chunk) => h.update(chunk),
-    ready: () => Promise.resolve(),
+    update: (chunk) => {
+      h.update(chunk)
+      return Promise.resolve()
+    },
     digest: () => Promise.resolve(h.digest()),
   }
 }

@@ -57,9 +57,8 @@ async function pumpHashed(data: Readable, out: NodeJS.WritableStream & {write(c:
   let error: unknown
   try {
     for await (const chunk of data as AsyncIterable<Buffer>) {
-      hasher.update(chunk)
+      await hasher.update(chunk)
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()))
-      await hasher.ready()
     }
   } catch (e) {
     error = e
