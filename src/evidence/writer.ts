@@ -8,6 +8,7 @@ import {type Hashes, Sha256Stream} from '../core/hashing.js'
 import {type MemberHasher, memberHasher} from './hash-offload.js'
 import {create7z, isPasswordError} from './sevenzip.js'
 import {useNativeCrc32} from './zip-crc.js'
+import {chunkDone} from './release-buffers.js'
 
 /**
  * Archive writers. Both hash every member while its bytes stream in (each source byte is read once) and
@@ -59,6 +60,7 @@ async function pumpHashed(data: Readable, out: NodeJS.WritableStream & {write(c:
     for await (const chunk of data as AsyncIterable<Buffer>) {
       await hasher.update(chunk)
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()))
+      chunkDone(chunk.length)
     }
   } catch (e) {
     error = e
