@@ -7,7 +7,7 @@ import {RatchetError, errorMessage, osErrorCode} from '../core/errors.js'
 import {type Hashes, Sha256Stream} from '../core/hashing.js'
 import {type MemberHasher, memberHasher} from './hash-offload.js'
 import {create7z, isPasswordError} from './sevenzip.js'
-import {useNativeCrc32} from './zip-crc.js'
+import {tuneZipEngine} from './zip-engine.js'
 import {chunkDone} from './release-buffers.js'
 
 /**
@@ -90,7 +90,7 @@ export class ZipWriter implements ArchiveWriter {
   ) {
     // Large zlib chunks: deflate runs on the libuv pool and each 16 KiB default chunk is one round trip.
     this.archive = new ZipArchive({zlib: {level, chunkSize: 256 * 1024, memLevel: 9}, forceZip64: true, highWaterMark: 256 * 1024})
-    useNativeCrc32(this.archive)
+    tuneZipEngine(this.archive)
     // 1 MiB of buffered output: archiver writes each header field as its own tiny buffer, and the file stream
     // gathers what queued up behind a write in flight into one writev
     this.file = createWriteStream(path, {flags: 'wx', highWaterMark: 1 << 20})

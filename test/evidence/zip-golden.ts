@@ -72,3 +72,9 @@ export async function writeGolden(w: WriterLike, chunkOverride?: number): Promis
   }
   return {archive: await w.finalize(), members}
 }
+
+/** Many tiny members: the central directory alone is larger than the writer's gathering buffer. */
+export async function writeMany(w: WriterLike, count = 2500): Promise<{sha256: string; bytes: number}> {
+  for (let i = 0; i < count; i++) await w.addBuffer(`files/m/${i % 7}/trace${i}.txt`, Buffer.from(`line ${i}\n`.repeat(i % 5)), T)
+  return w.finalize()
+}
