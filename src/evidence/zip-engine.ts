@@ -116,7 +116,7 @@ const GATHER_MAX = 64 * 1024
  * header and ~20 per central-directory entry, and the central directory is written in one synchronous loop, so
  * at the end of a 6,500-file collection ~130,000 tiny buffers sat queued in the stream at once (peak RSS +35 MiB,
  * measured). Here writes under SMALL bytes are gathered and passed on as one buffer, before any larger write,
- * once GATHER_MAX bytes are waiting, and at the end. The engine's `offset` (which the central directory's
+ * once GATHER_MAX bytes are waiting, when a member is complete, and at the end. The engine's `offset` (which the central directory's
  * offsets are computed from) still counts every byte when it is written.
  */
 function gatherSmallWrites(eng: ZipEngine): void {
@@ -150,5 +150,12 @@ function gatherSmallWrites(eng: ZipEngine): void {
   ;(eng as unknown as {end: (...a: unknown[]) => unknown}).end = (...a: unknown[]) => {
     passOn()
     return end(...a)
+  }
+  // Each finished member goes on to the file at once (its data descriptor is the last thing written): a
+  // collection killed mid-run keeps in its .partial every member completed before.
+  const afterAppend = eng._afterAppend.bind(eng)
+  eng._afterAppend = (ae) => {
+    afterAppend(ae)
+    passOn()
   }
 }
