@@ -3,7 +3,10 @@
  * over the same ~2 GB Windows-like tree (a few large, compressible EVTX-like files and many small ones).
  * Prints each run, the median wall-time ratio ratchet / baseline (goal ≤ 1.0) and ratchet's peak RSS
  * (goal < 200 MB, measured by GNU time). The data lives under the system temp folder, never in the repo,
- * and is removed at the end (set BENCH_KEEP=1 to keep it). BENCH_GB and BENCH_RUNS adjust size and runs.
+ * and is removed at the end (set BENCH_KEEP=1 to keep it). BENCH_GB and BENCH_RUNS adjust size and runs;
+ * BENCH_SRC reuses a tree kept from an earlier run (it is not deleted); BENCH_BEFORE=<checkout with a build>
+ * also times that checkout's ratchet in every run (e.g. main, to see what a change did under the same load).
+ * The three are run one after the other in each run, so that a busy machine slows them alike.
  */
 import {spawnSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
@@ -14,8 +17,9 @@ import {join} from 'node:path'
 const GB = Number(process.env.BENCH_GB ?? '2')
 const RUNS = Number(process.env.BENCH_RUNS ?? '3')
 const repo = new URL('..', import.meta.url).pathname
+const BEFORE = process.env.BENCH_BEFORE
 const work = mkdtempSync(join(tmpdir(), 'ratchet-collect-bench-'))
-const src = join(work, 'src')
+const src = process.env.BENCH_SRC ?? join(work, 'src')
 
 /** EVTX-like: a header then repeated, slightly varying XML-ish records — compressible like real logs. */
 function writeEvtxLike(path: string, bytes: number): void {
@@ -39,6 +43,10 @@ function writeEvtxLike(path: string, bytes: number): void {
 }
 
 function generate(): {files: number; bytes: number} {
+  if (process.env.BENCH_SRC) {
+    const all = listFiles(src)
+    return {files: all.length, bytes: all.reduce((n, f) => n + statSync(f).size, 0)}
+  }
   const total = GB * 1024 ** 3
   const logs = join(src, 'Windows/System32/winevt/Logs')
   mkdirSync(logs, {recursive: true})
@@ -85,20 +93,25 @@ function listFiles(dir: string): string[] {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
-console.log(`generating ~${GB} GB under ${work} …`)
+console.log(process.env.BENCH_SRC ? `reusing ${src}` : `generating ~${GB} GB under ${work} …`)
 const gen = generate()
 const files = listFiles(src).map((f) => f.slice(src.length + 1))
 console.log(`${gen.files} files, ${(gen.bytes / 1024 ** 3).toFixed(2)} GiB`)
 // Warm the page cache once so neither side pays the first cold read.
 spawnSync('cat', files.slice(0, 4).map((f) => join(src, f)), {stdio: ['ignore', 'ignore', 'ignore']})
 
-const rows: {r: number; b: number; rc: number; bc: number; rss: number; rSize: number; bSize: number}[] = []
-for (let run = 1; run <= RUNS; run++) {
-  const out = join(work, `out${run}`)
+const rows: {r: number; b: number; rc: number; bc: number; rss: number; rSize: number; bSize: number; before?: number; beforeRss?: number}[] = []
+/** One `ratchet collect` of the tree by the checkout at `root`; the archive size. */
+function collectWith(root: string, out: string): {seconds: number; cpu: number; rssKiB: number; size: number} {
   mkdirSync(out)
-  const r = timed(process.execPath, [join(repo, 'bin/run.js'), 'collect', '--source', src, '--out', out, '--os', 'windows', '--artefact', 'windows.eventlogs.all', '--artefact', 'windows.remote-access.anydesk', '--case', 'bench', '--json'])
-  const rSize = statSync(join(out, readdirSync(out).find((f) => f.endsWith('.zip'))!)).size
+  const t = timed(process.execPath, [join(root, 'bin/run.js'), 'collect', '--source', src, '--out', out, '--os', 'windows', '--artefact', 'windows.eventlogs.all', '--artefact', 'windows.remote-access.anydesk', '--case', 'bench', '--json'])
+  const size = statSync(join(out, readdirSync(out).find((f) => f.endsWith('.zip'))!)).size
   rmSync(out, {recursive: true})
+  return {...t, size}
+}
+for (let run = 1; run <= RUNS; run++) {
+  const r = collectWith(repo, join(work, `out${run}`))
+  const rSize = r.size
   const base = join(work, `base${run}`)
   mkdirSync(base)
   // The baseline: hash every file (pass 1), then zip them (pass 2) — what a responder does without ratchet.
@@ -106,10 +119,13 @@ for (let run = 1; run <= RUNS; run++) {
   const z = timed('zip', ['-q', '-r', '-1', join(base, 'evidence.zip'), '.'], {cwd: src})
   const bSize = statSync(join(base, 'evidence.zip')).size
   rmSync(base, {recursive: true})
-  rows.push({r: r.seconds, b: h.seconds + z.seconds, rc: r.cpu, bc: h.cpu + z.cpu, rss: r.rssKiB, rSize, bSize})
+  const before = BEFORE ? collectWith(BEFORE, join(work, `before${run}`)) : undefined
+  rows.push({r: r.seconds, b: h.seconds + z.seconds, rc: r.cpu, bc: h.cpu + z.cpu, rss: r.rssKiB, rSize, bSize, before: before?.seconds, beforeRss: before?.rssKiB})
   console.log(
     `run ${run}: ratchet ${r.seconds.toFixed(2)} s (peak RSS ${(r.rssKiB / 1024).toFixed(0)} MiB, ${(rSize / 1048576).toFixed(0)} MiB zip) | ` +
-      `sha256sum ${h.seconds.toFixed(2)} s + zip -r -1 ${z.seconds.toFixed(2)} s = ${(h.seconds + z.seconds).toFixed(2)} s (${(bSize / 1048576).toFixed(0)} MiB zip) | ratio ${(r.seconds / (h.seconds + z.seconds)).toFixed(2)} | CPU ${r.cpu.toFixed(2)} s vs ${(h.cpu + z.cpu).toFixed(2)} s`,
+      `sha256sum ${h.seconds.toFixed(2)} s + zip -r -1 ${z.seconds.toFixed(2)} s = ${(h.seconds + z.seconds).toFixed(2)} s (${(bSize / 1048576).toFixed(0)} MiB zip) | ratio ${(r.seconds / (h.seconds + z.seconds)).toFixed(2)} | CPU ${r.cpu.toFixed(2)} s vs ${(h.cpu + z.cpu).toFixed(2)} s` +
+      (before ? ` | before ${before.seconds.toFixed(2)} s (CPU ${before.cpu.toFixed(2)} s, RSS ${(before.rssKiB / 1024).toFixed(0)} MiB, ratio ${(before.seconds / (h.seconds + z.seconds)).toFixed(2)})` : '') +
+      ` | load ${loadavg()[0]!.toFixed(1)}`,
   )
 }
 const mr = median(rows.map((x) => x.r))
@@ -121,4 +137,11 @@ const mbc = median(rows.map((x) => x.bc))
 console.log(`median CPU (user+sys): ratchet ${mrc.toFixed(2)} s vs ${mbc.toFixed(2)} s → ratio ${(mrc / mbc).toFixed(2)}; load average now ${loadavg().map((x) => x.toFixed(1)).join(' ')}`)
 console.log(`ratchet throughput ${((gen.bytes / 1048576) / mr).toFixed(0)} MiB/s; peak RSS ${peak.toFixed(0)} MiB (goal < 200 MiB)`)
 console.log('ratchet computes SHA-256 + SHA-1 + MD5 and MACB per file; the baseline computes SHA-256 only.')
+if (BEFORE) {
+  const ratios = rows.map((x) => x.r / x.b)
+  const bratios = rows.map((x) => x.before! / x.b)
+  console.log(`median of per-run ratios: ratchet ${median(ratios).toFixed(2)}, before ${median(bratios).toFixed(2)}; before peak RSS ${(Math.max(...rows.map((x) => x.beforeRss!)) / 1024).toFixed(0)} MiB`)
+} else {
+  console.log(`median of per-run ratios ${median(rows.map((x) => x.r / x.b)).toFixed(2)}`)
+}
 if (!process.env.BENCH_KEEP) rmSync(work, {recursive: true, force: true})

@@ -608,7 +608,7 @@ async function collectOne(ctx: ItemContext, p: Planned): Promise<ManifestItem> {
     if (!before.isFile()) return {...item, reason: 'NOT_A_REGULAR_FILE: replaced by a non-file between listing and opening'}
     await opts.hooks?.beforeRead?.(readPath)
     const size = Number(before.size)
-    const stream = size === 0 ? emptyStream() : fh.createReadStream({start: 0, end: size - 1, autoClose: false, highWaterMark: 256 * 1024})
+    const stream = size === 0 ? emptyStream() : fh.createReadStream({start: 0, end: size - 1, autoClose: false, highWaterMark: 1 << 20})
     let written
     try {
       written = await ctx.sink.addStream(archivePath, stream, new Date(Number(before.mtimeMs)))

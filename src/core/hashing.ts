@@ -26,23 +26,24 @@ export class MultiHasher {
   }
 }
 
-/** A pass-through stream that hashes what flows through it; read `hashes` after 'end'. */
-export class HashingStream extends Transform {
-  private readonly hasher = new MultiHasher()
-  hashes: Hashes | undefined
+/**
+ * A pass-through stream that SHA-256s what flows through it (the archive file as it is written: its sidecar
+ * and the manifest need only SHA-256, so SHA-1 and MD5 are not spent on it); read `sha256` after 'end'.
+ */
+export class Sha256Stream extends Transform {
+  private readonly hash: Hash = createHash('sha256')
+  sha256: string | undefined
+  bytes = 0
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.hasher.update(chunk)
+    this.hash.update(chunk)
+    this.bytes += chunk.length
     cb(null, chunk)
   }
 
   override _flush(cb: TransformCallback): void {
-    this.hashes = this.hasher.digest()
+    this.sha256 = this.hash.digest('hex')
     cb()
-  }
-
-  get bytes(): number {
-    return this.hasher.bytes
   }
 }
 

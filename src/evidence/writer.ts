@@ -7,8 +7,11 @@ import {ZipArchive} from 'archiver'
 import {RatchetError, errorMessage, isRatchetError, osErrorCode} from '../core/errors.js'
 import {killTree, onExitCleanup} from '../core/exit-cleanup.js'
 import {interrupted} from '../core/interrupted.js'
-import {HashingStream, type Hashes, MultiHasher} from '../core/hashing.js'
+import {type Hashes, Sha256Stream} from '../core/hashing.js'
+import {type MemberHasher, memberHasher} from './hash-offload.js'
 import {create7z, isPasswordError} from './sevenzip.js'
+import {tuneZipEngine} from './zip-engine.js'
+import {chunkDone} from './release-buffers.js'
 
 /**
  * Archive writers. Both hash every member while its bytes stream in (each source byte is read once) and
@@ -62,16 +65,18 @@ async function pumpHashed(
   end: () => void,
   signal?: AbortSignal,
   onBytes?: (n: number) => void,
-): Promise<{hasher: MultiHasher; error?: unknown}> {
-  const hasher = new MultiHasher()
+): Promise<{hasher: MemberHasher; error?: unknown}> {
+  // hashed on a worker thread while the main thread feeds the archive (see hash-offload.ts)
+  const hasher = memberHasher()
   let error: unknown
   try {
     for await (const chunk of data as AsyncIterable<Buffer>) {
       // a large member must not hold an interrupt up: stop within one chunk
       if (signal?.aborted) throw interrupted(signal, 'archive writing interrupted')
-      hasher.update(chunk)
+      await hasher.update(chunk)
       onBytes?.(chunk.length)
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()))
+      chunkDone(chunk.length)
     }
   } catch (e) {
     error = e
@@ -92,7 +97,7 @@ export class ZipWriter implements ArchiveWriter {
   onBytes?: (n: number) => void
   private readonly archive: ZipArchive
   private readonly file: WriteStream
-  private readonly archiveHash = new HashingStream()
+  private readonly archiveHash = new Sha256Stream({highWaterMark: 1 << 20})
   private readonly names = new Set<string>()
   private failure: Error | undefined
   private readonly closed: Promise<void>
@@ -104,7 +109,10 @@ export class ZipWriter implements ArchiveWriter {
   ) {
     // Large zlib chunks: deflate runs on the libuv pool and each 16 KiB default chunk is one round trip.
     this.archive = new ZipArchive({zlib: {level, chunkSize: 256 * 1024, memLevel: 9}, forceZip64: true, highWaterMark: 256 * 1024})
-    this.file = createWriteStream(path, {flags: 'wx'})
+    tuneZipEngine(this.archive)
+    // 1 MiB of buffered output: archiver writes each header field as its own tiny buffer, and the file stream
+    // gathers what queued up behind a write in flight into one writev
+    this.file = createWriteStream(path, {flags: 'wx', highWaterMark: 1 << 20})
     this.archive.on('error', (e: Error) => (this.failure ??= e))
     this.archive.on('warning', (e: Error) => (this.failure ??= e))
     this.file.on('error', (e: Error) => (this.failure ??= e))
@@ -144,7 +152,7 @@ export class ZipWriter implements ArchiveWriter {
     const {hasher, error} = await pumpHashed(data, pass, () => pass.end(), this.signal, this.onBytes)
     await entryDone
     this.check()
-    const written = {hashes: hasher.digest(), size: hasher.bytes}
+    const written = {hashes: await hasher.digest(), size: hasher.bytes}
     if (error) throw new PartialMemberError(written, error)
     return written
   }
@@ -158,7 +166,7 @@ export class ZipWriter implements ArchiveWriter {
     await this.archive.finalize()
     await this.closed
     this.check()
-    return {sha256: this.archiveHash.hashes!.sha256, bytes: this.archiveHash.bytes}
+    return {sha256: this.archiveHash.sha256!, bytes: this.archiveHash.bytes}
   }
 
   async abort(): Promise<void> {
@@ -232,7 +240,7 @@ export class SevenZipWriter implements ArchiveWriter {
     } catch (e) {
       throw new RatchetError('E_OUTPUT_WRITE', `staging ${name} failed: ${osErrorCode(e) ?? errorMessage(e)}`)
     }
-    const written = {hashes: hasher.digest(), size: hasher.bytes}
+    const written = {hashes: await hasher.digest(), size: hasher.bytes}
     if (error) throw new PartialMemberError(written, error)
     return written
   }
