@@ -1,0 +1,56 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import * as zlib from 'node:zlib'
+
+/** ../shared/samples/registry (env RATCHET_SHARED, else `shared/` beside an ancestor of the repository). */
+export function sharedRegistryDir(): string | undefined {
+  const candidates: string[] = []
+  if (process.env.RATCHET_SHARED) candidates.push(process.env.RATCHET_SHARED)
+  else {
+    let dir = path.resolve(new URL('../../..', import.meta.url).pathname)
+    for (let i = 0; i < 3; i++) {
+      dir = path.dirname(dir)
+      candidates.push(path.join(dir, 'shared'))
+    }
+  }
+  for (const root of candidates) {
+    const d = path.join(root, 'samples', 'registry')
+    if (fs.existsSync(path.join(d, 'INDEX.json'))) return d
+  }
+  return undefined
+}
+
+export const SKIP_MESSAGE = 'shared registry samples not found (set RATCHET_SHARED or provide ../shared/samples/registry): skipped'
+
+export interface IndexTool {
+  command: string
+  exit_code: number
+  keys: number
+  values: number
+  reference?: string
+}
+
+export interface IndexFile {
+  file: string
+  hive_type: string
+  stored_gzip?: boolean
+  tools?: {hivex?: IndexTool; regfexport?: IndexTool; regfinfo?: IndexTool}
+  agreement?: {consensus: boolean; consensus_keys: number | null; consensus_values: number | null}
+  facts?: Record<string, unknown>
+  notes: string[]
+}
+
+export function loadIndex(dir: string): IndexFile[] {
+  return (JSON.parse(fs.readFileSync(path.join(dir, 'INDEX.json'), 'utf8')) as {files: IndexFile[]}).files
+}
+
+/** A sample's bytes (gunzipped when stored compressed). */
+export function readSample(dir: string, name: string): Uint8Array {
+  const raw = fs.readFileSync(path.join(dir, name))
+  return new Uint8Array(name.endsWith('.gz') ? zlib.gunzipSync(raw) : raw)
+}
+
+export function readReference(dir: string, rel: string): string {
+  const raw = fs.readFileSync(path.join(dir, rel))
+  return (rel.endsWith('.gz') ? zlib.gunzipSync(raw) : raw).toString('utf8')
+}
