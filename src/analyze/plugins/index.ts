@@ -2,6 +2,7 @@ import type {ArtefactParserPlugin} from '../parser-api.js'
 import {anydeskConf, anydeskConnectionTrace, anydeskFileTransferTrace, anydeskTrace} from './anydesk.js'
 import {evtxPlugin} from './evtx.js'
 import {linuxAuthLog, linuxGroup, linuxPasswd, linuxWtmp} from './linux.js'
+import {registryPlugins} from './registry.js'
 import {volatileParsedPlugin} from '../../parsers/volatile/plugin.js'
 import {
   screenconnectAppExtension,
@@ -35,6 +36,7 @@ export const defaultPlugins: ArtefactParserPlugin[] = [
   linuxGroup,
   linuxWtmp,
   volatileParsedPlugin,
+  ...registryPlugins,
 ]
 
 /** A member path that looks like a Linux/macOS root (for mounted images without a manifest). */
@@ -55,5 +57,6 @@ export function artefactForImageFile(plugin: string, member: string): string {
   if (plugin === 'linux.auth-log') return 'linux.logs.auth'
   if (plugin === 'linux.passwd' || plugin === 'linux.group') return 'linux.accounts.passwd-group'
   if (plugin === 'linux.wtmp') return 'linux.logs.wtmp'
+  if (plugin.startsWith('registry.')) return 'windows.registry.hives'
   return plugin
 }

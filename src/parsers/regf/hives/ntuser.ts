@@ -52,11 +52,11 @@ function userAssist(h: Hive): UserAssistEntry[] {
       const name = rot13(v.name)
       if (d.length >= 72) {
         // Windows 7+: run count at 4, focus count at 8, focus time (ms) at 12, last run FILETIME at 60.
-        out.push({name, runCount: u32le(d, 4), focusCount: u32le(d, 8), focusMs: u32le(d, 12), lastRun: filetimeAt(d, 60), where: loc(count, v)})
+        out.push({name, runCount: u32le(d, 4), focusCount: u32le(d, 8), focusMs: u32le(d, 12), lastRun: filetimeAt(d, 60), where: loc(count!, v)})
       } else if (d.length >= 16) {
         // XP: session at 0, run count + 5 at 4, last run at 8.
         const c = u32le(d, 4)
-        out.push({name, runCount: c >= 5 ? c - 5 : c, lastRun: filetimeAt(d, 8), where: loc(count, v)})
+        out.push({name, runCount: c >= 5 ? c - 5 : c, lastRun: filetimeAt(d, 8), where: loc(count!, v)})
       }
     }
   }
