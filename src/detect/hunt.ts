@@ -6,6 +6,7 @@ import {diag, type Diagnostic} from '../core/diagnostics.js'
 import {RatchetError} from '../core/errors.js'
 import {EventTypes as T, type NormalizedEvent} from '../events/types.js'
 import {loadRules} from './data.js'
+import {loggedAccountEvent, samOnlyAccountFindings, unexplainedServices} from './registry-findings.js'
 import {accountFindings, sidNames, Correlator, hiddenAccountFindings, iocFindings, matchRuleFindings, multipleInstanceFindings, sortFindings, type InstanceFacts} from './findings.js'
 import {isEvent, MAX_HITS, scanEvents, slim, streamLines, type ScanOptions} from './scan.js'
 import {loadIocs} from './ioc/load.js'
@@ -154,13 +155,17 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
 
   const findings: Finding[] = []
   for (const c of compiled) {
-    const evs = ruleEvents.get(c.rule.id)
+    let evs = ruleEvents.get(c.rule.id)
+    // a service in the SYSTEM hive is a finding of its own only where no 7045 already explains it
+    if (evs && c.rule.id === 'remote-access-service-registry') evs = unexplainedServices(evs, ruleEvents.get('remote-access-service-installed'))
     if (evs && evs.length > 0) findings.push(...matchRuleFindings(c.rule, evs, correlator, hitEventIds))
   }
   const accCorr = builtin('account-change-correlated')
   const accLocal = builtin('account-change-local')
-  const accountEvents = accounts.filter((e) => e.event_type === T.ACCOUNT_CREATED || e.event_type === T.ACCOUNT_ENABLED || e.event_type === T.ACCOUNT_GROUP_MEMBER_ADDED)
+  const accountEvents = accounts.filter((e) => loggedAccountEvent(e) && (e.event_type === T.ACCOUNT_CREATED || e.event_type === T.ACCOUNT_ENABLED || e.event_type === T.ACCOUNT_GROUP_MEMBER_ADDED))
   if (accCorr && accLocal) findings.push(...accountFindings(accCorr, accLocal, accountEvents, correlator, hitEventIds, sidNames(accounts), activity.filter(isInteractiveLogon)))
+  const samOnly = builtin('sam-account-without-creation-log')
+  if (samOnly) findings.push(...samOnlyAccountFindings(samOnly, accounts, correlator))
   const hidden = builtin('hidden-account')
   if (hidden) findings.push(...hiddenAccountFindings(hidden, accounts, correlator))
   const multi = builtin('multiple-screenconnect-instances')
