@@ -1,5 +1,5 @@
 import {isRatchetError} from '../src/core/errors.js'
-import {dumpKeys, openWithLogs, type LogInput} from '../src/parsers/regf/index.js'
+import {dumpJson, openWithLogs, type LogInput} from '../src/parsers/regf/index.js'
 
 export {mutate, rng} from './evtx-fuzz-lib.js'
 
@@ -12,9 +12,9 @@ export function fuzzHive(bytes: Uint8Array, logs: LogInput[] = []): {crash?: str
   let keys = 0
   try {
     const o = openWithLogs(bytes, logs, 'fuzz')
-    for (const k of dumpKeys(o.hive, {deleted: true})) {
+    for (const k of dumpJson(o.hive, {deleted: true})) {
       keys++
-      JSON.stringify(k.key)
+      JSON.stringify(k)
     }
   } catch (e) {
     if (!(isRatchetError(e) && e.code === 'E_INPUT_FORMAT')) return {crash: e instanceof Error ? (e.stack ?? e.message) : String(e), ms: performance.now() - t0, keys}

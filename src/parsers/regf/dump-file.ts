@@ -3,7 +3,7 @@ import * as path from 'node:path'
 import type {Writable} from 'node:stream'
 import type {Diagnostic} from '../../core/diagnostics.js'
 import {RatchetError, osErrorCode} from '../../core/errors.js'
-import {dumpKeys, openWithLogs, regLines, REG_HEADER} from './dump.js'
+import {dumpKeys, openWithLogs, regLines, REG_HEADER, toDumpKey} from './dump.js'
 import type {LogInput, RecoveryReport} from './recover.js'
 
 /** Largest hive read (real SOFTWARE hives reach a few hundred MiB; regf caps a hive near 2 GiB). */
@@ -79,11 +79,11 @@ export async function dumpRegistryFile(file: string, out: Writable, opts: Regist
   let values = 0
   let deletedKeys = 0
   let buf = opts.format === 'reg' ? REG_HEADER : ''
-  for (const {key, raw} of dumpKeys(h, {deleted: opts.deleted})) {
+  for (const r of dumpKeys(h, {deleted: opts.deleted})) {
     keys++
-    values += key.values.length
-    if (key.deleted) deletedKeys++
-    buf += opts.format === 'reg' ? regLines(opts.prefix, key, raw) : JSON.stringify(key) + '\n'
+    values += r.raw.length
+    if (r.deleted) deletedKeys++
+    buf += opts.format === 'reg' ? regLines(opts.prefix, r) : JSON.stringify(toDumpKey(h, r)) + '\n'
     if (buf.length > 65536) {
       await write(out, buf)
       buf = ''

@@ -46,55 +46,59 @@ export function dumpValue(v: ValueNode, deleted = false): DumpValue {
   return out
 }
 
-function dumpKey(h: Hive, k: KeyNode, path: string, values: DumpValue[], deleted: boolean): DumpKey {
+/** A key as walked: its node, path and raw values (decoded only when a JSON record is asked for). */
+export interface WalkedRecord {
+  node?: KeyNode
+  path: string
+  raw: ValueNode[]
+  deleted: boolean
+  /** File offset of the nk cell (of the first value for the orphan-values record). */
+  offset: number
+}
+
+/** The JSON-lines record of a walked key. */
+export function toDumpKey(h: Hive, r: WalkedRecord): DumpKey {
   return {
-    path,
-    last_written: filetimeToIso(k.lastWritten) ?? null,
-    class_name: h.className(k) ?? null,
-    values,
-    deleted,
-    offset: HBINS_START + k.cell,
+    path: r.path,
+    last_written: r.node ? (filetimeToIso(r.node.lastWritten) ?? null) : null,
+    class_name: r.node ? (h.className(r.node) ?? null) : null,
+    values: r.raw.map((v) => dumpValue(v, r.deleted)),
+    deleted: r.deleted,
+    offset: r.offset,
   }
 }
 
 /**
  * Every key of the hive in walk order, then (with `deleted`) the carved deleted keys and, as one record
- * with path `(orphan values)`, deleted values no key claims. `raw` receives the undecoded values (for
- * the .reg writer, which prints bytes exactly).
+ * with path `(orphan values)`, deleted values no key claims.
  */
-export function* dumpKeys(h: Hive, opts: {deleted?: boolean} = {}): Generator<{key: DumpKey; raw: ValueNode[]}> {
+export function* dumpKeys(h: Hive, opts: {deleted?: boolean} = {}): Generator<WalkedRecord> {
   const live = new Map<number, string>()
   const liveValues = new Set<number>()
   const visited = new Set<number>()
   for (const w of walkKeys(h, visited)) {
     const raw = keyValues(h, w.key, liveValues)
     if (opts.deleted) live.set(w.key.cell, w.path)
-    yield {key: dumpKey(h, w.key, w.path, raw.map((v) => dumpValue(v)), false), raw}
+    yield {node: w.key, path: w.path, raw, deleted: false, offset: HBINS_START + w.key.cell}
   }
   if (!opts.deleted) return
   const carved = carveDeleted(h, live, liveValues)
-  for (const c of carved.keys) {
-    yield {key: dumpKey(h, c.key, c.path, c.values.map((v) => dumpValue(v, true)), true), raw: c.values}
-  }
+  for (const c of carved.keys) yield {node: c.key, path: c.path, raw: c.values, deleted: true, offset: HBINS_START + c.key.cell}
   if (carved.orphanValues.length) {
-    const first = carved.orphanValues[0]!
-    yield {
-      key: {path: '(orphan values)', last_written: null, class_name: null, values: carved.orphanValues.map((v) => dumpValue(v, true)), deleted: true, offset: HBINS_START + first.cell},
-      raw: carved.orphanValues,
-    }
+    yield {path: '(orphan values)', raw: carved.orphanValues, deleted: true, offset: HBINS_START + carved.orphanValues[0]!.cell}
   }
 }
 
-const escapeRegName = (s: string): string => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')
+const escapeRegName = (s: string): string => (s.includes('\\') || s.includes('"') ? s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') : s)
 
 /**
  * A key in the `.reg` (regedit 5.00) form `hivexregedit --export` writes: every value as `hex(TYPE):`
  * with its exact bytes (DWORDs as `dword:`), so both outputs compare line for line. Values are sorted by name
  * as hivexregedit does; keys stay in hive order (hivexregedit sorts them, case-sensitively).
  */
-export function regLines(prefix: string, key: DumpKey, raw: ValueNode[]): string {
-  let s = `[${prefix}\\${key.path}]\n`
-  const vals = raw.slice().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+export function regLines(prefix: string, r: WalkedRecord): string {
+  let s = `[${prefix}\\${r.path}]\n`
+  const vals = r.raw.slice().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   for (const v of vals) {
     const name = v.name === '' ? '@' : `"${escapeRegName(v.name)}"`
     if (v.type === 4 && v.data.length === 4) {
@@ -102,13 +106,30 @@ export function regLines(prefix: string, key: DumpKey, raw: ValueNode[]): string
       s += `${name}=dword:${HEX[d[3]!]}${HEX[d[2]!]}${HEX[d[1]!]}${HEX[d[0]!]}\n`
       continue
     }
-    const bytes: string[] = new Array(v.data.length)
-    for (let i = 0; i < v.data.length; i++) bytes[i] = HEX[v.data[i]!]!
-    s += `${name}=hex(${v.type.toString(16)}):${bytes.join(',')}\n`
+    s += `${name}=hex(${v.type.toString(16)}):${hexCommas(v.data)}\n`
   }
   return s + '\n'
 }
 
 const HEX = Array.from({length: 256}, (_, i) => i.toString(16).padStart(2, '0'))
+const DIGITS = Buffer.from('0123456789abcdef', 'latin1')
+
+/** `01,ab,ff`: written into one buffer (a string per byte made long values the bulk of the export's time). */
+function hexCommas(b: Uint8Array): string {
+  if (b.length === 0) return ''
+  const out = Buffer.allocUnsafe(b.length * 3 - 1)
+  let o = 0
+  for (let i = 0; i < b.length; i++) {
+    if (i) out[o++] = 0x2c
+    out[o++] = DIGITS[b[i]! >> 4]!
+    out[o++] = DIGITS[b[i]! & 15]!
+  }
+  return out.toString('latin1', 0, o)
+}
 
 export const REG_HEADER = 'Windows Registry Editor Version 5.00\n\n'
+
+/** The JSON-lines records of a hive, in dump order. */
+export function* dumpJson(h: Hive, opts: {deleted?: boolean} = {}): Generator<DumpKey> {
+  for (const r of dumpKeys(h, opts)) yield toDumpKey(h, r)
+}

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {dumpKeys, Hive, openWithLogs, recoverHive, regLines, REG_HEADER, type DumpKey} from '../../../src/parsers/regf/index.js'
+import {dumpJson, dumpKeys, Hive, openWithLogs, recoverHive, regLines, REG_HEADER, type DumpKey} from '../../../src/parsers/regf/index.js'
 import {loadIndex, readReference, readSample, sharedRegistryDir, SKIP_MESSAGE} from './shared.js'
 
 /**
@@ -28,7 +28,7 @@ function blocks(text: string, asciiOnly: boolean): string[] {
 function regExport(bytes: Uint8Array, prefix: string): string {
   const h = new Hive(bytes)
   let out = REG_HEADER
-  for (const {key, raw} of dumpKeys(h)) out += regLines(prefix, key, raw)
+  for (const r of dumpKeys(h)) out += regLines(prefix, r)
   return out
 }
 
@@ -53,7 +53,7 @@ describe.skipIf(!dir)('regf corpus (../shared/samples/registry)', () => {
 
   const dump = (name: string, opts: {deleted?: boolean; logs?: string[]} = {}): {keys: DumpKey[]; hive: Hive; diagnostics: string[]} => {
     const o = openWithLogs(readSample(dir!, name), (opts.logs ?? []).map((l) => ({name: l, bytes: readSample(dir!, l)})), name)
-    const keys = [...dumpKeys(o.hive, {deleted: opts.deleted})].map((k) => k.key)
+    const keys = [...dumpJson(o.hive, {deleted: opts.deleted})]
     return {keys, hive: o.hive, diagnostics: [...o.diagnostics, ...o.hive.diagnostics].map((d) => d.code)}
   }
 

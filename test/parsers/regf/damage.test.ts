@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {putU32, writeBaseBlockChecksum} from '../../../src/parsers/regf/base-block.js'
-import {dumpKeys, Hive, recoverHive} from '../../../src/parsers/regf/index.js'
+import {dumpJson, Hive, recoverHive} from '../../../src/parsers/regf/index.js'
 import {buildHive, dword, utf16z, type TKey} from './build.js'
 
 const tree: TKey = {
@@ -8,7 +8,7 @@ const tree: TKey = {
   values: [{name: 'x', type: 1, data: utf16z('hello world')}],
   subkeys: [{name: 'A', subkeys: [{name: 'A1'}]}, {name: 'B', values: [{name: 'n', type: 4, data: dword(5)}]}],
 }
-const paths = (h: Hive): string[] => [...dumpKeys(h)].map((k) => k.key.path)
+const paths = (h: Hive): string[] => [...dumpJson(h)].map((k) => k.path)
 const codes = (h: Hive): string[] => h.diagnostics.map((d) => d.code)
 /** Position of the nk field at `field` of the key at `path`. */
 const nkField = (b: ReturnType<typeof buildHive>, path: string, field: number): number => 4096 + b.keys.get(path)! + 4 + field
@@ -85,7 +85,7 @@ describe('regf damage: each kind is a diagnostic with an offset, and the walk go
     const vk = b.values.get(':x')!
     putU32(b.bytes, 4096 + vk + 4 + 4, 5000)
     const h = new Hive(b.bytes)
-    const v = [...dumpKeys(h)][0]!.key.values[0]!
+    const v = [...dumpJson(h)][0]!.values[0]!
     expect(typeof v.data).toBe('string')
     expect(codes(h)).toContain('REGF_DATA_TRUNCATED')
   })
@@ -123,11 +123,11 @@ describe('regf deleted records', () => {
     dv.setUint16(4096 + list + 4 + 2, 1, true) // list holds only "keep"
     dv.setUint32(nkField(b, '', 20), 1, true)
     for (const off of [b.keys.get('gone')!, b.values.get('gone:v')!]) dv.setInt32(4096 + off, -dv.getInt32(4096 + off, true), true)
-    const keys = [...dumpKeys(new Hive(b.bytes), {deleted: true})].map((k) => k.key)
+    const keys = [...dumpJson(new Hive(b.bytes), {deleted: true})]
     expect(keys.filter((k) => !k.deleted).map((k) => k.path)).toEqual(['', 'keep'])
     const gone = keys.find((k) => k.deleted)!
     expect(gone).toMatchObject({path: 'gone', deleted: true, values: [{name: 'v', type: 'REG_SZ', data: '123456', deleted: true}]})
     // Without --deleted nothing of it shows.
-    expect([...dumpKeys(new Hive(b.bytes))].every((k) => !k.key.deleted)).toBe(true)
+    expect([...dumpJson(new Hive(b.bytes))].every((k) => !k.deleted)).toBe(true)
   })
 })

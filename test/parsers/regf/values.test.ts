@@ -1,9 +1,9 @@
 import {describe, expect, it} from 'vitest'
 import {putU32} from '../../../src/parsers/regf/base-block.js'
-import {dumpKeys, Hive, type DumpKey} from '../../../src/parsers/regf/index.js'
+import {dumpJson, Hive, type DumpKey} from '../../../src/parsers/regf/index.js'
 import {buildHive, dword, utf16z, type TKey} from './build.js'
 
-const dump = (root: TKey, minor = 5): DumpKey[] => [...dumpKeys(new Hive(buildHive(root, {minor}).bytes))].map((k) => k.key)
+const dump = (root: TKey, minor = 5): DumpKey[] => [...dumpJson(new Hive(buildHive(root, {minor}).bytes))]
 const one = (type: number, data: Uint8Array, minor = 5): unknown => dump({name: 'ROOT', values: [{name: 'v', type, data}]}, minor)[0]!.values[0]
 
 describe('regf value types', () => {
@@ -68,6 +68,6 @@ describe('regf value types', () => {
     const b = buildHive({name: 'R', values: [{name: 'v', type: 3, data: new Uint8Array([1, 2, 3, 4])}]})
     const vk = b.values.get(':v')!
     putU32(b.bytes, 4096 + vk + 4 + 4, 0x80000009)
-    expect([...dumpKeys(new Hive(b.bytes))][0]!.key.values[0]).toMatchObject({data: '01020304'})
+    expect([...dumpJson(new Hive(b.bytes))][0]!.values[0]).toMatchObject({data: '01020304'})
   })
 })
