@@ -69,7 +69,7 @@ describe.skipIf(!dir)('registry plugins on the shared hives', () => {
     expect(events.find((e) => e.event_type === 'system.shutdown')!.datetime.slice(0, 19)).toBe('2012-04-04T01:58:40')
     const psexec = events.find((e) => e.event_type === 'service.exists' && e.attributes.service_name === 'PSEXESVC')!
     expect(psexec).toMatchObject({process: '%SystemRoot%\\PSEXESVC.EXE', host: 'WKS-WIN732BITA'})
-    expect(psexec.evidence.record).toBe('ControlSet001\\Services\\PSEXESVC')
+    expect(psexec.evidence.record).toBe('ControlSet001\\services\\PSEXESVC') // names as stored
     expect(events.filter((e) => e.event_type === 'execution.shimcache').length).toBeGreaterThan(100)
   })
 

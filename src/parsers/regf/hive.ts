@@ -77,6 +77,9 @@ export class Hive {
   len = -1
   /** Whether that cell is allocated (negative size field). */
   allocated = false
+  /** Why the last peekCell() failed: offset outside the hive bins (else the size field `rawSize` was bad). */
+  outside = false
+  rawSize = 0
   rootCell: number
 
   constructor(bytes: Uint8Array, opts: HiveOptions = {}) {
@@ -124,21 +127,12 @@ export class Hive {
    * bins or its size field is implausible. Sets `len` and `allocated`.
    */
   cell(off: number, what: string): number {
-    const p = HBINS_START + off
-    this.len = -1
-    if (off < 0 || off % 4 !== 0 || p + 8 > this.end) {
-      this.report('REGF_CELL_OUT_OF_BOUNDS', 'error', `${what}: cell offset 0x${off.toString(16)} outside the hive bins`, p)
-      return -1
-    }
-    const raw = this.bytes[p]! | (this.bytes[p + 1]! << 8) | (this.bytes[p + 2]! << 16) | (this.bytes[p + 3]! << 24)
-    this.allocated = raw < 0
-    const size = raw < 0 ? -raw : raw
-    if (size < 8 || p + size > this.end) {
-      this.report('REGF_CELL_SIZE', 'error', `${what}: cell at 0x${off.toString(16)} has implausible size ${raw}`, p)
-      return -1
-    }
-    this.len = size - 4
-    return p + 4
+    const p = this.peekCell(off)
+    if (p >= 0) return p
+    const at = HBINS_START + off
+    if (this.outside) this.report('REGF_CELL_OUT_OF_BOUNDS', 'error', `${what}: cell offset 0x${off.toString(16)} outside the hive bins`, at)
+    else this.report('REGF_CELL_SIZE', 'error', `${what}: cell at 0x${off.toString(16)} has implausible size ${this.rawSize}`, at)
+    return -1
   }
 
   /** The key node at hive offset `off`, or undefined (with a diagnostic) when it is not a readable nk. */
@@ -148,12 +142,14 @@ export class Hive {
     return this.keyAt(p, this.len, off, quiet)
   }
 
-  /** Like cell() but silent: for carving, where most candidates are garbage. */
+  /** Like cell() but silent (carving, where most candidates are garbage); sets `outside` / `rawSize` on failure. */
   peekCell(off: number): number {
     const p = HBINS_START + off
     this.len = -1
-    if (off < 0 || p + 8 > this.end) return -1
+    this.outside = off < 0 || off % 4 !== 0 || p + 8 > this.end
+    if (this.outside) return -1
     const raw = this.bytes[p]! | (this.bytes[p + 1]! << 8) | (this.bytes[p + 2]! << 16) | (this.bytes[p + 3]! << 24)
+    this.rawSize = raw
     this.allocated = raw < 0
     const size = raw < 0 ? -raw : raw
     if (size < 8 || p + size > this.end) return -1

@@ -1,26 +1,11 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import * as zlib from 'node:zlib'
+import {sharedSamplesDir} from '../shared-samples.js'
 
-/**
- * Where the shared sample set lives: env RATCHET_SHARED, else `shared/` beside the repository root (or
- * beside one of its ancestors, for git worktrees nested below the main checkout's parent).
- */
+/** ../shared/samples/evtx (see sharedSamplesDir). */
 export function sharedEvtxDir(): string | undefined {
-  const candidates: string[] = []
-  if (process.env.RATCHET_SHARED) candidates.push(process.env.RATCHET_SHARED)
-  else {
-    let dir = path.resolve(new URL('../../..', import.meta.url).pathname)
-    for (let i = 0; i < 3; i++) {
-      dir = path.dirname(dir)
-      candidates.push(path.join(dir, 'shared'))
-    }
-  }
-  for (const root of candidates) {
-    const evtx = path.join(root, 'samples', 'evtx')
-    if (fs.existsSync(path.join(evtx, 'INDEX.json'))) return evtx
-  }
-  return undefined
+  return sharedSamplesDir('evtx')
 }
 
 export const SKIP_MESSAGE = 'shared EVTX samples not found (set RATCHET_SHARED or provide ../shared/samples/evtx): skipped'

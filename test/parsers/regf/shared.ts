@@ -1,23 +1,11 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import * as zlib from 'node:zlib'
+import {sharedSamplesDir} from '../shared-samples.js'
 
-/** ../shared/samples/registry (env RATCHET_SHARED, else `shared/` beside an ancestor of the repository). */
+/** ../shared/samples/registry (see sharedSamplesDir). */
 export function sharedRegistryDir(): string | undefined {
-  const candidates: string[] = []
-  if (process.env.RATCHET_SHARED) candidates.push(process.env.RATCHET_SHARED)
-  else {
-    let dir = path.resolve(new URL('../../..', import.meta.url).pathname)
-    for (let i = 0; i < 3; i++) {
-      dir = path.dirname(dir)
-      candidates.push(path.join(dir, 'shared'))
-    }
-  }
-  for (const root of candidates) {
-    const d = path.join(root, 'samples', 'registry')
-    if (fs.existsSync(path.join(d, 'INDEX.json'))) return d
-  }
-  return undefined
+  return sharedSamplesDir('registry')
 }
 
 export const SKIP_MESSAGE = 'shared registry samples not found (set RATCHET_SHARED or provide ../shared/samples/registry): skipped'

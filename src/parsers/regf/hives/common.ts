@@ -24,9 +24,16 @@ export interface KeyRef {
   path: string
 }
 
-export function openKey(h: Hive, path: string): KeyRef | undefined {
-  const node = findKey(h, path)
-  return node ? {node, path} : undefined
+/** A key by path (case-insensitive, as Windows looks names up); the result's path has the names as stored. */
+export function openKey(h: Hive, path: string, from?: KeyRef): KeyRef | undefined {
+  let node = from?.node ?? findKey(h, '')
+  let actual = from?.path ?? ''
+  for (const part of path ? path.split('\\') : []) {
+    node = node && findKey(h, part, node)
+    if (!node) return undefined
+    actual = actual ? `${actual}\\${node.name}` : node.name
+  }
+  return node ? {node, path: actual} : undefined
 }
 
 export function children(h: Hive, k: KeyRef): KeyRef[] {
@@ -34,8 +41,7 @@ export function children(h: Hive, k: KeyRef): KeyRef[] {
 }
 
 export function child(h: Hive, k: KeyRef, name: string): KeyRef | undefined {
-  const node = findKey(h, name, k.node)
-  return node ? {node, path: `${k.path}\\${name}`} : undefined
+  return openKey(h, name, k)
 }
 
 /** All values of a key by upper-case name. */
