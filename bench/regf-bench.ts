@@ -1,5 +1,5 @@
 /**
- * `npm run bench:regf [-- --runs N]`: ratchet registry dump vs `hivexregedit --export` (Debian libhivex-bin)
+ * `npm run bench:regf [-- --runs N]`: ratchet registry dump vs `hivexregedit --export` (Debian libwin-hivex-perl)
  * on the largest shared hive (regipy's Windows 7 SYSTEM, 11.8 MB), side by side: runs alternate between
  * the tools, the table gives medians of wall and CPU time and their ratios. Both write a .reg export to
  * /dev/null; ratchet also in JSON lines. Timings on a shared machine are noisy: compare ratios.
@@ -19,7 +19,7 @@ if (!dir) {
   process.exit(2)
 }
 if (spawnSync('sh', ['-c', 'command -v hivexregedit']).status !== 0) {
-  console.error('hivexregedit not found: apt-get install libhivex-bin')
+  console.error('hivexregedit not found: apt-get install libwin-hivex-perl')
   process.exit(2)
 }
 const hive = path.join(os.tmpdir(), 'ratchet-bench-regipy_SYSTEM')

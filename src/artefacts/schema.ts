@@ -23,8 +23,8 @@ export const FileSourceSchema = z
     max_size: z.number().int().positive().default(2 * 1024 * 1024 * 1024),
     /** Parsers that apply to the collected files (see src/analyze/registry.ts). */
     parsers: z.array(parserName).default([]),
-    /** Windows event logs: how to fall back when the file is locked (live only). */
-    locked_fallback: z.enum(['wevtutil-epl', 'none']).default('none'),
+    /** How to read a file a live Windows host holds locked: event logs by `wevtutil epl`, HKLM hives by `reg save`. */
+    locked_fallback: z.enum(['wevtutil-epl', 'reg-save', 'none']).default('none'),
   })
   .strict()
 

@@ -14,7 +14,8 @@ import {type ItemKind, MANIFEST_FORMAT, type Manifest, type ManifestItem} from '
 import {type ArchiveWriter, PartialMemberError, SevenZipWriter, ZipWriter} from '../evidence/writer.js'
 import {CollectionSink} from './collection-sink.js'
 import {type CommandRunner, defaultRunner} from './command-runner.js'
-import {exportEventLog, isLockedError} from './eventlog-export.js'
+import {exportEventLog, isLockedError, type ExportOutcome} from './eventlog-export.js'
+import {hklmKeyForHiveFile, saveHive} from './reg-save.js'
 import {imageHostFacts, liveHostFacts} from './host-facts.js'
 import type {EvidenceSink} from './sink.js'
 import {type OpenFn, macb, modeString, openReadOnly, statKind} from './source-file.js'
@@ -440,8 +441,9 @@ async function collectOne(ctx: ItemContext, p: Planned): Promise<ManifestItem> {
     opened = await openReadOnly(readPath, opts.hooks?.open)
   } catch (e) {
     const code = osErrorCode(e)
-    if (opts.mode === 'live' && opts.os === 'windows' && p.source.locked_fallback === 'wevtutil-epl' && isLockedError(code)) {
-      return exportLocked(ctx, item, archivePath, basename(abs), code!)
+    if (opts.mode === 'live' && opts.os === 'windows' && isLockedError(code)) {
+      const locked = await lockedFallback(ctx, p.source.locked_fallback, item, archivePath, basename(abs), code!)
+      if (locked) return locked
     }
     return {...item, status: 'error', error: code ?? errorMessage(e), reason: `OPEN_FAILED: ${errorMessage(e)}`}
   }
@@ -487,12 +489,49 @@ async function collectOne(ctx: ItemContext, p: Planned): Promise<ManifestItem> {
   }
 }
 
-async function exportLocked(ctx: ItemContext, item: ManifestItem, archivePath: string, fileName: string, code: string): Promise<ManifestItem> {
-  const outcome = await exportEventLog(ctx.runner, fileName)
-  ctx.log({level: outcome.ok ? 'info' : 'error', event: 'wevtutil-epl', message: outcome.detail, path: item.original_path, argv: outcome.argv})
+interface LockedExport {
+  method: 'wevtutil-epl' | 'reg-save'
+  /** Who holds the file, for the note. */
+  holder: string
+  /** Reason codes: the export failed / its output could not be read. */
+  failed: string
+  unreadable: string
+  run: () => Promise<ExportOutcome>
+}
+
+/**
+ * A locked file on a live Windows host, read through the built-in exporter its definition names: event logs
+ * with `wevtutil epl`, the HKLM hives with `reg save`. Undefined when the definition names none.
+ */
+async function lockedFallback(ctx: ItemContext, fallback: string, item: ManifestItem, archivePath: string, fileName: string, code: string): Promise<ManifestItem | undefined> {
+  if (fallback === 'wevtutil-epl') {
+    return exportLocked(ctx, item, archivePath, code, {
+      method: 'wevtutil-epl',
+      holder: 'the EventLog service',
+      failed: 'EVENTLOG_LOCKED',
+      unreadable: 'EVENTLOG_EXPORT_UNREADABLE',
+      run: () => exportEventLog(ctx.runner, fileName),
+    })
+  }
+  if (fallback !== 'reg-save') return undefined
+  const key = hklmKeyForHiveFile(fileName)
+  if (!key) {
+    return {
+      ...item,
+      status: 'error',
+      error: code,
+      reason: `HIVE_LOCKED: open failed (${code}); reg save covers only SAM, SECURITY, SYSTEM and SOFTWARE (a saved hive already holds what its .LOG1/.LOG2 add); collect this file from a mounted image`,
+    }
+  }
+  return exportLocked(ctx, item, archivePath, code, {method: 'reg-save', holder: 'the registry', failed: 'HIVE_LOCKED', unreadable: 'HIVE_SAVE_UNREADABLE', run: () => saveHive(ctx.runner, key)})
+}
+
+async function exportLocked(ctx: ItemContext, item: ManifestItem, archivePath: string, code: string, how: LockedExport): Promise<ManifestItem> {
+  const outcome = await how.run()
+  ctx.log({level: outcome.ok ? 'info' : 'error', event: how.method, message: outcome.detail, path: item.original_path, argv: outcome.argv})
   if (!outcome.ok) {
     await unlink(outcome.tempPath).catch(() => {})
-    return {...item, status: 'error', error: code, reason: `EVENTLOG_LOCKED: open failed (${code}) and ${outcome.detail}`}
+    return {...item, status: 'error', error: code, reason: `${how.failed}: open failed (${code}) and ${outcome.detail}`}
   }
   try {
     const fh = await open(outcome.tempPath, 'r')
@@ -503,15 +542,15 @@ async function exportLocked(ctx: ItemContext, item: ManifestItem, archivePath: s
         archive_path: archivePath,
         size: written.size,
         hashes: written.hashes,
-        read_method: 'wevtutil-epl',
+        read_method: how.method,
         status: 'collected',
-        note: `the EventLog service held the file (${code}); ${outcome.detail}. times are the original's; size and hashes are of the export`,
+        note: `${how.holder} held the file (${code}); ${outcome.detail}. times are the original's; size and hashes are of the export`,
       }
     } finally {
       await fh.close()
     }
   } catch (e) {
-    return {...item, status: 'error', error: osErrorCode(e) ?? code, reason: `EVENTLOG_EXPORT_UNREADABLE: ${errorMessage(e)}`}
+    return {...item, status: 'error', error: osErrorCode(e) ?? code, reason: `${how.unreadable}: ${errorMessage(e)}`}
   } finally {
     await unlink(outcome.tempPath).catch(() => {})
   }

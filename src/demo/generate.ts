@@ -4,6 +4,7 @@ import {dirname, join, resolve} from 'node:path'
 import {RatchetError, errorMessage, osErrorCode} from '../core/errors.js'
 import {EvtxWriter} from '../writers/evtx/index.js'
 import * as files from './files.js'
+import * as hives from './hives.js'
 import {buildDemoLogs} from './logs.js'
 import {Rng} from './rng.js'
 import {ANYDESK, HOST, PAYLOAD, ROGUE_SC, RUN_COMMANDS, T, USERS, VENDOR_SC} from './scenario.js'
@@ -52,8 +53,8 @@ interface PlannedFile {
   mtime: string
 }
 
-const INSTALLED_2019 = '2019-06-18T15:22:41.0000000Z'
-const BASE_DIR_TIME = '2021-03-09T18:04:12.0000000Z'
+const INSTALLED_2019 = hives.INSTALLED_2019
+const BASE_DIR_TIME = hives.STAFF_CREATED
 
 function plan(seed: number): {files: PlannedFile[]; dirs: string[]; logs: DemoLogSummary[]} {
   const rng = new Rng(seed)
@@ -63,7 +64,8 @@ function plan(seed: number): {files: PlannedFile[]; dirs: string[]; logs: DemoLo
     out.push({path, data, mtime})
   }
 
-  for (const log of buildDemoLogs(rng)) {
+  const demoLogs = buildDemoLogs(rng)
+  for (const log of demoLogs) {
     const w = new EvtxWriter({firstRecordId: log.firstRecordId})
     const counts: Record<string, number> = {}
     for (const e of log.events) {
@@ -75,6 +77,13 @@ function plan(seed: number): {files: PlannedFile[]; dirs: string[]; logs: DemoLo
     add(path, w.toBuffer(), last === null ? T.logsCleared : filetimeIso(last))
     logs.push({path, records: log.events.length, eventIds: counts})
   }
+
+  // Registry hives where Windows keeps them (artefacts/windows/registry collects them from there).
+  const security = demoLogs.find((l) => l.file === 'Security.evtx')?.events ?? []
+  add('Windows/System32/config/SAM', hives.samHive(hives.logonsFromSecurity(security)), T.collection)
+  add('Windows/System32/config/SYSTEM', hives.systemHive(), T.collection)
+  add('Windows/System32/config/SOFTWARE', hives.softwareHive(), T.collection)
+  add('Windows/AppCompat/Programs/Amcache.hve', hives.amcacheHive(), T.rogueScConnected)
 
   const vendorDir = `Program Files (x86)/ScreenConnect Client (${VENDOR_SC.thumbprint})`
   const rogueDir = `Program Files (x86)/ScreenConnect Client (${ROGUE_SC.thumbprint})`
@@ -138,6 +147,7 @@ export function demoStory(): string[] {
     `${T.accountCreated} local account ${USERS.actor.name} created and added to Administrators`,
     `${T.anydeskIncoming} AnyDesk session from ${ANYDESK.remoteAddress} (ID ${ANYDESK.remoteId})`,
     `${T.rogueScInstalled} second ScreenConnect instance (${ROGUE_SC.relayHost}:${ROGUE_SC.relayPort}) installed`,
+    `${T.samOnlyAccountCreated} account ${USERS.samOnly.name} created with account auditing off: known only from the SAM hive`,
     `${T.logsCleared} Windows PowerShell logs cleared`,
   ]
 }

@@ -230,6 +230,23 @@ export function buildDemoLogs(rng: Rng): DemoLog[] {
     application.add(at, ev.screenConnectApp(at, {thumbprint: ROGUE_SC.thumbprint, version: ROGUE_SC.version, message: `admin ${word}`, threadId: 0}))
   }
 
+  // A second, quieter account: account-management auditing off first (4719 per subcategory that had Success
+  // auditing), then the account made in the Local Users and Groups console and hidden from the logon screen with
+  // regedit. Neither the name nor 4720/4722/4732 reach the Security log: the account is known only from SAM.
+  // Fixed process and thread ids keep the seeded noise of the rest of the demo unchanged.
+  const explorerPid = 5128
+  const actorCmd = 6904
+  const auditpol = `auditpol /set /category:"Account Management" /success:disable /failure:disable`
+  const apAt = isoPlus(T.auditPolicyDisabled, -0.2)
+  security.add(apAt, ev.processCreated(apAt, {subject: actor, pid: 7312, image: 'C:\\Windows\\System32\\auditpol.exe', commandLine: auditpol, parentPid: actorCmd, parentImage: CMD, threadId: 7420}))
+  for (const sub of [ev.ACCOUNT_MANAGEMENT_SUBCATEGORIES.userAccountManagement, ev.ACCOUNT_MANAGEMENT_SUBCATEGORIES.securityGroupManagement]) {
+    security.add(T.auditPolicyDisabled, ev.auditPolicyChanged(T.auditPolicyDisabled, {subject: actor, subcategory: sub, threadId: 7420}))
+  }
+  const lusr = isoPlus(T.samOnlyAccountCreated, -46)
+  security.add(lusr, ev.processCreated(lusr, {subject: actor, pid: 7588, image: 'C:\\Windows\\System32\\mmc.exe', commandLine: '"C:\\Windows\\system32\\mmc.exe" "C:\\Windows\\system32\\lusrmgr.msc"', parentPid: explorerPid, parentImage: 'C:\\Windows\\explorer.exe', threadId: 7436}))
+  const regedit = isoPlus(T.samOnlyHidden, -31)
+  security.add(regedit, ev.processCreated(regedit, {subject: actor, pid: 7744, image: 'C:\\Windows\\regedit.exe', commandLine: '"C:\\Windows\\regedit.exe"', parentPid: explorerPid, parentImage: 'C:\\Windows\\explorer.exe', threadId: 7436}))
+
   // Before leaving, the actor clears the PowerShell logs (System 104 records each clear).
   const cleared = ['Windows PowerShell', 'Microsoft-Windows-PowerShell/Operational']
   cleared.forEach((channel, i) => {
@@ -259,10 +276,14 @@ function addAccount(security: LogBuilder, at: string, subject: ev.Subject, user:
   security.add(added, ev.addedToAdministrators(added, {subject, user, threadId: tid()}))
 }
 
-/** The rogue instance's service ImagePath with its launch parameters (relay host and port in h/p). */
-export function rogueImagePath(): string {
-  return `"${scInstallDir(ROGUE_SC.thumbprint)}\\ScreenConnect.ClientService.exe" "?e=Access&y=Guest&h=${ROGUE_SC.relayHost}&p=${ROGUE_SC.relayPort}&s=${ROGUE_SC.sessionGuid}&k=${ROGUE_KEY}&c=&c=&c=&c=&c=&c=&c=&c="`
+/** A ScreenConnect client service's ImagePath with its launch parameters (relay host and port in h/p). */
+function scImagePath(sc: {thumbprint: string; relayHost: string; relayPort: number; sessionGuid: string}, key: string): string {
+  return `"${scInstallDir(sc.thumbprint)}\\ScreenConnect.ClientService.exe" "?e=Access&y=Guest&h=${sc.relayHost}&p=${sc.relayPort}&s=${sc.sessionGuid}&k=${key}&c=&c=&c=&c=&c=&c=&c=&c="`
 }
+
+export const rogueImagePath = (): string => scImagePath(ROGUE_SC, ROGUE_KEY)
+/** The vendor instance's ImagePath (installed in 2019: no 7045 in the retained logs, only in SYSTEM). */
+export const vendorImagePath = (): string => scImagePath(VENDOR_SC, VENDOR_KEY)
 
 /** Server public keys (base64 RSA blobs) of the two instances: fixed demo values, not real keys. */
 export const VENDOR_KEY = 'BgIAAACkAABSU0ExAAgAAAEAAQDxNy3ClvDuXQ2e0Rr8k4Xq5m7RZ9bcl2pE1cT0vYw3HfA6sJiU8n4LqKp5Wz0tGmB2xVdN7yO1eRjP3aFhIu9Sg6oCkTqY8bZlM4nWv5XrD1Hs2EJ0iKu7GtRfyA3cQpO9LmVxB6eNj8zUa4SdhYoF1WkI5bTgP2rCv0Ml7nHs'

@@ -33,6 +33,12 @@ export const USERS = {
   admKwilson: {name: 'adm_kwilson', rid: 1003, profile: true},
   /** Created by the actor and added to Administrators. */
   actor: {name: 'itsupport', rid: 1004, profile: true},
+  /**
+   * Second account of the actor, created from the AnyDesk session after account-management auditing was
+   * switched off (auditpol): no 4720/4722/4732 in the Security log — known only from the SAM hive. Hidden
+   * from the logon screen (Winlogon\SpecialAccounts\UserList) and never used to log on.
+   */
+  samOnly: {name: 'svc_helpdesk', rid: 1005, profile: false},
 } as const satisfies Record<string, DemoUser>
 
 export const sidOf = (u: DemoUser): string => `${HOST.machineSid}-${u.rid}`
@@ -97,6 +103,13 @@ export const T = {
   anydeskIncoming: '2023-11-02T03:05:12.3310000Z',
   actorLogon: '2023-11-02T03:06:40.2219583Z',
   rogueScInstalled: '2023-11-02T03:25:48.9902114Z',
+  /** `auditpol /set /category:"Account Management" /success:disable /failure:disable` from the AnyDesk session. */
+  auditPolicyDisabled: '2023-11-02T03:32:58.4410982Z',
+  /** svc_helpdesk created in lusrmgr.msc (SAM: Names\svc_helpdesk key time), then added to Administrators. */
+  samOnlyAccountCreated: '2023-11-02T03:34:27.1187435Z',
+  samOnlyAddedToAdministrators: '2023-11-02T03:34:51.5521093Z',
+  /** svc_helpdesk hidden from the logon screen with regedit (SOFTWARE ...\SpecialAccounts\UserList). */
+  samOnlyHidden: '2023-11-02T03:36:02.3107745Z',
   rogueScConnected: '2023-11-02T03:41:05.1178822Z',
   rogueScDisconnected: '2023-11-02T03:44:51.7730016Z',
   anydeskSessionEnd: '2023-11-02T03:48:22.0140000Z',

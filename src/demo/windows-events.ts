@@ -155,6 +155,26 @@ export function accountCreated(at: string, o: {subject: Subject; user: DemoUser;
   ])
 }
 
+/** Audit subcategories of the "Account Management" category (auditpol /list /subcategory:* /v). */
+export const ACCOUNT_MANAGEMENT_SUBCATEGORIES = {
+  userAccountManagement: {id: '%%13824', guid: '{0CCE9235-69AE-11D9-BED3-505054503030}'},
+  securityGroupManagement: {id: '%%13826', guid: '{0CCE9237-69AE-11D9-BED3-505054503030}'},
+} as const
+
+/**
+ * 4719 System audit policy was changed: one event per subcategory whose setting changed. `%%8278` is the
+ * Account Management category; `%%8448` "Success removed".
+ */
+export function auditPolicyChanged(at: string, o: {subject: Subject; subcategory: {id: string; guid: string}; threadId: number}): EvtxEventSpec {
+  return security(at, 4719, 13568, 0, o.threadId, [
+    ...subjectData(o.subject),
+    ['CategoryId', v.str('%%8278')],
+    ['SubcategoryId', v.str(o.subcategory.id)],
+    ['SubcategoryGuid', v.guid(o.subcategory.guid)],
+    ['AuditPolicyChanges', v.str('%%8448')],
+  ])
+}
+
 /** 4722 A user account was enabled. */
 export function accountEnabled(at: string, o: {subject: Subject; user: DemoUser; threadId: number}): EvtxEventSpec {
   return security(at, 4722, 13824, 0, o.threadId, [

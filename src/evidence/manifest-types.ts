@@ -22,6 +22,8 @@ export type ReadMethod =
   | 'read'
   /** `wevtutil epl` export because the EventLog service held the file */
   | 'wevtutil-epl'
+  /** `reg save HKLM\<hive>` copy because the registry held the hive (SAM, SECURITY, SYSTEM, SOFTWARE) */
+  | 'reg-save'
   /** output of a command (volatile capture) */
   | 'command'
   /** derived by ratchet from other captured data (structured JSON renderings) */

@@ -72,11 +72,11 @@ describe('the shipped artefact definitions', () => {
     }
   })
 
-  it('the triage profile selects per OS and excludes registry hives', async () => {
+  it('the triage profile selects per OS and includes the registry hives (issue 15)', async () => {
     const defs = await loadDefinitions()
     const win = selectArtefacts(defs, {profile: 'triage', os: 'windows'}).artefacts.map((a) => a.id)
     expect(win).toContain('windows.eventlogs.all')
-    expect(win).not.toContain('windows.registry.hives')
+    expect(win).toEqual(expect.arrayContaining(['windows.registry.hives', 'windows.registry.user-hives', 'windows.registry.amcache']))
     expect(win.every((id) => id.startsWith('windows.'))).toBe(true)
     expect(selectArtefacts(defs, {ids: ['*.anydesk'], os: 'linux'}).artefacts.map((a) => a.id)).toEqual(['linux.remote-access.anydesk'])
     expect(() => selectArtefacts(defs, {profile: 'nope', os: 'linux'})).toThrow(/unknown profile/)

@@ -140,6 +140,70 @@ describe('Windows live mode: event logs locked by the EventLog service (fake com
   })
 })
 
+describe('Windows live mode: registry hives locked by the registry (fake command runner)', () => {
+  const files: Record<string, string> = {
+    'WINDOWS/System32/config/SAM': 'regf primary (locked)',
+    'WINDOWS/System32/config/SAM.LOG1': 'HvLE log (locked)',
+    'WINDOWS/System32/config/SYSTEM': 'regf system (locked)',
+    'Users/alice/NTUSER.DAT': 'regf user (locked)',
+    'Users/carol/NTUSER.DAT': 'regf user, not loaded',
+  }
+  const make = async (): Promise<string> => {
+    const root = makeWindowsTree()
+    for (const [rel, data] of Object.entries(files)) await writeFile(join(root, ...rel.split('/')), data)
+    return root
+  }
+  const locked = async (p: string, flags: number) => {
+    if (/[\\/](SAM|SAM\.LOG1|SYSTEM)$/.test(p) || p.endsWith(join('alice', 'NTUSER.DAT'))) throw lockedOpenError('EBUSY')
+    return open(p, flags)
+  }
+  const arts = async () => (await artefactsFor('windows')).filter((a) => a.id.startsWith('windows.registry.'))
+
+  it('saves SAM and SYSTEM with reg save, hashes the copy, removes it, and records the rest as locked', async () => {
+    const calls: string[][] = []
+    const saved = new Map<string, Buffer>()
+    const runner: CommandRunner = async (file, args) => {
+      calls.push([file, ...args])
+      const content = Buffer.from(`regf saved from ${args[1]}`)
+      saved.set(args[1]!, content)
+      await writeFile(args[2]!, content)
+      return {exitCode: 0, stdout: 'The operation completed successfully.', stderr: '', timedOut: false}
+    }
+    const res = await collect({mode: 'live', root: await make(), os: 'windows', outDir: tempDir('regsave'), format: 'zip', commandLine: [], artefacts: await arts(), profile: null, runner, hooks: {open: locked}})
+    expect(calls.map((c) => c.slice(0, 3)).sort()).toEqual([
+      ['reg', 'save', 'HKLM\\SAM'],
+      ['reg', 'save', 'HKLM\\SYSTEM'],
+    ])
+    expect(calls.every((c) => c[4] === '/y')).toBe(true)
+    for (const c of calls) expect(existsSync(c[3]!)).toBe(false) // temporary copies removed
+    const m = await readManifest(res.archive)
+    const item = (suffix: string) => m.items.find((i) => i.original_path.endsWith(suffix))!
+    expect(item('\\SAM')).toMatchObject({read_method: 'reg-save', status: 'collected', size: saved.get('HKLM\\SAM')!.length})
+    expect(item('\\SAM').hashes!.sha256).toBe(sha256(saved.get('HKLM\\SAM')!))
+    expect(item('\\SAM').note).toMatch(/EBUSY.*reg save/)
+    expect(item('\\SYSTEM')).toMatchObject({read_method: 'reg-save', status: 'collected'})
+    // A log and a logged-on user's hive have no built-in export: locked, with the reason.
+    expect(item('\\SAM.LOG1')).toMatchObject({status: 'error', error: 'EBUSY'})
+    expect(item('\\SAM.LOG1').reason).toMatch(/^HIVE_LOCKED: .*reg save covers only SAM, SECURITY, SYSTEM and SOFTWARE/)
+    expect(item('alice\\NTUSER.DAT').reason).toMatch(/^HIVE_LOCKED/)
+    expect(item('carol\\NTUSER.DAT')).toMatchObject({read_method: 'read', status: 'collected'})
+    expect((await verifyArchive(res.archive)).status).toBe('verified')
+  })
+
+  it('records an error when reg save fails, and never runs it for a mounted image', async () => {
+    const runner: CommandRunner = async () => ({exitCode: 1, stdout: '', stderr: 'ERROR: A required privilege is not held by the client.', timedOut: false})
+    const base = {os: 'windows' as const, format: 'zip' as const, commandLine: [], profile: null, runner, hooks: {open: locked}}
+    const live = await collect({...base, artefacts: await arts(), mode: 'live', root: await make(), outDir: tempDir('regsave-fail')})
+    const sam = (await readManifest(live.archive)).items.find((i) => i.original_path.endsWith('\\SAM'))!
+    expect(sam).toMatchObject({status: 'error', error: 'EBUSY'})
+    expect(sam.reason).toMatch(/^HIVE_LOCKED: open failed \(EBUSY\) and reg save HKLM\\SAM failed \(exit 1: ERROR: A required privilege/)
+    let called = false
+    const img = await collect({...base, artefacts: await arts(), mode: 'image', root: await make(), outDir: tempDir('regsave-img'), runner: async () => ((called = true), {exitCode: 0, stdout: '', stderr: '', timedOut: false})})
+    expect(called).toBe(false)
+    expect((await readManifest(img.archive)).items.find((i) => i.original_path.endsWith('\\SAM'))!.reason).toMatch(/^OPEN_FAILED/)
+  })
+})
+
 describe('an interrupted collection', () => {
   it('leaves only a .partial, which verify reports as incomplete', async () => {
     const root = makeWindowsTree()

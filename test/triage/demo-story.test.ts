@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runDemo, type DemoRunResult} from '../../src/demo/run.js'
+import {readManifest} from '../../src/evidence/extract.js'
 import type {Finding, FindingsFile, RemoteSession, SessionsFile} from '../../src/detect/types.js'
 import type {NormalizedEvent} from '../../src/events/types.js'
 
@@ -54,6 +55,14 @@ describe('demo story', () => {
   it('the evidence archive verifies', () => {
     expect(run.triage.verification).toBe('verified')
     expect(run.triage.unverified).toBe(false)
+  })
+
+  it('the triage collection holds the registry hives, read from the image as they are', async () => {
+    const m = await readManifest(run.triage.archive)
+    for (const hive of ['System32\\config\\SAM', 'System32\\config\\SYSTEM', 'System32\\config\\SOFTWARE', 'AppCompat\\Programs\\Amcache.hve']) {
+      const item = m.items.find((i) => i.original_path.endsWith(hive))
+      expect(item, hive).toMatchObject({artefact: expect.stringMatching(/^windows\.registry\./), read_method: 'read', status: 'collected'})
+    }
   })
 
   it('itsupport, created and made an administrator during the ScreenConnect session, is a critical correlated finding named by its account', () => {

@@ -57,6 +57,8 @@ export function artefactForImageFile(plugin: string, member: string): string {
   if (plugin === 'linux.auth-log') return 'linux.logs.auth'
   if (plugin === 'linux.passwd' || plugin === 'linux.group') return 'linux.accounts.passwd-group'
   if (plugin === 'linux.wtmp') return 'linux.logs.wtmp'
+  if (plugin === 'registry.amcache') return 'windows.registry.amcache'
+  if (plugin === 'registry.ntuser') return 'windows.registry.user-hives'
   if (plugin.startsWith('registry.')) return 'windows.registry.hives'
   return plugin
 }
