@@ -6,7 +6,7 @@ import {diag, type Diagnostic} from '../core/diagnostics.js'
 import {RatchetError} from '../core/errors.js'
 import {EventTypes as T, type NormalizedEvent} from '../events/types.js'
 import {loadRules} from './data.js'
-import {loggedAccountEvent, samOnlyAccountFindings, unexplainedServices} from './registry-findings.js'
+import {logCoverageStart, loggedAccountEvent, samOnlyAccountFindings, unexplainedServices} from './registry-findings.js'
 import {accountFindings, sidNames, Correlator, hiddenAccountFindings, iocFindings, matchRuleFindings, multipleInstanceFindings, sortFindings, type InstanceFacts} from './findings.js'
 import {isEvent, MAX_HITS, scanEvents, slim, streamLines, type ScanOptions} from './scan.js'
 import {loadIocs} from './ioc/load.js'
@@ -165,7 +165,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
   const accountEvents = accounts.filter((e) => loggedAccountEvent(e) && (e.event_type === T.ACCOUNT_CREATED || e.event_type === T.ACCOUNT_ENABLED || e.event_type === T.ACCOUNT_GROUP_MEMBER_ADDED))
   if (accCorr && accLocal) findings.push(...accountFindings(accCorr, accLocal, accountEvents, correlator, hitEventIds, sidNames(accounts), activity.filter(isInteractiveLogon)))
   const samOnly = builtin('sam-account-without-creation-log')
-  if (samOnly) findings.push(...samOnlyAccountFindings(samOnly, accounts, correlator))
+  if (samOnly) findings.push(...samOnlyAccountFindings(samOnly, accounts, correlator, logCoverageStart([...skeleton, ...accounts, ...[...ruleEvents.values()].flat()])))
   const hidden = builtin('hidden-account')
   if (hidden) findings.push(...hiddenAccountFindings(hidden, accounts, correlator))
   const multi = builtin('multiple-screenconnect-instances')

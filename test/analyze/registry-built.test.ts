@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {mapSoftware, mapSystem} from '../../src/events/mappers/registry.js'
 import {Hive} from '../../src/parsers/regf/hive.js'
+import {readSam} from '../../src/parsers/regf/hives/sam.js'
 import {readSoftware} from '../../src/parsers/regf/hives/software.js'
 import {readSystem} from '../../src/parsers/regf/hives/system.js'
 import {buildHive, dword, utf16z, type TKey} from '../parsers/regf/build.js'
@@ -100,5 +101,41 @@ describe('SYSTEM hive, Windows 10 parts', () => {
     expect(evs.every((e) => e.host === 'PHARM-SRV01')).toBe(true)
     expect(evs.find((e) => e.event_type === 'execution.bam')).toMatchObject({datetime: '2023-11-02T09:20:00.0000000Z', timestamp_desc: 'Last Run'})
     expect(evs.find((e) => e.event_type === 'service.exists')!.attributes).toMatchObject({start_type: 'manual'})
+  })
+})
+
+describe('SAM hive without Account\\V', () => {
+  it('takes the machine SID from an alias member whose RID is a local account', () => {
+    const sid = new Uint8Array(28)
+    const dv = new DataView(sid.buffer)
+    sid[0] = 1
+    sid[1] = 5
+    sid[7] = 5
+    ;[21, 11, 22, 33, 1005].forEach((n, i) => dv.setUint32(8 + i * 4, n, true))
+    const c = new Uint8Array(0x34 + sid.length)
+    new DataView(c.buffer).setUint32(0x28, 0, true) // members at 0 (after the 0x34-byte header)
+    new DataView(c.buffer).setUint32(0x30, 1, true)
+    c.set(sid, 0x34)
+    const root: TKey = {
+      name: 'ROOT',
+      subkeys: [
+        {
+          name: 'SAM',
+          subkeys: [
+            {
+              name: 'Domains',
+              subkeys: [
+                {name: 'Account', subkeys: [{name: 'Users', subkeys: [{name: '000003ED', values: [{name: 'F', type: 3, data: new Uint8Array(0x50)}]}, {name: 'Names', subkeys: [{name: 'svc_helpdesk', values: [{name: '', type: 0x3ed, data: new Uint8Array(0)}]}]}]}]},
+                {name: 'Builtin', subkeys: [{name: 'Aliases', subkeys: [{name: '00000220', values: [{name: 'C', type: 3, data: c}]}]}]},
+              ],
+            },
+          ],
+        },
+      ],
+    }
+    const sam = readSam(new Hive(buildHive(root).bytes))
+    expect(sam.domainSid).toBe('S-1-5-21-11-22-33')
+    expect(sam.accounts).toEqual([expect.objectContaining({name: 'svc_helpdesk', rid: 1005, sid: 'S-1-5-21-11-22-33-1005'})])
+    expect(sam.groups.find((g) => g.rid === 544)?.members).toEqual(['S-1-5-21-11-22-33-1005'])
   })
 })

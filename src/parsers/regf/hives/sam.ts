@@ -138,5 +138,18 @@ export function readSam(h: Hive): SamData {
     const g: SamGroup = {rid, name: str(0x10, 0x14), comment: str(0x1c, 0x20), members, lastWritten: keyTime(a), where: loc(a, cv)}
     if (WATCHED_ALIASES.has(rid) || members.length) out.groups.push(g)
   }
+  if (!out.domainSid) {
+    // Account\V missing (a hive written by a tool): the machine SID is the prefix of any alias member SID whose
+    // last sub-authority is the RID of a local account.
+    const rids = new Set(out.accounts.map((a) => a.rid))
+    for (const m of out.groups.flatMap((g) => g.members)) {
+      const x = /^(S-1-5-21-\d+-\d+-\d+)-(\d+)$/.exec(m)
+      if (x && rids.has(Number(x[2]))) {
+        out.domainSid = x[1]
+        break
+      }
+    }
+    if (out.domainSid) for (const a of out.accounts) a.sid = `${out.domainSid}-${a.rid}`
+  }
   return out
 }
