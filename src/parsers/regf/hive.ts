@@ -165,12 +165,7 @@ export class Hive {
       return undefined
     }
     const flags = u16(b, p + 2)
-    let nameLen = u16(b, p + 72)
-    if (76 + nameLen > len) {
-      if (!quiet) this.report('REGF_NAME_TRUNCATED', 'warning', `key name length ${nameLen} exceeds its cell`, p)
-      nameLen = len - 76
-    }
-    const name = flags & KEY_COMP_NAME ? latin1(b, p + 76, nameLen) : utf16.decode(b.subarray(p + 76, p + 76 + (nameLen & ~1)))
+    const name = this.nameAt(p, 76, u16(b, p + 72), len, (flags & KEY_COMP_NAME) !== 0, 'key', quiet)
     return {
       cell,
       flags,
@@ -185,6 +180,15 @@ export class Hive {
       classLength: u16(b, p + 74),
       name,
     }
+  }
+
+  /** A record's name at `p + at`: (extended) ASCII when compressed, else UTF-16LE; cut to its cell. */
+  private nameAt(p: number, at: number, nameLen: number, len: number, compressed: boolean, what: string, quiet: boolean): string {
+    if (at + nameLen > len) {
+      if (!quiet) this.report('REGF_NAME_TRUNCATED', 'warning', `${what} name length ${nameLen} exceeds its cell`, p)
+      nameLen = len - at
+    }
+    return compressed ? latin1(this.bytes, p + at, nameLen) : utf16.decode(this.bytes.subarray(p + at, p + at + (nameLen & ~1)))
   }
 
   /** Class name of a key (UTF-16LE), undefined when it has none or it cannot be read. */
@@ -266,16 +270,11 @@ export class Hive {
       if (!quiet) this.report('REGF_NOT_VK', 'error', `expected a value ("vk") at 0x${cell.toString(16)}`, p)
       return undefined
     }
-    let nameLen = u16(b, p + 2)
     const rawSize = u32(b, p + 4)
     const dataOff = u32(b, p + 8)
     const type = u32(b, p + 12)
     const flags = u16(b, p + 16)
-    if (20 + nameLen > len) {
-      if (!quiet) this.report('REGF_NAME_TRUNCATED', 'warning', `value name length ${nameLen} exceeds its cell`, p)
-      nameLen = len - 20
-    }
-    const name = flags & VALUE_COMP_NAME ? latin1(b, p + 20, nameLen) : utf16.decode(b.subarray(p + 20, p + 20 + (nameLen & ~1)))
+    const name = this.nameAt(p, 20, u16(b, p + 2), len, (flags & VALUE_COMP_NAME) !== 0, 'value', quiet)
     const resident = rawSize >= 0x80000000
     const size = resident ? rawSize - 0x80000000 : rawSize
     let data: Uint8Array
