@@ -189,7 +189,7 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
   const sorter = new ExternalSorter(tmpRoot, opts.runSize)
   let host = prep.manifest?.host ?? null
   let tz = host?.time_zone && isValidTimeZone(host.time_zone) ? host.time_zone : undefined
-  let hostName = host?.hostname ?? undefined
+  const hostName = host?.hostname ?? undefined
 
   type ArtefactAcc = AnalysisFile['artefacts'][number]
   const artefacts = new Map<string, ArtefactAcc>()
@@ -220,13 +220,14 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
     plan.push({job, plugin, siblings})
   }
   // A SYSTEM hive names the host and its time zone: read it first, so every host-local time of the case
-  // (and the report) uses that zone when the manifest does not know it (mounted images).
+  // (and the report) uses that zone when the manifest does not know it (mounted images). Its NetBIOS name goes
+  // into the host facts only, not onto events: the event logs name the host by its FQDN, and hunt gives
+  // host-less events the one host name a case holds.
   const sys = !tz || !hostName ? plan.find((p) => p.plugin.name === 'registry.system') : undefined
   if (sys) {
     try {
       const f = systemHostFacts(sys.job.path, sys.siblings.map((s) => ({name: s.member, path: s.path})))
       if (!tz && f.ianaZone) tz = f.ianaZone
-      if (!hostName && f.hostname) hostName = f.hostname
       host = {
         hostname: host?.hostname ?? f.hostname ?? null,
         os: host?.os ?? 'windows',

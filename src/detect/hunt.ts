@@ -95,7 +95,9 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
   const scan = await scanEvents(eventsPath, iocs.indicators, rules, opts.scan)
   if (scan.unverified) unverified = true
   const caseHost = adoptSingleHost(scan)
-  const {skeleton, accounts, ruleEvents, hits} = scan
+  const {skeleton, ruleEvents, hits} = scan
+  // registry state (SAM accounts) is not a logged action: it feeds its own findings, not sessions or log-based ones
+  const accounts = scan.accounts.filter(loggedAccountEvent)
   let hitsTotal = scan.hitsTotal
   const diagnostics: Diagnostic[] = [...scan.diagnostics]
   if (scan.diagCount > diagnostics.length) {
@@ -120,7 +122,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
     await streamLines(eventsPath, (line, n) => {
       if (!wanted.has(n)) return
       const v: unknown = JSON.parse(line)
-      if (!isEvent(v)) return
+      if (!isEvent(v) || !loggedAccountEvent(v)) return
       if (!v.host && caseHost) v.host = caseHost
       activity.push(slim(v))
     })
@@ -149,7 +151,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
     }
   }
   // only sessions suspect on their own evidence may tie other events into the intrusion story
-  const suspects = markSuspectSessions(built, hits, facts, accounts)
+  const suspects = markSuspectSessions(built, hits.filter((h) => !h.ev || loggedAccountEvent(h.ev)), facts, accounts)
   const correlator = new Correlator(suspects, opts.windowMs * 1000)
   const hitEventIds = new Set(hits.map((h) => h.hit.event_id).filter((x): x is string => !!x))
 
@@ -162,10 +164,10 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
   }
   const accCorr = builtin('account-change-correlated')
   const accLocal = builtin('account-change-local')
-  const accountEvents = accounts.filter((e) => loggedAccountEvent(e) && (e.event_type === T.ACCOUNT_CREATED || e.event_type === T.ACCOUNT_ENABLED || e.event_type === T.ACCOUNT_GROUP_MEMBER_ADDED))
+  const accountEvents = accounts.filter((e) => e.event_type === T.ACCOUNT_CREATED || e.event_type === T.ACCOUNT_ENABLED || e.event_type === T.ACCOUNT_GROUP_MEMBER_ADDED)
   if (accCorr && accLocal) findings.push(...accountFindings(accCorr, accLocal, accountEvents, correlator, hitEventIds, sidNames(accounts), activity.filter(isInteractiveLogon)))
   const samOnly = builtin('sam-account-without-creation-log')
-  if (samOnly) findings.push(...samOnlyAccountFindings(samOnly, accounts, correlator, logCoverageStart([...skeleton, ...accounts, ...[...ruleEvents.values()].flat()])))
+  if (samOnly) findings.push(...samOnlyAccountFindings(samOnly, scan.accounts, correlator, logCoverageStart([...skeleton, ...accounts, ...[...ruleEvents.values()].flat()])))
   const hidden = builtin('hidden-account')
   if (hidden) findings.push(...hiddenAccountFindings(hidden, accounts, correlator))
   const multi = builtin('multiple-screenconnect-instances')

@@ -29,7 +29,7 @@ export function logCoverageStart(events: Iterable<NormalizedEvent>): Map<string,
   return out
 }
 
-/** Account events to feed the log-based account findings: SAM state is handled by samOnlyAccountFindings. */
+/** Events of logged actions (not registry state): what sessions, activity and log-based findings are built from. */
 export const loggedAccountEvent = (e: NormalizedEvent): boolean => !fromRegistry(e)
 
 /**

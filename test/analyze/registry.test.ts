@@ -68,7 +68,7 @@ describe.skipIf(!dir)('registry plugins on the shared hives', () => {
     expect(events.find((e) => e.attributes.name === 'time_zone')!.attributes).toMatchObject({value: 'Eastern Standard Time', bias_minutes: 300})
     expect(events.find((e) => e.event_type === 'system.shutdown')!.datetime.slice(0, 19)).toBe('2012-04-04T01:58:40')
     const psexec = events.find((e) => e.event_type === 'service.exists' && e.attributes.service_name === 'PSEXESVC')!
-    expect(psexec).toMatchObject({process: '%SystemRoot%\\PSEXESVC.EXE', host: 'WKS-WIN732BITA'})
+    expect(psexec).toMatchObject({process: '%SystemRoot%\\PSEXESVC.EXE'})
     expect(psexec.evidence.record).toBe('ControlSet001\\services\\PSEXESVC') // names as stored
     expect(events.filter((e) => e.event_type === 'execution.shimcache').length).toBeGreaterThan(100)
   })
@@ -121,7 +121,5 @@ describe.skipIf(!dir)('registry plugins on the shared hives', () => {
     await analyze(img, {out})
     const a = JSON.parse(fs.readFileSync(path.join(out, 'analysis.json'), 'utf8'))
     expect(a.host).toMatchObject({hostname: 'WKS-WIN732BITA', time_zone: 'America/New_York'})
-    const first = JSON.parse(fs.readFileSync(path.join(out, 'events.jsonl'), 'utf8').split('\n')[0]!)
-    expect(first.host).toBe('WKS-WIN732BITA')
   })
 })

@@ -59,8 +59,8 @@ export function* mapSam(ctx: MapContext, sam: SamData): Generator<NormalizedEven
 const START = ['boot', 'system', 'automatic', 'manual', 'disabled']
 
 export function* mapSystem(ctx: MapContext, s: SystemData): Generator<NormalizedEvent> {
-  const host = s.computerName?.name
-  const c = {...ctx, host: ctx.host ?? host}
+  // The computer name is a fact here, not the events' host: the logs name the host by its FQDN (see analyze).
+  const c = ctx
   if (s.computerName) yield emit(c, s.computerName.where, EventTypes.HOST_INFO, undefined, KEY_TIME, {message: `Computer name ${s.computerName.name} (SYSTEM ${s.controlSet})`, attributes: {name: 'computer_name', value: s.computerName.name, control_set: s.controlSet}})
   if (s.timeZone) {
     const tz = s.timeZone
