@@ -156,10 +156,12 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
   const hitEventIds = new Set(hits.map((h) => h.hit.event_id).filter((x): x is string => !!x))
 
   const findings: Finding[] = []
+  // how far back the event logs reach, per host: a record missing from before that is history, not a finding
+  const logStart = logCoverageStart([...skeleton, ...accounts, ...[...ruleEvents.values()].flat()])
   for (const c of compiled) {
     let evs = ruleEvents.get(c.rule.id)
     // a service in the SYSTEM hive is a finding of its own only where no 7045 already explains it
-    if (evs && c.rule.id === 'remote-access-service-registry') evs = unexplainedServices(evs, ruleEvents.get('remote-access-service-installed'))
+    if (evs && c.rule.id === 'remote-access-service-registry') evs = unexplainedServices(evs, ruleEvents.get('remote-access-service-installed'), logStart)
     if (evs && evs.length > 0) findings.push(...matchRuleFindings(c.rule, evs, correlator, hitEventIds))
   }
   const accCorr = builtin('account-change-correlated')
@@ -167,7 +169,7 @@ export async function runHunt(opts: HuntOptions): Promise<HuntResult> {
   const accountEvents = accounts.filter((e) => e.event_type === T.ACCOUNT_CREATED || e.event_type === T.ACCOUNT_ENABLED || e.event_type === T.ACCOUNT_GROUP_MEMBER_ADDED)
   if (accCorr && accLocal) findings.push(...accountFindings(accCorr, accLocal, accountEvents, correlator, hitEventIds, sidNames(accounts), activity.filter(isInteractiveLogon)))
   const samOnly = builtin('sam-account-without-creation-log')
-  if (samOnly) findings.push(...samOnlyAccountFindings(samOnly, scan.accounts, correlator, logCoverageStart([...skeleton, ...accounts, ...[...ruleEvents.values()].flat()])))
+  if (samOnly) findings.push(...samOnlyAccountFindings(samOnly, scan.accounts, correlator, logStart))
   const hidden = builtin('hidden-account')
   if (hidden) findings.push(...hiddenAccountFindings(hidden, accounts, correlator))
   const multi = builtin('multiple-screenconnect-instances')

@@ -82,9 +82,10 @@ export function samOnlyAccountFindings(rule: Rule, accounts: NormalizedEvent[], 
 
 /**
  * Registry service records no installation record explains: a 7045 on the same host whose service name (7045
- * gives the display name there) or image path is the registry service's.
+ * gives the display name there) or image path is the registry service's. A service whose key was last written
+ * before the logs begin (`logStart`) lost its 7045 to rollover: history, not a finding.
  */
-export function unexplainedServices(registry: NormalizedEvent[], installed: NormalizedEvent[] = []): NormalizedEvent[] {
+export function unexplainedServices(registry: NormalizedEvent[], installed: NormalizedEvent[] = [], logStart: Map<string, string> = new Map()): NormalizedEvent[] {
   const seen = new Set<string>()
   for (const e of installed) {
     const h = shortHost(e.host)
@@ -92,6 +93,8 @@ export function unexplainedServices(registry: NormalizedEvent[], installed: Norm
   }
   return registry.filter((e) => {
     const h = shortHost(e.host)
+    const start = logStart.get(h)
+    if (start !== undefined && e.datetime < start) return false
     return ![attr(e, 'service_name'), attr(e, 'display_name'), attr(e, 'image_path')].some((v) => v && seen.has(`${h}\u0000${v.toLowerCase()}`))
   })
 }

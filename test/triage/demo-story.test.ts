@@ -168,12 +168,13 @@ describe('demo story', () => {
     expect(recs).toMatch(/Suspend ScreenConnect instance f1a2c3d4e5b60718, in place since at least 2019-06-18/)
     expect(recs).not.toMatch(/adm_kwilson|RXSRV01\$/)
     // the 2019 configuration date does not stretch the activity chart; it is said, not drawn
-    expect(html).toContain('1 event dated far from the rest (2019-06-18) is not drawn; it remains in the timeline.')
+    // (seen twice: the client's config file and its service's key in the SYSTEM hive)
+    expect(html).toContain('2 events dated far from the rest (2019-06-18) are not drawn; they remain in the timeline.')
     // the decoy is not part of the story
     expect(summary).not.toContain('adm_kwilson')
-    // times: the zone is unknown, and nothing host-local is printed as UTC
-    expect(summary).not.toContain('host time (')
-    expect(html).toContain('host-local, zone unknown')
+    // times: the image's manifest has no zone; the SYSTEM hive's (Central) places the host-local records in UTC
+    expect(summary).toContain('2 Nov 2023, 02:14 UTC (1 Nov 2023, 21:14 host time (UTC−05:00))')
+    expect(html).not.toContain('host-local, zone unknown')
     // the intruder's passwords (net user …, --set-password) are evidence, not report text
     expect(html).not.toContain('DemoOnly-Pa55')
     expect(html).toMatch(/net user itsupport \[(password not shown in this report|REDACTED sha256:[0-9a-f]{12}…)\] \/add/)
