@@ -13,6 +13,7 @@ import {ratchetVersion} from '../core/version.js'
 import type {Manifest} from '../evidence/manifest-types.js'
 import type {ArtefactParserPlugin, ParseContext} from './parser-api.js'
 import {artefactForImageFile, defaultPlugins} from './plugins/index.js'
+import {systemHostFacts} from './plugins/registry.js'
 import {ArtefactMatcher} from './artefact-match.js'
 import {ExternalSorter} from './sort.js'
 import {isSerializedEvents, serializedCount} from './serialized.js'
@@ -198,8 +199,8 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
   const tmpRoot = opts.tmpDir ?? tmpdir()
   const work = await mkdtemp(join(tmpRoot, 'ratchet-work-'))
   const sorter = new ExternalSorter(tmpRoot, opts.runSize)
-  const host = prep.manifest?.host ?? null
-  const tz = host?.time_zone && isValidTimeZone(host.time_zone) ? host.time_zone : undefined
+  let host = prep.manifest?.host ?? null
+  let tz = host?.time_zone && isValidTimeZone(host.time_zone) ? host.time_zone : undefined
   const hostName = host?.hostname ?? undefined
 
   type ArtefactAcc = AnalysisFile['artefacts'][number]
@@ -229,6 +230,29 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
       }
     }
     plan.push({job, plugin, siblings})
+  }
+  // A SYSTEM hive names the host and its time zone: read it first, so every host-local time of the case
+  // (and the report) uses that zone when the manifest does not know it (mounted images). Its NetBIOS name goes
+  // into the host facts only, not onto events: the event logs name the host by its FQDN, and hunt gives
+  // host-less events the one host name a case holds.
+  const sys = !tz || !hostName ? plan.find((p) => p.plugin.name === 'registry.system') : undefined
+  if (sys) {
+    try {
+      const f = systemHostFacts(sys.job.path, sys.siblings.map((s) => ({name: s.member, path: s.path})))
+      if (!tz && f.ianaZone) tz = f.ianaZone
+      host = {
+        hostname: host?.hostname ?? f.hostname ?? null,
+        os: host?.os ?? 'windows',
+        platform: host?.platform ?? null,
+        release: host?.release ?? null,
+        time_zone: host?.time_zone ?? f.ianaZone ?? f.windowsZone ?? null,
+        utc_offset_minutes: host?.utc_offset_minutes ?? f.utcOffsetMinutes ?? null,
+        clock_utc_at_start: host?.clock_utc_at_start ?? '',
+        ...(host ? {} : {facts_from: `SYSTEM hive ${sys.job.member}`}),
+      }
+    } catch (e) {
+      acc('windows.registry.hives').diagnostics.push(diag('ANALYZE_SYSTEM_HIVE_FACTS', 'warning', `host name and time zone not read from ${sys.job.member}: ${errorMessage(e)}`, {file: sys.job.member}))
+    }
   }
   const planned = new Set(plan.map((p) => p.job))
   for (const job of prep.files) {

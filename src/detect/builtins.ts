@@ -4,6 +4,7 @@ import {AccountFacts, accountFindings, hiddenAccountFindings, sidNames} from './
 import type {Correlator} from './correlate.js'
 import {datedReliably, tool} from './event-util.js'
 import {makeFinding, uniqSorted} from './finding.js'
+import {samOnlyAccountFindings} from './registry-findings.js'
 import {isInteractiveLogon} from './sessions.js'
 import type {BuiltinName, Rule} from './schema.js'
 import type {Finding, HitEvent, InstanceFacts} from './types.js'
@@ -18,7 +19,12 @@ import {configSince, firstConfig, instanceFacts, iocMatched, MANIFEST_MATCH, thr
 
 /** What every built-in may read: the hunt's scan results and the correlator of suspect sessions. */
 export interface BuiltinContext {
+  /** Account events of logged actions (event logs), not registry state. */
   accounts: NormalizedEvent[]
+  /** Every account event, registry state (SAM) included. */
+  allAccounts: NormalizedEvent[]
+  /** Per short host name, the earliest event-log record (registry-findings.ts logCoverageStart). */
+  logStart: Map<string, string>
   accountFacts: AccountFacts
   /** Events placed inside sessions (the interactive logons among them show an account being used). */
   activity: NormalizedEvent[]
@@ -50,6 +56,7 @@ export const BUILTIN_FUNCTIONS: Record<BuiltinName, Builtin> = {
     return hit ? iocFindings(conn, hit, ctx.hits, ctx.correlator, ctx.collectionTime) : []
   },
   'ioc-hit': () => [],
+  'sam-account-without-creation-log': (rule, ctx) => samOnlyAccountFindings(rule, ctx.allAccounts, ctx.correlator, ctx.logStart),
 }
 
 /** Runs every built-in a rule file names, in registry order. */

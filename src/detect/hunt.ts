@@ -20,6 +20,7 @@ import {loadIocs} from './ioc/load.js'
 import {IocIndex, type ValueHit} from './ioc/matcher.js'
 import {findManifest, matchManifest} from './manifest.js'
 import {compileRule, type CompiledRule} from './rule-eval.js'
+import {logCoverageStart, loggedAccountEvent, unexplainedServices} from './registry-findings.js'
 import {matchRuleFindings} from './rule-findings.js'
 import {isEvent, MAX_HITS, scanEvents, slim, streamLines, type ScanOptions, type ScanResult} from './scan.js'
 import type {Rule} from './schema.js'
@@ -152,7 +153,8 @@ async function rebuildSessions(cs: CaseScan, index: IocIndex): Promise<{built: B
     await streamLines(cs.eventsPath, (line, n) => {
       if (!wanted.has(n)) return
       const v: unknown = JSON.parse(line)
-      if (!isEvent(v)) return
+      // registry state (SAM accounts) is not a logged action: it feeds its own findings, not sessions
+      if (!isEvent(v) || !loggedAccountEvent(v)) return
       if (!v.host && cs.caseHost) v.host = cs.caseHost
       activity.push(slim(v))
     })
@@ -188,18 +190,24 @@ async function rebuildSessions(cs: CaseScan, index: IocIndex): Promise<{built: B
 function detectFindings(cs: CaseScan, d: Detection, sigma: SigmaResult, built: BuiltSession[], activity: NormalizedEvent[], windowMs: number): Finding[] {
   const {scan} = cs
   const facts: InstanceFacts = {instances: scan.instances, relays: scan.relays}
-  const accountFacts = new AccountFacts(scan.accounts)
+  // registry state (SAM accounts) is not a logged action: it feeds its own findings, not sessions or log-based ones
+  const logged = scan.accounts.filter(loggedAccountEvent)
+  const accountFacts = new AccountFacts(logged)
   // only sessions suspect on their own evidence may tie other events into the intrusion story
-  const suspects = markSuspectSessions(built, scan.hits, facts, scan.accounts, accountFacts)
+  const suspects = markSuspectSessions(built, scan.hits.filter((h) => !h.ev || loggedAccountEvent(h.ev)), facts, logged, accountFacts)
   const correlator = new Correlator(suspects, windowMs * 1000)
   const hitEventIds = new Set(scan.hits.map((h) => h.hit.event_id).filter((x): x is string => !!x))
   const findings: Finding[] = []
+  // how far back the event logs reach, per host: a record missing from before that is history, not a finding
+  const logStart = logCoverageStart([...scan.skeleton, ...logged, ...[...scan.ruleEvents.values()].flat()])
   for (const c of d.compiled) {
-    const evs = scan.ruleEvents.get(c.rule.id)
+    let evs = scan.ruleEvents.get(c.rule.id)
+    // a service in the SYSTEM hive is a finding of its own only where no 7045 already explains it
+    if (evs && c.rule.id === 'remote-access-service-registry') evs = unexplainedServices(evs, scan.ruleEvents.get('remote-access-service-installed'), logStart)
     if (evs && evs.length > 0) findings.push(...matchRuleFindings(c.rule, evs, correlator, hitEventIds))
   }
   findings.push(
-    ...runBuiltins(d.rules, {accounts: scan.accounts, accountFacts, activity, instances: facts, hits: scan.hits, hitEventIds, correlator, collectionTime: cs.manifest.manifest?.ended_utc ?? ''}),
+    ...runBuiltins(d.rules, {accounts: logged, allAccounts: scan.accounts, logStart, accountFacts, activity, instances: facts, hits: scan.hits, hitEventIds, correlator, collectionTime: cs.manifest.manifest?.ended_utc ?? ''}),
     ...sigmaFindings(sigma, correlator, hitEventIds, cs.diagnostics, new Set(d.rules.map((r) => r.id))),
   )
   return findings

@@ -146,7 +146,9 @@ export async function scanRange(path: string, indicators: Indicator[], rules: Ru
       r.candHost.push(ev.host ?? '')
     }
     if (ev.event_type.startsWith('account.')) r.accounts.push(keep())
-    const isSc = tool(ev) === 'ScreenConnect' || ((ev.event_type === T.SERVICE_INSTALLED || ev.event_type === T.SERVICE_EXISTS) && /screenconnect/i.test(`${attr(ev, 'service_name') ?? ''} ${attr(ev, 'image_path') ?? ''}`))
+    // Registry services (SYSTEM hive state, named by the NetBIOS host name) have their own finding
+    // (remote-access-service-registry); as instance facts they would split a host's instances in two.
+    const isSc = ev.source !== 'Registry' && (tool(ev) === 'ScreenConnect' || ((ev.event_type === T.SERVICE_INSTALLED || ev.event_type === T.SERVICE_EXISTS) && /screenconnect/i.test(`${attr(ev, 'service_name') ?? ''} ${attr(ev, 'image_path') ?? ''}`)))
     // Server-side rows (App_Data: Session.db, security.db) describe guests, not instances installed on this host
     if (isSc && !/(^|[\\/])app_data[\\/]/i.test(ev.evidence.member)) {
       const inst = scInstance(ev)

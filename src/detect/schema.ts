@@ -61,6 +61,7 @@ export const BUILTINS = [
   'multiple-screenconnect-instances',
   'ioc-connection',
   'ioc-hit',
+  'sam-account-without-creation-log',
 ] as const
 export type BuiltinName = (typeof BUILTINS)[number]
 

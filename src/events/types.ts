@@ -28,6 +28,7 @@ export type SourceFamily =
   | 'Linux'
   | 'Filesystem'
   | 'Collection'
+  | 'Registry'
 
 export interface NormalizedEvent {
   /** Stable id (16 hex) derived from evidence + type + time: findings reference events by it. */
@@ -110,6 +111,8 @@ export const EventTypes = {
   LOGOFF: 'logon.logoff',
   /** A logon session seen in a volatile snapshot (query user, who) or login record (last): datetime = logon time when known. */
   LOGON_SESSION: 'logon.session',
+  /** Last successful logon of a local account as SAM records it (F value); attributes carry the counters. */
+  LOGON_LAST: 'logon.last',
   // services, processes, logs
   SERVICE_INSTALLED: 'service.installed',
   SERVICE_STATE: 'service.state_changed',
@@ -138,6 +141,25 @@ export const EventTypes = {
   SYSTEM_BOOT: 'system.boot',
   /** A shutdown record (wtmp RUN_LVL `shutdown`). */
   SYSTEM_SHUTDOWN: 'system.shutdown',
+  // registry hives (SAM, SYSTEM, SOFTWARE, NTUSER.DAT, Amcache.hve)
+  /** Membership of a local built-in alias (Administrators, Remote Desktop Users, …) per SAM. */
+  ACCOUNT_GROUP_MEMBER: 'account.group_member',
+  /** A user profile (SOFTWARE ProfileList: SID → profile path). */
+  ACCOUNT_PROFILE: 'account.profile',
+  /** ShimCache (AppCompatCache) entry: the file was seen by the shim engine; time = file last modified. */
+  EXECUTION_SHIMCACHE: 'execution.shimcache',
+  /** BAM/DAM: last run of an executable by a user. */
+  EXECUTION_BAM: 'execution.bam',
+  /** Amcache.hve file entry (path, SHA-1): time = key last written. */
+  EXECUTION_AMCACHE: 'execution.amcache',
+  /** UserAssist: a program a user started from the shell, with run count and last run. */
+  EXECUTION_USERASSIST: 'execution.userassist',
+  /** A Run / RunOnce autostart value. */
+  PERSISTENCE_RUN_KEY: 'persistence.run_key',
+  /** A network interface's configuration (SYSTEM Tcpip\Parameters\Interfaces). */
+  NETWORK_INTERFACE: 'network.interface',
+  /** Something a user typed: Explorer TypedPaths or the Run dialog (RunMRU). */
+  USER_TYPED: 'user.typed_input',
   // anything else from an event log, so the timeline is complete
   EVTX_GENERIC: 'evtx.record',
 } as const

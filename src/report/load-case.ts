@@ -182,10 +182,14 @@ export async function scanEvents(path: string, cited: ReadonlySet<string>): Prom
     if (e.unverified) scan.unverified_events++
     types.set(e.event_type, (types.get(e.event_type) ?? 0) + 1)
     const isCited = cited.has(e.id)
-    const h = hours.get(e.datetime.slice(0, 13)) ?? {count: 0, key: 0}
-    h.count++
-    if (isCited) h.key++
-    hours.set(e.datetime.slice(0, 13), h)
+    // registry records are state (accounts, services, programs a hive holds), dated when a key or value last
+    // changed, often years before the case: drawn in the activity chart only when a finding cites them
+    if (isCited || e.source !== 'Registry') {
+      const h = hours.get(e.datetime.slice(0, 13)) ?? {count: 0, key: 0}
+      h.count++
+      if (isCited) h.key++
+      hours.set(e.datetime.slice(0, 13), h)
+    }
     if (all.length <= KEY_LIMITS.inlineAll) all.push(e)
     if (isCited) {
       citedSeen.add(e.id)

@@ -3,6 +3,7 @@ import {anydeskConf, anydeskConnectionTrace, anydeskFileTransferTrace, anydeskTr
 import {evtxPlugin} from './evtx.js'
 import {linuxAuthLog, linuxGroup, linuxPasswd, linuxWtmp} from './linux.js'
 import {ntfsMft, ntfsUsnJrnl} from './ntfs.js'
+import {registryPlugins} from './registry.js'
 import {volatileParsedPlugin} from '../../parsers/volatile/plugin.js'
 import {
   screenconnectAppExtension,
@@ -38,6 +39,7 @@ export const defaultPlugins: ArtefactParserPlugin[] = [
   volatileParsedPlugin,
   ntfsMft,
   ntfsUsnJrnl,
+  ...registryPlugins,
 ]
 
 /** A member path that looks like a Linux/macOS root (for mounted images without a manifest). */
@@ -60,5 +62,8 @@ export function artefactForImageFile(plugin: string, member: string): string {
   if (plugin === 'linux.wtmp') return 'linux.logs.wtmp'
   if (plugin === 'ntfs.mft') return 'windows.filesystem.mft'
   if (plugin === 'ntfs.usnjrnl') return 'windows.filesystem.usnjrnl'
+  if (plugin === 'registry.amcache') return 'windows.registry.amcache'
+  if (plugin === 'registry.ntuser') return 'windows.registry.user-hives'
+  if (plugin.startsWith('registry.')) return 'windows.registry.hives'
   return plugin
 }

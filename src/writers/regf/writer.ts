@@ -1,3 +1,5 @@
+import {baseBlockChecksum} from '../../parsers/regf/base-block.js'
+import {BIG_DATA_SEGMENT} from '../../parsers/regf/hive.js'
 import {filetimeFromIso} from '../evtx/values.js'
 import {HiveBins} from './bins.js'
 import {defaultKeySecurity} from './security.js'
@@ -18,8 +20,8 @@ import {encodeValueData, typeNumber} from './values.js'
 
 const BASE_BLOCK_SIZE = 4096
 const NONE = 0xffffffff
-/** Largest data one cell holds before version 1.4+ hives switch to big data (db) records. */
-export const BIG_DATA_SEGMENT = 16344
+// The checksum and the big-data segment size are the parser's (src/parsers/regf): one definition of each.
+export {baseBlockChecksum, BIG_DATA_SEGMENT}
 
 // nk flags (Suhanov, "Key node"): the root is KEY_HIVE_ENTRY | KEY_NO_DELETE; KEY_COMP_NAME marks an
 // ASCII (compressed) name.
@@ -261,16 +263,6 @@ function newestTime(k: RegfKey): bigint {
     if (u > t) t = u
   }
   return t
-}
-
-/** XOR of the 127 little-endian 32-bit words before offset 508; 0xFFFFFFFF becomes 0xFFFFFFFE and 0 becomes 1. */
-export function baseBlockChecksum(base: Uint8Array): number {
-  let x = 0
-  for (let p = 0; p < 508; p += 4) x ^= base[p] | (base[p + 1] << 8) | (base[p + 2] << 16) | (base[p + 3] << 24)
-  x >>>= 0
-  if (x === 0xffffffff) return 0xfffffffe
-  if (x === 0) return 1
-  return x
 }
 
 /** Writes the hive: base block, then the hive bins. The root key's name is the hive's root name (e.g. `ROOT`). */

@@ -1,29 +1,11 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import * as zlib from 'node:zlib'
+import {sharedSamplesDir} from '../shared-samples.js'
 
-/**
- * Where a shared sample folder (`samples/<kind>`, with its INDEX.json) lives: env RATCHET_SHARED, else
- * `shared/` beside the repository root (or beside one of its ancestors, for git worktrees nested below the
- * main checkout's parent).
- */
-export function sharedSamplesDir(kind: string): string | undefined {
-  const candidates: string[] = []
-  if (process.env.RATCHET_SHARED) candidates.push(process.env.RATCHET_SHARED)
-  else {
-    let dir = path.resolve(new URL('../../..', import.meta.url).pathname)
-    for (let i = 0; i < 3; i++) {
-      dir = path.dirname(dir)
-      candidates.push(path.join(dir, 'shared'))
-    }
-  }
-  for (const root of candidates) {
-    const samples = path.join(root, 'samples', kind)
-    if (fs.existsSync(path.join(samples, 'INDEX.json'))) return samples
-  }
-  return undefined
-}
+export {sharedSamplesDir}
 
+/** ../shared/samples/evtx (see sharedSamplesDir). */
 export function sharedEvtxDir(): string | undefined {
   return sharedSamplesDir('evtx')
 }

@@ -1,0 +1,7 @@
+export {readBaseBlock, baseBlockChecksum, type BaseBlock} from './base-block.js'
+export {Hive, openHive, type KeyNode, type ValueNode} from './hive.js'
+export {recoverHive, type LogInput, type RecoveryReport} from './recover.js'
+export {walkKeys, keyValues, findKey, findValue, subkeyNodes} from './walk.js'
+export {carveDeleted} from './carve.js'
+export {dumpJson, dumpKeys, openWithLogs, regLines, REG_HEADER, toDumpKey, type DumpKey, type DumpValue, type WalkedRecord} from './dump.js'
+export {decodeData, typeName, regString, regMultiString} from './values.js'
