@@ -1,4 +1,5 @@
 import {compareEvents} from '../events/order.js'
+import {shortHost} from '../events/host-names.js'
 import {EventTypes as T, type NormalizedEvent} from '../events/types.js'
 import {attr} from './event-util.js'
 import {accountOf} from './accounts.js'
@@ -16,8 +17,6 @@ import type {Finding} from './types.js'
 
 const SAM_FIRST_USER_RID = 1000
 const fromRegistry = (e: NormalizedEvent): boolean => e.source === 'Registry'
-/** Event logs name the host by its FQDN (`RXSRV01.corp.local`), the SYSTEM hive by its NetBIOS name. */
-const shortHost = (h: string | undefined): string => (h ?? '').split('.')[0]!.toLowerCase()
 
 /** Per host, the earliest event-log record seen: an account created before it lost its 4720 to rollover. */
 export function logCoverageStart(events: Iterable<NormalizedEvent>): Map<string, string> {

@@ -10,6 +10,7 @@ import type {FindingsFile, SessionsFile} from '../detect/types.js'
 import type {NormalizedEvent} from '../events/types.js'
 import {readEventLines} from '../timeline/read-events.js'
 import type {ArchiveFacts, CaseData, EventScan, TimelineFileFacts, VerifySummary} from './case-data.js'
+import {foldHostNames} from '../events/host-names.js'
 
 /** Bounds on what the report inlines (the full timeline is the CSV/JSONL file). */
 export const KEY_LIMITS = {
@@ -204,7 +205,7 @@ export async function scanEvents(path: string, cited: ReadonlySet<string>): Prom
     ring.push(e)
     if (ring.length > N) ring = ring.slice(ring.length - N)
   }
-  scan.hosts = [...hosts].sort()
+  scan.hosts = foldHostNames(hosts).sort()
   scan.by_type = [...types.entries()].map(([type, count]) => ({type, count})).sort((a, b) => b.count - a.count || (a.type < b.type ? -1 : 1))
   scan.hours = [...hours.entries()].map(([hour, v]) => ({hour, ...v})).sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : 0))
   scan.key = scan.total <= KEY_LIMITS.inlineAll ? all : key

@@ -16,6 +16,7 @@ const BACKGROUND_MS = 24 * 3600_000
 import type {EventRow, FindingCtx, FindingView, KeyValue, ReportViewModel, RuleContext, SessionCtx, SessionView} from './vm-types.js'
 import {redactSecrets} from './redact.js'
 import {resolveHostZone} from './zones.js'
+import {foldHostNames} from '../events/host-names.js'
 
 /**
  * Builds the report view model from the case data. Pure: same input → same model (the only clock value is
@@ -119,7 +120,7 @@ export function buildViewModel(data: CaseData, run: ReportRun): ReportViewModel 
   const huntDiagnostics = (data.findings as {diagnostics?: Diagnostic[]} | null)?.diagnostics ?? []
   const allDiagnostics = [...(a?.artefacts ?? []).flatMap((x) => x.diagnostics ?? []), ...data.events.diagnostics, ...(Array.isArray(huntDiagnostics) ? huntDiagnostics : [])]
   const unreadableFiles = new Set((a?.artefacts ?? []).flatMap((x) => (x.diagnostics ?? []).filter((d) => d.severity === 'error').map((d) => d.file ?? x.id))).size
-  const hosts = [...new Set([...(a?.host?.hostname ? [a.host.hostname] : []), ...data.events.hosts])].sort()
+  const hosts = foldHostNames([...(a?.host?.hostname ? [a.host.hostname] : []), ...data.events.hosts]).sort()
 
   const ctx: RuleContext = {
     findings,
