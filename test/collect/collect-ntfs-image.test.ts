@@ -49,7 +49,7 @@ describe.skipIf(!dir || !tsk)('collect --image of the shared gen_dev disk (E01, 
   const tmp = tempDir('ntfs-collect')
   beforeAll(async () => {
     artefacts = await artefactsFor('windows', 'full')
-    const raw = await materialise(dir!, 'gen_dev_disk.raw.gz', tmp)
+    const raw = await materialise(dir!, 'gen_dev_disk.raw.gz')
     const rec = path.join(tmp, 'recovered')
     fs.mkdirSync(rec)
     execFileSync('tsk_recover', ['-a', '-o', '2048', raw, rec], {stdio: 'ignore'})
@@ -76,7 +76,7 @@ describe.skipIf(!dir || !tsk)('collect --image of the shared gen_dev disk (E01, 
 
   for (const name of ['gen_dev_disk.E01', 'gen_dev_disk.vhdx.gz']) {
     it(`${name}: same members and SHA-256s, every item with its MFT reference and eight times, the image hashed`, async () => {
-      const file = await materialise(dir!, name, tmp)
+      const file = await materialise(dir!, name)
       const m = await viaImage(file, tempDir('out-img'), artefacts)
       // NTFS metadata ($MFT, $UsnJrnl:$J) is only visible through NTFS: compared with TSK's icat instead.
       const {$meta, rest} = splitMeta(members(m))

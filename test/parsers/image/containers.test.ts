@@ -1,10 +1,10 @@
 import {createHash} from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {beforeAll, describe, expect, it} from 'vitest'
 import {openImage, selectNtfsVolume} from '../../../src/parsers/image/open.js'
 import {verifyImage} from '../../../src/parsers/image/verify.js'
-import {SKIP_SHARED, materialise, mmlsPartitions, ntfsIndex, sharedNtfsDir, tempDir} from './shared.js'
+import {SKIP_SHARED, materialise, mmlsPartitions, ntfsIndex, sharedNtfsDir} from './shared.js'
 
 /**
  * Every container of the shared set must yield exactly the logical media its INDEX records (SHA-256 of the
@@ -12,8 +12,6 @@ import {SKIP_SHARED, materialise, mmlsPartitions, ntfsIndex, sharedNtfsDir, temp
  */
 const dir = sharedNtfsDir()
 if (!dir) console.warn(SKIP_SHARED)
-const tmp = tempDir('image-containers')
-afterAll(() => fs.rmSync(tmp, {recursive: true, force: true}))
 
 const mediaSha256 = (file: string): {sha256: string; size: number} => {
   const img = openImage(file)
@@ -29,7 +27,7 @@ const mediaSha256 = (file: string): {sha256: string; size: number} => {
 describe.skipIf(!dir)('containers of the shared NTFS set', () => {
   const files: Record<string, string> = {}
   beforeAll(async () => {
-    for (const n of ['gen_dev_disk.raw.gz', 'gen_dev_disk.vhdx.gz', 'gen_dev_volume.raw.gz', 'dfirntfs_ntfs_index.raw.gz']) files[n] = await materialise(dir!, n, tmp)
+    for (const n of ['gen_dev_disk.raw.gz', 'gen_dev_disk.vhdx.gz', 'gen_dev_volume.raw.gz', 'dfirntfs_ntfs_index.raw.gz']) files[n] = await materialise(dir!, n)
   })
   const index = dir ? ntfsIndex(dir) : []
   const entry = (f: string) => index.find((e) => e.file === f)!

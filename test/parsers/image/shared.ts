@@ -2,14 +2,9 @@ import {spawnSync} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import * as zlib from 'node:zlib'
-import {pipeline} from 'node:stream/promises'
-import {sharedSamplesDir} from '../evtx/shared.js'
+import {loadNtfsIndex, samplePath, sharedNtfsDir} from '../ntfs/shared.js'
 
-/** The shared NTFS sample set (../shared/samples/ntfs; see the EVTX locator for where it is looked for). */
-export function sharedNtfsDir(): string | undefined {
-  return sharedSamplesDir('ntfs')
-}
+export {sharedNtfsDir}
 
 export const SKIP_SHARED = 'shared NTFS samples not found (set RATCHET_SHARED or provide ../shared/samples/ntfs): skipped'
 
@@ -24,12 +19,11 @@ export function ntfsIndex(dir: string): IndexEntry[] {
   return (JSON.parse(fs.readFileSync(path.join(dir, 'INDEX.json'), 'utf8')) as {files: IndexEntry[]}).files
 }
 
-/** A `.gz` sample decompressed (streamed, sparse-friendly) into `tmp`; other samples as they are. */
-export async function materialise(dir: string, name: string, tmp: string): Promise<string> {
-  if (!name.endsWith('.gz')) return path.join(dir, name)
-  const out = path.join(tmp, name.slice(0, -3))
-  if (!fs.existsSync(out)) await pipeline(fs.createReadStream(path.join(dir, name)), zlib.createGunzip(), fs.createWriteStream(out))
-  return out
+/** A sample as a plain file: `.gz` ones decompressed once into the cache the NTFS tests share (samplePath). */
+export async function materialise(dir: string, name: string): Promise<string> {
+  const f = loadNtfsIndex(dir).find((x) => x.file === name)
+  if (!f) throw new Error(`${name} is not in ${dir}/INDEX.json`)
+  return samplePath(dir, f)
 }
 
 export interface MmlsRow {
