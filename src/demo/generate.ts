@@ -9,6 +9,7 @@ import {buildDemoLogs} from './logs.js'
 import {Rng} from './rng.js'
 import {ANYDESK, HOST, PAYLOAD, ROGUE_SC, RUN_COMMANDS, T, USERS, VENDOR_SC} from './scenario.js'
 import {isoToDate} from './timeutil.js'
+import {DEMO_USN_PATH, demoUsnJournal} from './usn.js'
 import {DEFAULT_DEMO_SEED} from './seed.js'
 
 /**
@@ -103,6 +104,10 @@ function plan(seed: number): {files: PlannedFile[]; dirs: string[]; logs: DemoLo
   add('ProgramData/AnyDesk/file_transfer_trace.txt', files.anydeskFileTransferTrace(), T.rogueScInstalled)
   add('ProgramData/AnyDesk/service.conf', files.anydeskServiceConf(seed), T.anydeskServiceInstalled)
   add('ProgramData/AnyDesk/system.conf', files.anydeskSystemConf(), T.anydeskServiceInstalled)
+
+  // The change journal, as a KAPE-style copy of the stream (what `collect --source` of a folder collects).
+  const usn = demoUsnJournal(seed)
+  add(DEMO_USN_PATH, usn.data, usn.lastChange)
 
   // Ordinary user content so the profiles are not empty shells.
   add('Users/jmiller/Documents/Rx_Inventory_Oct2023.csv', Buffer.from('NDC,Description,OnHand\r\n0002-8215-01,Insulin lispro 100u/mL,42\r\n0069-0105-30,Atorvastatin 10mg,310\r\n', 'utf8'), '2023-10-31T21:12:09.0000000Z')

@@ -102,6 +102,31 @@ describe('demo story', () => {
     expect(sessions.filter((x) => x.tool === 'AnyDesk')).toHaveLength(1)
   })
 
+  it('the change journal ($J) puts the dropped payload, the run.cmd files and AnyDesk.exe in the timeline and in the sessions', () => {
+    const rows = readFileSync(join(run.triage.case_dir, 'timeline.csv'), 'utf8').split('\n')
+    const usn = (desc: string, name: string): string[] => rows.filter((l) => l.includes(`,USN ${desc},`) && l.includes(`,${name},`) && l.includes('windows.filesystem.usnjrnl'))
+    // text.xml: created in ConnectWiseControl\Temp just before ScreenConnect logged the transfer (02:15:31)
+    expect(usn('FILE_CREATE', 'text.xml')).toHaveLength(1)
+    expect(usn('FILE_CREATE', 'text.xml')[0]).toContain('2023-11-02T02:15:30.671224+00:00')
+    for (const guid of ['0d7c3b8e-2f41-4a6d-b1c9-5e8a7f30d214', '6a1f9e42-7c3d-48b5-9e07-c2d4b6a8f913', 'b84e2d17-9a05-4c6f-a3e8-71d9c5b20f6e']) {
+      expect(usn('FILE_CREATE', `${guid}run.cmd`)).toHaveLength(1)
+    }
+    // AnyDesk.exe: pushed into ConnectWiseControl\Temp, then copied under Program Files by --install
+    expect(usn('FILE_CREATE', 'AnyDesk.exe')).toHaveLength(2)
+    expect(usn('FILE_CREATE', 'ScreenConnect.ClientSetup.msi')).toHaveLength(1)
+    // ordinary churn: temporary files created and deleted, a save through a rename
+    expect(rows.filter((l) => l.includes(',USN FILE_DELETE,')).length).toBeGreaterThan(20)
+    expect(usn('RENAME_NEW_NAME', 'Rx_Inventory_Oct2023.csv')).toHaveLength(1)
+    // the journal's file events are activity of the sessions they happened in
+    const names = (s: RemoteSession): string[] => s.activity.filter((a) => /\(USN journal\)/.test(a.summary)).map((a) => a.summary.replace(/^.*: /, ''))
+    const sc = names(actorSc())
+    expect(sc).toEqual(expect.arrayContaining(['text.xml', 'AnyDesk.exe', '0d7c3b8e-2f41-4a6d-b1c9-5e8a7f30d214run.cmd', 'b84e2d17-9a05-4c6f-a3e8-71d9c5b20f6erun.cmd']))
+    expect(names(anydesk())).toEqual(expect.arrayContaining(['ScreenConnect.ClientSetup.msi', 'system.config']))
+    // and the IOC text.xml is found in the journal too
+    const ioc = f.findings.find((x) => x.rule === 'ioc-hit' && x.title.includes('text.xml'))
+    expect(ioc && evs(ioc).some((e) => e.timestamp_desc === 'USN FILE_CREATE')).toBe(true)
+  })
+
   it('routine RDP sessions from the LAN are not suspicious and tie nothing into the story', () => {
     const rdp = sessions.filter((s) => s.tool === 'RDP')
     expect(rdp.length).toBeGreaterThan(10)
