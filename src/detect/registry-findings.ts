@@ -7,6 +7,7 @@ import type {Correlator} from './correlate.js'
 import {makeFinding} from './finding.js'
 import type {Rule} from './schema.js'
 import type {Finding} from './types.js'
+import {samOnlyAccountFacts} from './wording.js'
 
 /**
  * Findings only registry hives make possible: they keep what the logs lose (cleared, rolled over).
@@ -69,11 +70,7 @@ export function samOnlyAccountFindings(rule: Rule, accounts: NormalizedEvent[], 
         // made during a suspect session: the intruder's account, not an old one whose record rolled over
         severity: near.length > 0 ? 'high' : undefined,
         title: `${rule.title}: ${name}`,
-        facts:
-          `Account "${name}" (RID ${rid}${sid ? `, SID ${sid}` : ''}) was created ${ev.datetime.slice(0, 10)} per the SAM hive ` +
-          `(the time its Names key was written); no account-creation record (4720) for it is in the logs — cleared or rolled over` +
-          (start !== undefined ? `, although they reach back to ${start.slice(0, 10)}.` : '.') +
-          (ev.attributes.last_logon ? ` Its last logon per the SAM: ${String(ev.attributes.last_logon)}.` : ''),
+        facts: samOnlyAccountFacts({name, rid, sid, created: ev.datetime, logStart: start, lastLogon: ev.attributes.last_logon ? String(ev.attributes.last_logon) : undefined}),
         entities: {accounts: [name]},
       }),
     )

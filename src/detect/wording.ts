@@ -118,6 +118,16 @@ export function iocMatched(o: {indicator: string; type: string; listed: string; 
   return `Indicator ${o.indicator} (${o.type}), listed in ${o.listed}, matched ${o.fields.join(', ')}${o.members.length ? ` of ${o.members.join(', ')}` : ''}.`
 }
 
+/** An account the SAM hive holds whose creation no log records (registry-findings.ts). */
+export function samOnlyAccountFacts(o: {name: string; rid: number; sid?: string; created: string; logStart?: string; lastLogon?: string}): string {
+  return (
+    `Account "${o.name}" (RID ${o.rid}${o.sid ? `, SID ${o.sid}` : ''}) was created ${o.created.slice(0, 10)} per the SAM hive ` +
+    `(the time its Names key was written); no account-creation record (4720) for it is in the logs — cleared or rolled over` +
+    (o.logStart !== undefined ? `, although they reach back to ${o.logStart.slice(0, 10)}.` : '.') +
+    (o.lastLogon ? ` Its last logon per the SAM: ${o.lastLogon}.` : '')
+  )
+}
+
 export const MANIFEST_MATCH = 'It matched a file recorded in the evidence manifest.'
 
 /** The ScreenConnect sessions that went through a relay indicator, named by start. */

@@ -1,8 +1,9 @@
 /**
  * Passwords typed on a command line (`net user <name> <password> /add`, `echo <password> | AnyDesk.exe
  * --set-password`) are credentials, not findings: the report is read by counsel and leadership and travels
- * further than the evidence, so it shows that a password was set, not the password. The evidence archive,
- * events.jsonl and the timeline keep the text as recorded.
+ * further than the evidence, so it shows that a password was set, not the password. Only the evidence archive
+ * keeps the text as recorded: analyze already redacts events.jsonl (src/core/redact.ts, with the secret's
+ * hash); this pass catches what reaches the report by other paths and leaves existing marks alone.
  */
 export const REDACTED = '[password not shown in this report]'
 
