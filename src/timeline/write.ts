@@ -59,7 +59,7 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
   }
   const filter = buildFilter({from: opts.from, to: opts.to, types: opts.types})
   const local = opts.tz !== undefined ? localTimeFormatter(opts.tz) : undefined
-  const out = resolveOut(opts)
+  const out = timelinePath(opts)
 
   const result: TimelineResult = {
     file: out,
@@ -170,7 +170,8 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
   return result
 }
 
-function resolveOut(opts: TimelineOptions): string {
+/** The file a timeline is written to (checked: the format's extension, never the case events.jsonl). */
+export function timelinePath(opts: TimelineOptions): string {
   if (opts.out === undefined) return join(resolve(opts.caseDir), defaultFileName(opts.format))
   const out = isAbsolute(opts.out) ? opts.out : resolve(opts.out)
   const want = extensionFor(opts.format)

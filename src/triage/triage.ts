@@ -15,10 +15,11 @@ import {runHunt, type HuntResult} from '../detect/hunt.js'
 import {severityRank} from '../detect/severity.js'
 import type {BlastRadiusFile} from '../detect/blast/types.js'
 import type {Finding, FindingsFile} from '../detect/types.js'
-import {verifyArchive} from '../evidence/verify.js'
+import {verifyArchive, type VerifyReport} from '../evidence/verify.js'
 import {toVerifyResult} from '../evidence/verify-result.js'
 import {generateReport, type ReportResult} from '../report/generate.js'
-import {writeTimeline, type TimelineResult} from '../timeline/write.js'
+import {writeTimelineInWorker} from '../timeline/in-worker.js'
+import type {TimelineResult} from '../timeline/write.js'
 
 /**
  * `ratchet triage`: collect → verify → analyze → hunt → timeline → report into one case folder, each stage
@@ -220,6 +221,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
 
   // 2. verify — straight after collection, so a bad write is caught before anyone relies on the archive
   rec = done('verify')
+  let verified: VerifyReport | undefined
   if (rec) resumed(rec)
   else {
     opts.onStage?.('verify', 1, 'start')
@@ -230,6 +232,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
     if (report.status !== 'verified') {
       throw new RatchetError('E_VERIFY_FAILED', `the new archive did not verify (${report.status}): ${report.problems.slice(0, 3).join('; ')}`, {archive, verify: verifyPath}, result.exit_code as ExitCodeValue)
     }
+    verified = report
     await complete('verify', ExitCode.OK, [verifyPath])
   }
   checkAbort()
@@ -239,32 +242,52 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
   if (rec) resumed(rec)
   else {
     opts.onStage?.('analyze', 2, 'start')
-    const analyzed: AnalyzeResult = await analyze(archive, {out: caseDir, password, signal: opts.signal})
+    const analyzed: AnalyzeResult = await analyze(archive, {out: caseDir, password, signal: opts.signal, verified})
     await complete('analyze', analyzed.exitCode, [analyzed.files.events, analyzed.files.analysis])
   }
   checkAbort()
 
-  // 4. hunt
-  rec = done('hunt')
-  if (rec) resumed(rec)
-  else {
-    opts.onStage?.('hunt', 3, 'start')
-    const hunted: HuntResult = await runHunt({caseDir, iocFiles: opts.iocFiles, packs: opts.packs, windowMs: opts.windowMs, sigma: opts.sigma})
-    await complete('hunt', hunted.diagnostics > 0 ? ExitCode.PARTIAL : ExitCode.OK, [hunted.findings, hunted.sessions])
-  }
-  checkAbort()
-
-  // 5. timeline (Timesketch-ready CSV: opens in Excel too)
-  rec = done('timeline')
+  // 4. hunt and 5. timeline (Timesketch-ready CSV: opens in Excel too), at the same time: the timeline reads
+  // only events.jsonl, so it is written in a worker thread while hunt works (hunt's Sigma and session steps
+  // leave a core free). They are recorded in stage order, so a resume still skips only a completed prefix.
+  const huntRec = done('hunt')
+  const timelineRec = done('timeline')
   let timelineFile: string
-  if (rec) {
-    resumed(rec)
-    timelineFile = rec.outputs[0]!
-  } else {
-    opts.onStage?.('timeline', 4, 'start')
-    const t: TimelineResult = await writeTimeline({caseDir, format: 'timesketch-csv', out: casePath(caseDir, 'timelineCsv')})
-    timelineFile = t.file
-    await complete('timeline', t.bad_lines > 0 ? ExitCode.PARTIAL : ExitCode.OK, [t.file])
+  const stopTimeline = new AbortController()
+  const onAbort = (): void => stopTimeline.abort(opts.signal?.reason)
+  opts.signal?.addEventListener('abort', onAbort, {once: true})
+  try {
+    let timeline: Promise<TimelineResult> | undefined
+    if (huntRec) resumed(huntRec)
+    else opts.onStage?.('hunt', 3, 'start')
+    if (!timelineRec) {
+      opts.onStage?.('timeline', 4, 'start')
+      timeline = writeTimelineInWorker({caseDir, format: 'timesketch-csv', out: casePath(caseDir, 'timelineCsv')}, stopTimeline.signal)
+      // settled (and its error thrown) below, after hunt; until then a rejection must not count as unhandled
+      timeline.catch(() => undefined)
+    }
+    try {
+      if (!huntRec) {
+        const hunted: HuntResult = await runHunt({caseDir, iocFiles: opts.iocFiles, packs: opts.packs, windowMs: opts.windowMs, sigma: opts.sigma})
+        await complete('hunt', hunted.diagnostics > 0 ? ExitCode.PARTIAL : ExitCode.OK, [hunted.findings, hunted.sessions])
+      }
+      checkAbort()
+    } catch (e) {
+      // hunt failed: the timeline stops too (its worker ends and its .partial file is removed)
+      stopTimeline.abort(e)
+      await timeline?.catch(() => undefined)
+      throw e
+    }
+    if (timelineRec) {
+      resumed(timelineRec)
+      timelineFile = timelineRec.outputs[0]!
+    } else {
+      const t = await timeline!
+      timelineFile = t.file
+      await complete('timeline', t.bad_lines > 0 ? ExitCode.PARTIAL : ExitCode.OK, [t.file])
+    }
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort)
   }
   checkAbort()
 
