@@ -6,8 +6,8 @@ import {once} from 'node:events'
 import {casePath} from '../core/case-layout.js'
 import {diag, type Diagnostic} from '../core/diagnostics.js'
 import {errorMessage, osErrorCode, RatchetError} from '../core/errors.js'
-import {csvLine} from './csv.js'
-import {csvColumns, csvRow, defaultFileName, extensionFor, nativeJsonLine, timesketchObject, type TimelineFormat} from './columns.js'
+import {csvLine, mayNeedOneLine} from './csv.js'
+import {csvColumns, csvRecord, defaultFileName, extensionFor, nativeJsonLine, timesketchObject, type TimelineFormat} from './columns.js'
 import {buildFilter, matchesFilter} from './filter.js'
 import {localTimeFormatter} from './local-time.js'
 import {readEventLines} from './read-events.js'
@@ -152,7 +152,7 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
       }
       result.events_written++
       const lt = local?.(e.datetime)
-      const pending = put(csv ? csvLine(csvRow(e, csv, lt)) : (opts.format === 'jsonl' ? nativeJsonLine(e, lt) : JSON.stringify(timesketchObject(e, lt))) + '\n')
+      const pending = put(csv ? csvRecord(e, csv, lt, !mayNeedOneLine(item.text)) : (opts.format === 'jsonl' ? nativeJsonLine(e, lt) : JSON.stringify(timesketchObject(e, lt))) + '\n')
       if (pending) await pending
     }
     await flush()
