@@ -1,4 +1,4 @@
-import {redacts} from '../core/redact.js'
+import {COMMAND_TYPES, redacts} from '../core/redact.js'
 
 /**
  * The timeline's CSV record of one events.jsonl line written straight from the line's UTF-8 bytes into the
@@ -479,6 +479,12 @@ const sep = (): void => {
 }
 const TAIL = [F.source, F.artefact, F.member, F.sha256, F.offset, F.record, F.line, F.id]
 
+const REDACTED_FIRST = new Uint8Array(256)
+for (const t of COMMAND_TYPES) REDACTED_FIRST[t.charCodeAt(0)] = 1
+
+let lastSecond = ''
+let lastMs = 0
+
 const ISO7 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{7})Z$/
 
 /** Bytes a record may need: oneLine turns a 1-byte DEL into 6 bytes; cells add quotes and a prefix each. */
@@ -512,7 +518,8 @@ export function directCsvRecord(line: Buffer, start: number, end: number, f: Dir
   const dt = latin1(vs[F.datetime]! + 1, ve[F.datetime]! - 1)
   const m = ISO7.exec(dt)
   if (!m) return undefined
-  if (redacts(latin1(vs[F.event_type]! + 1, ve[F.event_type]! - 1))) return undefined
+  // decoded only when its first byte is one a redacted type starts with
+  if (REDACTED_FIRST[b[vs[F.event_type]! + 1]!] && redacts(latin1(vs[F.event_type]! + 1, ve[F.event_type]! - 1))) return undefined
   o = out
   op = pos
   let ok = true
@@ -533,7 +540,13 @@ export function directCsvRecord(line: Buffer, start: number, end: number, f: Dir
     sep()
     putTextOrEmpty(F.timestamp_desc)
     sep()
-    const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)
+    // sorted events share their second with the one before more often than not
+    const second = dt.slice(0, 19)
+    if (second !== lastSecond) {
+      lastSecond = second
+      lastMs = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)
+    }
+    const ms = lastMs
     if (Number.isNaN(ms)) return undefined
     putAscii(String(ms * 1000 + Number(m[7]!.slice(0, 6))))
     sep()
