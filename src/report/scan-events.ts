@@ -52,9 +52,9 @@ function build(s: Seen): NormalizedEvent {
  * scanEventLine proves valid (what JSON.parse and parseEventLine's shape check would accept) is read from
  * its bytes: those fields are decoded, nothing else; the event is built only when it is shown. Any other
  * line takes the general path (decode, JSON.parse, shape check) with its diagnostics, so the result is the
- * same either way.
+ * same either way. `blockSize` exists for tests.
  */
-export async function scanEvents(path: string, cited: ReadonlySet<string>): Promise<EventScan> {
+export async function scanEvents(path: string, cited: ReadonlySet<string>, blockSize?: number): Promise<EventScan> {
   const N = KEY_LIMITS.neighbours
   const scan: EventScan = {total: 0, bad_lines: 0, out_of_order: 0, first: null, last: null, hosts: [], by_type: [], hours: [], key: [], cited: [], truncated: false, unverified_events: 0, diagnostics: []}
   const hosts = new Set<string>()
@@ -91,7 +91,8 @@ export async function scanEvents(path: string, cited: ReadonlySet<string>): Prom
     }
     if (scan.first === null || datetime < scan.first) scan.first = datetime
     if (scan.last === null || datetime > scan.last) scan.last = datetime
-    if (host && hosts.size < 200) hosts.add(host as string)
+    // a host that is not a string is hostile input, not a host name (it used to crash foldHostNames)
+    if (typeof host === 'string' && host && hosts.size < 200) hosts.add(host)
     if (unverified) scan.unverified_events++
     types.set(type, (types.get(type) ?? 0) + 1)
     const isCited = cited.has(s.id)
@@ -145,7 +146,7 @@ export async function scanEvents(path: string, cited: ReadonlySet<string>): Prom
     }
     const e = redactEvent(item.event)
     take({line: n, id: e.id, event: e, bytes: null, start: 0, end: 0}, e.datetime, e.event_type, e.host, e.source === 'Registry', Boolean(e.unverified))
-  })
+  }, blockSize)
   scan.hosts = foldHostNames(hosts).sort()
   scan.by_type = [...types.entries()].map(([type, count]) => ({type, count})).sort((a, b) => b.count - a.count || (a.type < b.type ? -1 : 1))
   scan.hours = [...hours.entries()].map(([hour, v]) => ({hour, ...v})).sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : 0))
