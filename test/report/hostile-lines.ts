@@ -46,7 +46,7 @@ export function baseEvent(r: Rng, i: number): Record<string, unknown> {
 }
 
 const JSON_VALUES = ['1', '-0', '1.5', '1e400', '-1e-400', '12345678901234567', '0', 'null', 'true', 'false', '""', '"x"', '[]', '{}', '["a"]', '{"member":"m","sha256":"s"}', '[{"member":"m","sha256":"s"}]']
-const BAD_NUMBERS = ['01', '1.', '.5', '1e', '-', '+1', '1E+5', '-0.0e-0', '0x10', 'Infinity', 'NaN', '1_000']
+const BAD_NUMBERS = ['01', '1.', '.5', '1e', '-', '+1', '1E+5', '-0.0e-0', '0x10', 'Infinity', 'NaN', '1_000', '1e+.5', '1e.5', '-.5', '1.e5', '-01', '1e+', '1ee5', '0.1.2', '--1', '-0', '1' + '0'.repeat(308), '1' + '0'.repeat(309)]
 const BAD_LITERALS = ['tru', 'nul', 'True', 'NULL', 'falsey', 'undefined']
 const STRINGS_IN_JSON = ['"a\\u0062c"', '"\\"q\\""', '"back\\\\slash"', '"\\/"', '"\\ud800"', '"\\uDFFF\\uD800"', '"tab\\t"', '"bad\\x"', '"bad\\u12"', '"bad\\u12G4"', '"😀"', '"ДОМ"', '"a\tb"', '"a\u0000b"', '"a\u001fb"', '"a\u007fb"', '"\u2028"']
 const DATETIMES = ['"2020-01-01T00:00:00Z"', '"2020-01-01T00:00:00"', '"2020-1-01T00:00:00Z"', '"20201-01-01T00:00:00Z"', '"２０２０-01-01T00:00:00Z"', '"2020-01-01 00:00:00Z"', '"2020-01-01T00:00:0"', '"2020-01-01T00:00:00\\u005a"', '"\\u0032020-01-01T00:00:00Z"', '"2020-01-01T00:00:00😀"', '"2020-01-01T23:59:59.9999999Z"']
@@ -106,6 +106,8 @@ const MUTATIONS: Mutation[] = [
   (l, r) => setKey(l, r.pick(['timestamp', 'unverified', 'host']), r.pick([...BAD_NUMBERS, ...BAD_LITERALS, ...JSON_VALUES])),
   (l, r) => setKey(l, 'attributes', `{"n":${r.pick([...BAD_NUMBERS, ...BAD_LITERALS, ...JSON_VALUES])}}`),
   (l, r) => setKey(l, 'evidence', r.pick(['[]', 'null', '{}', '{"member":"a"}', '{"member":"a","sha256":1}', '{"member":"a","sha256":"b","member":"c"}', '{"member":"a","sha256":"b","member":1}', '{"sha256":"b","member":"a","x":[{"y":{}}]}', '{"m\\u0065mber":"a","sha256":"b"}', '{"member":"a","sha256":"b","m\\u0065mber":1}', '{"member":"a","sha256":"b","sha\\u0032\\u00356":null}', '{"member":"a" ,"sha256":"b"}'])),
+  // a repeated key with another value (JSON.parse keeps the last)
+  (l, r) => l.replace(/}$/, `,"${r.pick(['unverified', 'host', 'source', 'id', 'timestamp'])}":${r.pick(['true', 'false', '"h"', '"Registry"', '1', 'null'])}}`),
   // truncated
   (l, r) => l.slice(0, r.int(l.length)),
   // a stray character anywhere (structure, control, non-ASCII)
@@ -162,4 +164,54 @@ export function hostileLine(r: Rng, i: number): Buffer {
     line = out
   }
   return Buffer.from(line, 'utf8')
+}
+
+/**
+ * Hand-picked lines, one per rule of the fast scan (each must decide exactly as the general path does).
+ * `ok` is a well-formed line; the others change one thing.
+ */
+export function edgeLines(): string[] {
+  const ok = '{"id":"a1","datetime":"2020-01-01T00:00:00.1234567Z","timestamp":1577836800123456,"event_type":"t","host":"H","source":"Registry","unverified":true,"evidence":{"member":"m","sha256":"s"},"attributes":{"k":[1,{"x":null}]}}'
+  const deep = (n: number): string => ok.replace('"attributes":{', `"attributes":{"d":${'['.repeat(n)}${']'.repeat(n)},`)
+  return [
+    ok,
+    ok.replace('"unverified":true', '"unverified":true,"unverified":false'),
+    ok.replace('"unverified":true', '"unverified":false,"unverified":true'),
+    ok.replace('"host":"H"', '"host":"H","host":"G"'),
+    ok.replace('"source":"Registry"', '"source":"Registry","source":"EVTX"'),
+    ok.replace('"id":"a1"', '"id":"a1","id":"b2"'),
+    ok.replace('"timestamp":1577836800123456', '"timestamp":1577836800123456,"timestamp":1e400'),
+    ok.replace('"timestamp":1577836800123456', `"timestamp":1${'0'.repeat(309)}`),
+    ok.replace('"timestamp":1577836800123456', `"timestamp":1${'0'.repeat(300)}`),
+    ok.replace('"timestamp":1577836800123456', '"timestamp":1577836800123456.5'),
+    ok.replace('"attributes":{', '"attributes":null,"x":{'),
+    ok.replace('"attributes":{', '"attributes":{},"attributes":{'),
+    ok.replace('"evidence":{', '"evidence":{"member":1,'),
+    ok.replace('"evidence":{', '"evidence":{"m\\u0065mber":1,'),
+    ok.replace('"sha256":"s"', '"sha256":"s","sha256":null'),
+    ok.replace('"id":"a1"', '"\\u0069d":"a1"'),
+    ok.replace('"id":"a1"', '"id":"a1","\\u0069d":7'),
+    ok.replace('"host":"H"', '"host":"H","ho\\u0073t":7'),
+    ok.replace('"host":"H"', '"host":"H\\u0041"'),
+    ok.replace('"datetime":"2020', '"datetime":"\\u0032020'),
+    deep(30),
+    deep(31),
+    deep(40),
+    // far deeper than any recursion could follow: must be refused, never a stack overflow
+    deep(200_000),
+    ok.replace('"k":[1,', '"k":[1e+.5,'),
+    ok.replace('"k":[1,', '"k":[-.5,'),
+    ok.replace('"k":[1,', '"k":[1.e5,'),
+    ok.replace('"k":[1,', '"k":[1E-07,'),
+    ok.replace('"k":[1,', '"k":[tru,'),
+    ok.replace('"k":[1,', '"k":["\\uD83D\\uDE00\\u0000\\/",'),
+    ok.replace('"k":[1,', '"k":["\\u00G0",'),
+    ok + ' ',
+    ok + '\t',
+    ' ' + ok,
+    ok.replace(':', ': '),
+    ok.slice(0, -1),
+    '{}',
+    '',
+  ]
 }
