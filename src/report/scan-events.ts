@@ -35,6 +35,36 @@ interface Seen {
 /** Decodes a located field (its bytes lie between two ASCII quotes, so they decode as in the whole line). */
 const text = (b: Buffer, s: number, e: number): string => b.toString('utf8', s, e)
 
+/** A field's last value: a run of events with the same type or host decodes it once (same bytes, same text). */
+class LastText {
+  private readonly bytes = Buffer.alloc(64)
+  private len = -1
+  private value = ''
+  get(b: Buffer, s: number, e: number): string {
+    const n = e - s
+    if (n === this.len) {
+      let j = 0
+      while (j < n && b[s + j] === this.bytes[j]) j++
+      if (j === n) return this.value
+    }
+    this.value = text(b, s, e)
+    if (n <= this.bytes.length) {
+      b.copy(this.bytes, 0, s, e)
+      this.len = n
+    } else this.len = -1
+    return this.value
+  }
+}
+
+const REGISTRY = Buffer.from('Registry')
+
+/** Bytes [s, e) of `b` are `word`. */
+function spells(b: Buffer, s: number, e: number, word: Buffer): boolean {
+  if (e - s !== word.length) return false
+  for (let j = 0; j < word.length; j++) if (b[s + j] !== word[j]) return false
+  return true
+}
+
 /** The event of a line the fast scan accepted: the general path, which cannot refuse it, builds it. */
 function build(s: Seen): NormalizedEvent {
   if (s.event) return s.event
@@ -68,6 +98,8 @@ export async function scanEvents(path: string, cited: ReadonlySet<string>, block
   const ring: Seen[] = []
   let after = 0
   let n = 0
+  let hour = ''
+  let hourEntry: {count: number; key: number} | null = null
   const note = (d: Diagnostic): void => {
     if (scan.diagnostics.length < KEY_LIMITS.maxDiagnostics) scan.diagnostics.push(d)
   }
@@ -99,12 +131,17 @@ export async function scanEvents(path: string, cited: ReadonlySet<string>, block
     // registry records are state (accounts, services, programs a hive holds), dated when a key or value last
     // changed, often years before the case: drawn in the activity chart only when a finding cites them
     if (isCited || !registry) {
-      const hour = datetime.slice(0, 13)
-      const h = hours.get(hour)
-      if (h) {
-        h.count++
-        if (isCited) h.key++
-      } else hours.set(hour, {count: 1, key: isCited ? 1 : 0})
+      // events come sorted, so mostly in the hour of the one before (a datetime is at least 19 characters)
+      if (hourEntry === null || !datetime.startsWith(hour)) {
+        hour = datetime.slice(0, 13)
+        hourEntry = hours.get(hour) ?? null
+        if (hourEntry === null) {
+          hourEntry = {count: 0, key: 0}
+          hours.set(hour, hourEntry)
+        }
+      }
+      hourEntry.count++
+      if (isCited) hourEntry.key++
     }
     if (all.length <= KEY_LIMITS.inlineAll) {
       s.event = build(s)
@@ -126,14 +163,15 @@ export async function scanEvents(path: string, cited: ReadonlySet<string>, block
   const scanned = newScannedEvent()
   // bytes, not characters: a line this long in bytes may still be short enough for the general path, which decides
   const maxBytes = MAX_EVENT_LINE_CHARS
-  const REGISTRY = Buffer.from('Registry')
+  const lastType = new LastText()
+  const lastHost = new LastText()
   await forEachLineBytes(path, (b, start, end) => {
     n++
     if (scanEventLine(b, start, end, scanned, maxBytes)) {
       const sc = scanned
       const s: Seen = {line: n, id: text(b, sc.idStart, sc.idEnd), event: null, bytes: b, start, end}
-      const registry = sc.sourceStart >= 0 && b.compare(REGISTRY, 0, REGISTRY.length, sc.sourceStart, sc.sourceEnd) === 0
-      take(s, text(b, sc.dtStart, sc.dtEnd), text(b, sc.typeStart, sc.typeEnd), sc.hostStart >= 0 ? text(b, sc.hostStart, sc.hostEnd) : undefined, registry, sc.unverified)
+      const registry = sc.sourceStart >= 0 && spells(b, sc.sourceStart, sc.sourceEnd, REGISTRY)
+      take(s, text(b, sc.dtStart, sc.dtEnd), lastType.get(b, sc.typeStart, sc.typeEnd), sc.hostStart >= 0 ? lastHost.get(b, sc.hostStart, sc.hostEnd) : undefined, registry, sc.unverified)
       return
     }
     const line = text(b, start, end)
