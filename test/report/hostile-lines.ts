@@ -18,8 +18,9 @@ export class Rng {
   }
 }
 
-const HOSTS = ['WIN-L0ZZQ76PMUF', 'rxsrv01.corp.local', 'RXSRV01', 'ДОМ-ПК', 'host😀', '']
-const TYPES = ['evtx.record', 'logon.success', 'process.created', 'remote_access.command', 'registry.key']
+const HOSTS = ['WIN-L0ZZQ76PMUF', 'rxsrv01.corp.local', 'RXSRV01', 'RXSRV02', 'ДОМ-ПК', 'host😀', '']
+// some of equal length: a cache of the last value must compare bytes, not lengths
+const TYPES = ['evtx.record', 'logon.success', 'logon.failed', 'process.created', 'remote_access.command', 'registry.key']
 const SOURCES = ['EVTX', 'Registry', 'ScreenConnect', 'registry', 'Registry ']
 
 /** A well-formed event as a plain object (key order as analyze writes it; optional keys sometimes absent). */

@@ -2,7 +2,7 @@ import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {afterAll, describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it, vi} from 'vitest'
 import {CaseFiles} from '../../src/core/case-layout.js'
 import {diag, type Diagnostic} from '../../src/core/diagnostics.js'
 import {redactEvent} from '../../src/core/redact.js'
@@ -15,7 +15,7 @@ import {KEY_LIMITS, scanEvents} from '../../src/report/scan-events.js'
 import {MAX_EVENT_LINE_CHARS, parseEventLine, readEventLines} from '../../src/timeline/read-events.js'
 import {readTextLines} from '../../src/timeline/text-lines.js'
 import {buildFixtureCase} from './fixture-case.js'
-import {edgeLines, hostileLine, Rng} from './hostile-lines.js'
+import {baseEvent, edgeLines, hostileLine, Rng} from './hostile-lines.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'ratchet-scan-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
@@ -208,6 +208,29 @@ describe('scanEvents: fast path and general path give the report the same facts'
       expect(want.total).toBeGreaterThan(count / 4)
       if (t === 3) expect(want.truncated).toBe(true)
     }
+  })
+
+  it('builds only the events it shows: the first inlineAll+1, cited ones and their neighbours', async () => {
+    const r = new Rng(5)
+    const lines: string[] = []
+    for (let i = 0; i < 2000; i++) {
+      const e = baseEvent(r, i)
+      e.datetime = `2020-01-01T00:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z`
+      lines.push(JSON.stringify(e))
+    }
+    const path = join(dir, 'lazy.jsonl')
+    writeFileSync(path, `${lines.join('\n')}\n`)
+    const cited = new Set([1000, 1500].map((i) => (JSON.parse(lines[i]!) as {id: string}).id))
+    const parse = vi.spyOn(JSON, 'parse')
+    try {
+      const got = await scanEvents(path, cited)
+      expect(got.total).toBe(2000)
+      expect(got.key).toHaveLength(10)
+      expect(parse.mock.calls.length).toBe(KEY_LIMITS.inlineAll + 1 + 10)
+    } finally {
+      parse.mockRestore()
+    }
+    await expectSameScan(path, cited)
   })
 
   it('on a line longer than the general path takes (reported there) and an out-of-order file', async () => {
