@@ -122,7 +122,8 @@ async function timelineFiles(caseDir: string): Promise<TimelineFileFacts[]> {
 }
 
 /** Reads a case folder for the report. Needs analyze's outputs; hunt's are optional (the report says so). */
-export async function loadCase(caseDirIn: string): Promise<CaseData> {
+/** `timelineWritten`: see ReportOptions; the timeline files are listed after it settles. */
+export async function loadCase(caseDirIn: string, timelineWritten?: Promise<unknown>): Promise<CaseData> {
   const caseDir = resolve(caseDirIn)
   const eventsPath = casePath(caseDir, 'events')
   try {
@@ -146,6 +147,8 @@ export async function loadCase(caseDirIn: string): Promise<CaseData> {
     for (const a of s.activity ?? []) cited.add(a.event_id)
   }
   const events = await scanEvents(eventsPath, cited)
+  const archives = await readArchives(caseDir, notes)
+  await timelineWritten?.catch(() => undefined)
   return {
     caseName: basename(caseDir),
     caseDir,
@@ -154,7 +157,7 @@ export async function loadCase(caseDirIn: string): Promise<CaseData> {
     sessions,
     blast,
     verify: summariseVerify(verifyRaw),
-    archives: await readArchives(caseDir, notes),
+    archives,
     events,
     timelineFiles: await timelineFiles(caseDir),
     loadNotes: notes,

@@ -247,36 +247,41 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
   }
   checkAbort()
 
-  // 4. hunt and 5. timeline (Timesketch-ready CSV: opens in Excel too), at the same time: the timeline reads
-  // only events.jsonl, so it is written in a worker thread while hunt works (hunt's Sigma and session steps
-  // leave a core free). They are recorded in stage order, so a resume still skips only a completed prefix.
+  // 4. hunt, 5. timeline (Timesketch-ready CSV: opens in Excel too) and 6. report, overlapped: the timeline
+  // reads only events.jsonl, so it is written in a worker thread from the start of hunt; the report needs
+  // hunt's findings, so it starts when hunt is done, beside the rest of the timeline, and waits for the
+  // timeline only to list its file. Stages are recorded in stage order, so a resume still skips only a
+  // completed prefix. The report is always rerun when anything before it ran: it must describe the case.
   const huntRec = done('hunt')
   const timelineRec = done('timeline')
+  const reportRec = done('report')
+  const reportDone = reportRec && (!opts.pdf || reportRec.outputs.length > 1) ? reportRec : undefined
   let timelineFile: string
+  let reportFile: string
+  let reportPdf: string | null = null
   const stopTimeline = new AbortController()
   const onAbort = (): void => stopTimeline.abort(opts.signal?.reason)
   opts.signal?.addEventListener('abort', onAbort, {once: true})
+  let timeline: Promise<TimelineResult> | undefined
+  let report: Promise<ReportResult> | undefined
   try {
-    let timeline: Promise<TimelineResult> | undefined
     if (huntRec) resumed(huntRec)
     else opts.onStage?.('hunt', 3, 'start')
     if (!timelineRec) {
       opts.onStage?.('timeline', 4, 'start')
       timeline = writeTimelineInWorker({caseDir, format: 'timesketch-csv', out: casePath(caseDir, 'timelineCsv')}, stopTimeline.signal)
-      // settled (and its error thrown) below, after hunt; until then a rejection must not count as unhandled
+      // settled (and its error thrown) below; until then a rejection must not count as unhandled
       timeline.catch(() => undefined)
     }
-    try {
-      if (!huntRec) {
-        const hunted: HuntResult = await runHunt({caseDir, iocFiles: opts.iocFiles, packs: opts.packs, windowMs: opts.windowMs, sigma: opts.sigma})
-        await complete('hunt', hunted.diagnostics > 0 ? ExitCode.PARTIAL : ExitCode.OK, [hunted.findings, hunted.sessions])
-      }
-      checkAbort()
-    } catch (e) {
-      // hunt failed: the timeline stops too (its worker ends and its .partial file is removed)
-      stopTimeline.abort(e)
-      await timeline?.catch(() => undefined)
-      throw e
+    if (!huntRec) {
+      const hunted: HuntResult = await runHunt({caseDir, iocFiles: opts.iocFiles, packs: opts.packs, windowMs: opts.windowMs, sigma: opts.sigma})
+      await complete('hunt', hunted.diagnostics > 0 ? ExitCode.PARTIAL : ExitCode.OK, [hunted.findings, hunted.sessions])
+    }
+    checkAbort()
+    if (!reportDone) {
+      opts.onStage?.('report', 5, 'start')
+      report = generateReport({caseDir, commandLine: opts.commandLine, pdf: opts.pdf, title: opts.title, classification: opts.classification, timelineWritten: timeline})
+      report.catch(() => undefined)
     }
     if (timelineRec) {
       resumed(timelineRec)
@@ -286,26 +291,27 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
       timelineFile = t.file
       await complete('timeline', t.bad_lines > 0 ? ExitCode.PARTIAL : ExitCode.OK, [t.file])
     }
+    if (reportDone) {
+      resumed(reportDone)
+      reportFile = reportDone.outputs[0]!
+      reportPdf = reportDone.outputs[1] ?? null
+    } else {
+      const r = await report!
+      reportFile = r.file
+      reportPdf = r.pdf
+      await complete('report', ExitCode.OK, r.pdf ? [r.file, r.pdf] : [r.file])
+    }
+  } catch (e) {
+    // one of them failed: the others stop or finish before the error is thrown (the timeline's worker ends
+    // and its .partial file is removed; a report in progress writes through its own .partial)
+    stopTimeline.abort(e)
+    await timeline?.catch(() => undefined)
+    await report?.catch(() => undefined)
+    throw e
   } finally {
     opts.signal?.removeEventListener('abort', onAbort)
   }
   checkAbort()
-
-  // 6. report (always rerun when anything before it ran: it must describe the current case)
-  rec = done('report')
-  let reportFile: string
-  let reportPdf: string | null = null
-  if (rec && (!opts.pdf || rec.outputs.length > 1)) {
-    resumed(rec)
-    reportFile = rec.outputs[0]!
-    reportPdf = rec.outputs[1] ?? null
-  } else {
-    opts.onStage?.('report', 5, 'start')
-    const r: ReportResult = await generateReport({caseDir, commandLine: opts.commandLine, pdf: opts.pdf, title: opts.title, classification: opts.classification})
-    reportFile = r.file
-    reportPdf = r.pdf
-    await complete('report', ExitCode.OK, r.pdf ? [r.file, r.pdf] : [r.file])
-  }
 
   const findingsFile = casePath(caseDir, 'findings')
   let findings: FindingsFile | undefined
