@@ -8,9 +8,9 @@ import type {NormalizedEvent} from '../../events/types.js'
 import {checkFileHeader, chunkCountNote} from '../../parsers/evtx/file.js'
 import type {EvtxFileHeader} from '../../parsers/evtx/header.js'
 import {readHeadSync} from '../../parsers/evtx/index.js'
-import {parallelChunkJobs, spawnModuleWorker} from '../../parsers/evtx/pool.js'
+import {ChunkPool, spawnModuleWorker} from '../../parsers/evtx/pool.js'
 import {readSlots} from '../../parsers/evtx/slots.js'
-import type {ArtefactParserPlugin, ParseOutput} from '../parser-api.js'
+import type {ArtefactParserPlugin, ParseContext, ParseOutput} from '../parser-api.js'
 import {isSerializedEvents, parseSerialized, serializedCount, sliceSerialized, type SerializedEvents} from '../serialized.js'
 import {runEventsJob, type EvtxEventsBatch} from './evtx-job.js'
 import {mapContext} from './util.js'
@@ -22,10 +22,25 @@ async function* localBatches(fh: fs.promises.FileHandle, size: number, payload: 
   }
 }
 
+/**
+ * Chunk slots read ahead per lane: the lanes go on parsing while the driver is busy (a sort-run spill
+ * takes tens of milliseconds); a result is ~100 KB, so memory stays a few MB per lane.
+ */
+const WINDOW_PER_LANE = 16
+
+const newPool = (threads: number): ChunkPool<EvtxEventsBatch> => new ChunkPool({workers: threads, spawn: () => spawnModuleWorker(import.meta.url, 'evtx-worker'), window: threads * WINDOW_PER_LANE})
+
+/** The run's worker lanes (started once, warm for every file), or lanes of this file's own when there is no run. */
+function lanesFor(ctx: ParseContext, threads: number): {pool: ChunkPool<EvtxEventsBatch>; own: boolean} {
+  if (!ctx.resources) return {pool: newPool(threads), own: true}
+  return {pool: ctx.resources.get(`evtx.lanes.${threads}`, () => newPool(threads), (p) => p.close()), own: false}
+}
+
 export const evtxPlugin: ArtefactParserPlugin = {
   name: 'evtx',
   version: '1',
   accepts: (m) => /\.evtx$/i.test(m),
+  readAhead: true,
   parse(input, ctx) {
     const diagnostics: Diagnostic[] = []
     async function* run(): AsyncGenerator<NormalizedEvent | SerializedEvents> {
@@ -51,12 +66,12 @@ export const evtxPlugin: ArtefactParserPlugin = {
       // thread count. Script-block fragments need the stateful mapper: they are mapped here, in order.
       const threads = usableThreads(Math.max(1, Math.min(64, Math.floor(ctx.threads ?? availableParallelism()))))
       let seen = 0
+      const lanes = threads > 1 ? lanesFor(ctx, threads) : undefined
       try {
         const fh = await fs.promises.open(ctx.localPath, 'r')
         try {
-          const batches = threads > 1
-            ? parallelChunkJobs(fh, size, threads, false, {spawn: () => spawnModuleWorker(import.meta.url, 'evtx-worker'), local: runEventsJob, payload: mc, callerLane: false})
-            : localBatches(fh, size, mc)
+          // the driver leaves all `threads` lanes to workers: it sorts and writes meanwhile
+          const batches = lanes ? lanes.pool.feed(fh, size, false, 'custom', mc) : localBatches(fh, size, mc)
           for await (const b of batches) {
             if (b.hadMagic) seen++
             for (const d of b.diagnostics) fileDiags.push(d)
@@ -76,6 +91,8 @@ export const evtxPlugin: ArtefactParserPlugin = {
         chunkCountNote(header, seen, fileDiags)
       } catch (e) {
         diagnostics.push(diag('EVTX_READ_FAILED', 'error', `EVTX reading stopped: ${errorMessage(e)}`, {file: ctx.member, artefact: ctx.artefact}))
+      } finally {
+        if (lanes?.own) await lanes.pool.close()
       }
       yield* mapper.flush()
       for (const d of fileDiags) diagnostics.push({...d, file: ctx.member, artefact: ctx.artefact})
