@@ -37,6 +37,9 @@ export class ExternalSorter {
   private buf: Keyed[] = []
   private bufBytes = 0
   private runs: string[] = []
+  private runCount = 0
+  /** The run being written (spill), if any. */
+  private spilling: Promise<void> | undefined
   private dir: string | undefined
   private arena = Buffer.allocUnsafeSlow(ARENA)
   private arenaPos = 0
@@ -100,25 +103,39 @@ export class ExternalSorter {
   }
 
   get spilledRuns(): number {
-    return this.runs.length
+    return this.runCount
   }
 
-  private async spill(): Promise<void> {
-    this.buf.sort(byOrder)
-    this.dir ??= await mkdtemp(join(this.tmpRoot, 'ratchet-sort-'))
-    const path = join(this.dir, `run-${String(this.runs.length).padStart(5, '0')}.jsonl`)
-    const ws = createWriteStream(path)
-    // Each run line carries its sort key before a tab (JSON never holds a raw tab), so the merge compares
-    // without re-parsing whole events.
-    await writeLines(ws, this.buf, (e) => JSON.stringify([e.datetime, e.evidence.member, e.evidence.offset ?? null, e.evidence.record ?? null, e.evidence.line ?? null, e.event_type, e.id]))
-    this.runs.push(path)
+  /**
+   * Sorts the buffer and writes it as a run in the background: adding goes on meanwhile (the caller waits
+   * only for the run before, so at most two buffers are held), and parser threads are not held up by
+   * the disk. Runs are written one after another, in order.
+   */
+  private spill(): Promise<void> {
+    const buf = this.buf
     this.buf = []
     this.bufBytes = 0
+    buf.sort(byOrder)
+    const before = this.spilling
+    const index = this.runCount++
+    const run = (async () => {
+      await before
+      this.dir ??= await mkdtemp(join(this.tmpRoot, 'ratchet-sort-'))
+      const path = join(this.dir, `run-${String(index).padStart(5, '0')}.jsonl`)
+      // Each run line carries its sort key before a tab (JSON never holds a raw tab), so the merge compares
+      // without re-parsing whole events.
+      await writeLines(createWriteStream(path), buf, (e) => JSON.stringify([e.datetime, e.evidence.member, e.evidence.offset ?? null, e.evidence.record ?? null, e.evidence.line ?? null, e.event_type, e.id]))
+      this.runs.push(path)
+    })()
+    run.catch(() => undefined) // surfaced by the next spill or by writeTo, which await it
+    this.spilling = run
+    return before ?? Promise.resolve()
   }
 
   /** Writes all events, sorted, as JSONL to `out` (which is ended). */
   async writeTo(out: Writable): Promise<void> {
     try {
+      await this.spilling
       if (!this.runs.length) {
         this.buf.sort(byOrder)
         await writeLines(out, this.buf)

@@ -23,12 +23,14 @@ async function* localBatches(fh: fs.promises.FileHandle, size: number, payload: 
 }
 
 /**
- * Chunk slots read ahead per lane: the lanes go on parsing while the driver is busy (a sort-run spill
- * takes tens of milliseconds); a result is ~100 KB, so memory stays a few MB per lane.
+ * Jobs queued per lane, and chunk slots read ahead per lane: the driver (the calling thread) sorts and
+ * writes between results, for up to tens of milliseconds (a sort run), and a lane must not run dry
+ * meanwhile. A job is ~2 ms of work; a result ~100 KB, so memory stays a few MB per lane.
  */
-const WINDOW_PER_LANE = 16
+const LANE_DEPTH = 8
+const WINDOW_PER_LANE = 32
 
-const newPool = (threads: number): ChunkPool<EvtxEventsBatch> => new ChunkPool({workers: threads, spawn: () => spawnModuleWorker(import.meta.url, 'evtx-worker'), window: threads * WINDOW_PER_LANE})
+const newPool = (threads: number): ChunkPool<EvtxEventsBatch> => new ChunkPool({workers: threads, spawn: () => spawnModuleWorker(import.meta.url, 'evtx-worker'), window: threads * WINDOW_PER_LANE, depth: LANE_DEPTH})
 
 /** The run's worker lanes (started once, warm for every file), or lanes of this file's own when there is no run. */
 function lanesFor(ctx: ParseContext, threads: number): {pool: ChunkPool<EvtxEventsBatch>; own: boolean} {

@@ -102,10 +102,13 @@ export interface ChunkPoolSpec<T> {
    * bounds memory whatever the file size, and lets the lanes go on while the consumer is busy elsewhere.
    */
   window: number
+  /**
+   * Jobs handed to a lane at a time (default 2), so a lane never waits for its next message; more when
+   * the calling thread is often busy for a while (it hands out the next job only when it sees a result).
+   */
+  depth?: number
 }
 
-/** Jobs handed to a lane before it finishes the current one, so a lane never waits for its next message. */
-const LANE_DEPTH = 2
 
 /**
  * Parser lanes shared by every file of a run: workers start once (lazily) and stay warm; the files' chunk
@@ -196,7 +199,7 @@ export class ChunkPool<T extends {seq: number}> {
     while (this.queue.length && !this.closed) {
       this.startLanes()
       let best: Lane<T> | undefined
-      for (const l of this.lanes) if (l.inFlight < LANE_DEPTH && (!best || l.inFlight < best.inFlight)) best = l
+      for (const l of this.lanes) if (l.inFlight < (this.spec.depth ?? 2) && (!best || l.inFlight < best.inFlight)) best = l
       if (!best) return
       // the earliest opened feed first: its consumer waits for it; later feeds fill the gaps
       let at = 0
