@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {analyze} from '../../src/analyze/index.js'
 import type {AnalysisFile} from '../../src/analyze/types.js'
+import {collect} from '../../src/collect/collect.js'
 import {sha256Hex} from '../../src/core/hashing.js'
 import {generateDemoHost} from '../../src/demo/index.js'
 import {WindowsMapper} from '../../src/events/mappers/windows.js'
@@ -11,6 +12,7 @@ import {redactEvent} from '../../src/core/redact.js'
 import {compareEvents} from '../../src/events/order.js'
 import type {NormalizedEvent} from '../../src/events/types.js'
 import {openEvtx} from '../../src/parsers/evtx/index.js'
+import {artefactsFor} from '../collect/helpers.js'
 import {SKIP_MESSAGE, sharedEvtxDir} from '../parsers/evtx/shared.js'
 
 /**
@@ -100,6 +102,23 @@ describe.skipIf(!EVTX)('analyze EVTX lanes', () => {
     for (const a of one.analysis.artefacts) for (const d of a.diagnostics) (got[d.file!] ??= []).push(`${d.code} ${d.message}`)
     for (const [m, want] of Object.entries(refDiags)) expect(got[m] ?? []).toEqual(want)
     expect(Object.values(refDiags).flat().length).toBeGreaterThan(0)
+  }, 120_000)
+
+  it('an archive (files parsed in place: the next file is read ahead, one worker pool for the run) gives the same bytes for 1 and 3 threads', async () => {
+    const root = image()
+    const out = tmp('collect')
+    const artefacts = (await artefactsFor('windows', 'full')).filter((a) => a.id === 'windows.eventlogs.all')
+    const {archive} = await collect({mode: 'image', root, os: 'windows', outDir: out, format: 'zip', caseId: 'IR-lanes', examiner: 'vitest', commandLine: ['ratchet', 'collect'], artefacts, profile: 'full', noVolatile: true})
+    const one = await outputs(archive, {threads: 1})
+    const three = await outputs(archive, {threads: 3})
+    const spilled = await outputs(archive, {threads: 3, runSize: 997})
+    expect(one.analysis.artefacts.flatMap((a) => a.files).length).toBe(SAMPLES.length)
+    expect(one.analysis.totals.events).toBeGreaterThan(1000)
+    expect(one.analysis.totals.diagnostics).toBeGreaterThan(0) // the bad chunk, in its file's place
+    expect(sha256Hex(three.events)).toBe(sha256Hex(one.events))
+    expect(sha256Hex(spilled.events)).toBe(sha256Hex(one.events))
+    expect(stable(three.analysis)).toEqual(stable(one.analysis))
+    expect(stable(spilled.analysis)).toEqual(stable(one.analysis))
   }, 120_000)
 
   it('the demo host analyzes to the same bytes with 1 and 2 threads', async () => {
