@@ -12,7 +12,7 @@ import {ChunkPool, spawnModuleWorker} from '../../parsers/evtx/pool.js'
 import {readSlots} from '../../parsers/evtx/slots.js'
 import type {ArtefactParserPlugin, ParseContext, ParseOutput} from '../parser-api.js'
 import {isSerializedEvents, parseSerialized, serializedCount, sliceSerialized, type SerializedEvents} from '../serialized.js'
-import {runEventsJob, type EvtxEventsBatch} from './evtx-job.js'
+import {fromWire, runEventsJob, type EvtxEventsBatch} from './evtx-job.js'
 import {mapContext} from './util.js'
 
 /** All chunk slots in the calling thread (one thread, or the standalone executable). */
@@ -74,7 +74,8 @@ export const evtxPlugin: ArtefactParserPlugin = {
         try {
           // the driver leaves all `threads` lanes to workers: it sorts and writes meanwhile
           const batches = lanes ? lanes.pool.feed(fh, size, false, 'custom', mc) : localBatches(fh, size, mc)
-          for await (const b of batches) {
+          for await (const received of batches) {
+            const b = lanes ? fromWire(received) : received
             if (b.hadMagic) seen++
             for (const d of b.diagnostics) fileDiags.push(d)
             let from = 0
