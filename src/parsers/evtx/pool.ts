@@ -18,14 +18,17 @@ const WORKER_LIMITS = {maxYoungGenerationSizeMb: 8}
 /**
  * Starts the worker module `name` (without extension) that sits beside the module at `self`
  * (`import.meta.url` of the caller): the compiled `.js` from dist, or the `.ts` source under tsx/vitest.
+ * `youngMb` sets the young generation (default 8 MB): more for a few long-lived workers means fewer
+ * scavenges (each costs in proportion to what survives, not to the garbage).
  */
-export function spawnModuleWorker(self: string, name: string): Worker {
-  if (!self.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, self), {resourceLimits: WORKER_LIMITS})
+export function spawnModuleWorker(self: string, name: string, youngMb = WORKER_LIMITS.maxYoungGenerationSizeMb): Worker {
+  const resourceLimits = {maxYoungGenerationSizeMb: youngMb}
+  if (!self.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, self), {resourceLimits})
   // Running from sources (tsx, vitest): register tsx's loader inside the worker, then load the .ts file.
   const tsxApi = pathToFileURL(createRequire(self).resolve('tsx/esm/api')).href
   const workerUrl = new URL(`./${name}.ts`, self).href
   const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl)}) })`
-  return new Worker(code, {eval: true, resourceLimits: WORKER_LIMITS})
+  return new Worker(code, {eval: true, resourceLimits})
 }
 
 const spawn = (): Worker => spawnModuleWorker(import.meta.url, 'worker')
