@@ -423,6 +423,7 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
   } finally {
     await resources.endAll() // pending work fails first, so a file started ahead can end
     if (ahead) await ahead.it.return?.().catch(() => undefined)
+    await sorter.dispose() // spilled runs of a run that stopped early (writeTo removes them otherwise)
     await rm(work, {recursive: true, force: true})
   }
 }

@@ -1,4 +1,4 @@
-import {createWriteStream} from 'node:fs'
+import {createWriteStream, rmSync} from 'node:fs'
 import {mkdtemp, open, rm, type FileHandle} from 'node:fs/promises'
 import {join} from 'node:path'
 import {once} from 'node:events'
@@ -7,6 +7,7 @@ import {compareEvents} from '../events/order.js'
 import type {NormalizedEvent} from '../events/types.js'
 import type {SerializedEvents} from './serialized.js'
 import {redactEvent} from '../core/redact.js'
+import {onExitCleanup} from '../core/exit-cleanup.js'
 
 /**
  * Sorts events with bounded memory: events are buffered (as UTF-8 lines plus their sort keys) up to
@@ -40,6 +41,7 @@ export class ExternalSorter {
   private runCount = 0
   /** The run being written (spill), if any. */
   private spilling: Promise<void> | undefined
+  private unregister: (() => void) | undefined
   private dir: string | undefined
   private arena = Buffer.allocUnsafeSlow(ARENA)
   private arenaPos = 0
@@ -120,7 +122,12 @@ export class ExternalSorter {
     const index = this.runCount++
     const run = (async () => {
       await before
-      this.dir ??= await mkdtemp(join(this.tmpRoot, 'ratchet-sort-'))
+      if (!this.dir) {
+        const dir = await mkdtemp(join(this.tmpRoot, 'ratchet-sort-'))
+        this.dir = dir
+        // runs are plaintext events: gone however the process ends
+        this.unregister = onExitCleanup(() => rmSync(dir, {recursive: true, force: true}))
+      }
       const path = join(this.dir, `run-${String(index).padStart(5, '0')}.jsonl`)
       // Each run line carries its sort key before a tab (JSON never holds a raw tab), so the merge compares
       // without re-parsing whole events.
@@ -147,8 +154,17 @@ export class ExternalSorter {
       await mergeRuns(this.runs, this.buf, out)
       this.buf = []
     } finally {
-      if (this.dir) await rm(this.dir, {recursive: true, force: true})
+      await this.dispose()
     }
+  }
+
+  /** Removes the spilled runs (after a run being written ends); for a run that stops before writeTo. */
+  async dispose(): Promise<void> {
+    await this.spilling?.catch(() => undefined)
+    this.buf = []
+    if (this.dir) await rm(this.dir, {recursive: true, force: true})
+    this.dir = undefined
+    this.unregister?.()
   }
 }
 

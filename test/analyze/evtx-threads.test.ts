@@ -1,8 +1,11 @@
-import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import type {Readable} from 'node:stream'
 import {afterAll, describe, expect, it} from 'vitest'
 import {analyze} from '../../src/analyze/index.js'
+import type {ParseContext} from '../../src/analyze/parser-api.js'
+import {evtxPlugin} from '../../src/analyze/plugins/evtx.js'
 import type {AnalysisFile} from '../../src/analyze/types.js'
 import {collect} from '../../src/collect/collect.js'
 import {sha256Hex} from '../../src/core/hashing.js'
@@ -119,6 +122,23 @@ describe.skipIf(!EVTX)('analyze EVTX lanes', () => {
     expect(sha256Hex(spilled.events)).toBe(sha256Hex(one.events))
     expect(stable(three.analysis)).toEqual(stable(one.analysis))
     expect(stable(spilled.analysis)).toEqual(stable(one.analysis))
+  }, 120_000)
+
+  it('an abort while the next file is read ahead ends the run with E_INTERRUPTED and leaves no temp files', async () => {
+    const root = image()
+    const {archive} = await collect({mode: 'image', root, os: 'windows', outDir: tmp('collect'), format: 'zip', caseId: 'IR-abort', examiner: 'vitest', commandLine: ['ratchet', 'collect'], artefacts: (await artefactsFor('windows', 'full')).filter((a) => a.id === 'windows.eventlogs.all'), profile: 'full', noVolatile: true})
+    const stop = new AbortController()
+    const started: string[] = []
+    // parse() of a file read ahead is called while the file before it is being consumed: abort right then
+    const plugins = [{...evtxPlugin, parse: (input: Readable, ctx: ParseContext) => {
+      started.push(ctx.member)
+      if (started.length === 3) stop.abort()
+      return evtxPlugin.parse(input, ctx)
+    }}]
+    const tmpDir = tmp('t')
+    await expect(analyze(archive, {out: tmp('out'), tmpDir, threads: 2, runSize: 50, plugins, signal: stop.signal})).rejects.toMatchObject({code: 'E_INTERRUPTED'})
+    expect(started.length).toBe(3)
+    expect(readdirSync(tmpDir)).toEqual([])
   }, 120_000)
 
   it('the demo host analyzes to the same bytes with 1 and 2 threads', async () => {
