@@ -1,6 +1,6 @@
 import {execFileSync} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {open} from 'node:fs/promises'
+import {open, type FileHandle} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
@@ -65,12 +65,23 @@ describe('ChunkPool', () => {
   const a = file('a', 40, 0)
   const b = file('b', 25, 100)
 
-  it('serves files in turn with the same warm workers; a file opened ahead keeps its own order', async () => {
+  /** Runs `body` with a pool and both files open; closes all of them whatever happens. */
+  async function withPool(workers: number, body: (p: ChunkPool<Echo>, fa: FileHandle, fb: FileHandle, spawned: {n: number}) => Promise<void>): Promise<void> {
     const spawned = {n: 0}
-    const p = pool(spawned)
+    const p = pool(spawned, workers)
     const fa = await open(a.path)
     const fb = await open(b.path)
     try {
+      await body(p, fa, fb, spawned)
+    } finally {
+      await p.close()
+      await fa.close()
+      await fb.close()
+    }
+  }
+
+  it('serves files in turn with the same warm workers; a file opened ahead keeps its own order', () =>
+    withPool(2, async (p, fa, fb, spawned) => {
       const ia = p.feed(fa, a.size, false, 'custom', {tag: 'a'})
       const firstA = ia.next()
       await firstA
@@ -87,19 +98,10 @@ describe('ChunkPool', () => {
       expect(rb.error).toBeUndefined()
       expect(plain(rb.got)).toEqual(expected('b', 25, 100))
       expect(spawned.n).toBe(2)
-    } finally {
-      await p.close()
-      await fa.close()
-      await fb.close()
-    }
-  })
+    }))
 
-  it('a job that throws ends its own file at that slot; the file opened ahead is whole', async () => {
-    const spawned = {n: 0}
-    const p = pool(spawned)
-    const fa = await open(a.path)
-    const fb = await open(b.path)
-    try {
+  it('a job that throws ends its own file at that slot; the file opened ahead is whole', () =>
+    withPool(2, async (p, fa, fb, spawned) => {
       const ia = p.feed(fa, a.size, false, 'custom', {tag: 'a', failAt: 7})
       const ib = p.feed(fb, b.size, false, 'custom', {tag: 'b'})
       const firstB = ib.next()
@@ -110,32 +112,20 @@ describe('ChunkPool', () => {
       expect(rb.error).toBeUndefined()
       expect(plain(rb.got)).toEqual(expected('b', 25, 100))
       expect(spawned.n).toBe(2)
-    } finally {
-      await p.close()
-      await fa.close()
-      await fb.close()
-    }
-  })
+    }))
 
-  it('a worker that dies fails its jobs; a fresh worker serves the next file', async () => {
-    const spawned = {n: 0}
-    const p = pool(spawned, 1)
-    const fa = await open(a.path)
-    const fb = await open(b.path)
-    try {
+  it('a worker that dies fails its jobs; a fresh worker serves the next file', () =>
+    withPool(1, async (p, fa, fb, spawned) => {
       const ra = await drain(p.feed(fa, a.size, false, 'custom', {tag: 'a', exitAt: 5}))
       expect(ra.error).toMatch(/worker exited \(code 7\)/)
-      expect(plain(ra.got)).toEqual(expected('a', 40, 0, 5))
+      // results the worker posted just before it died may be lost with it: a prefix, never past the slot
+      expect(ra.got.length).toBeLessThanOrEqual(5)
+      expect(plain(ra.got)).toEqual(expected('a', 40, 0, ra.got.length))
       const rb = await drain(p.feed(fb, b.size, false, 'custom', {tag: 'b'}))
       expect(rb.error).toBeUndefined()
       expect(plain(rb.got)).toEqual(expected('b', 25, 100))
       expect(spawned.n).toBe(2)
-    } finally {
-      await p.close()
-      await fa.close()
-      await fb.close()
-    }
-  })
+    }))
 
   it('close fails what is pending, later feeds too', async () => {
     const p = pool({n: 0})
@@ -155,7 +145,7 @@ describe('ChunkPool', () => {
     const script = join(dir, 'left-open.mts')
     const poolUrl = new URL('../../../src/parsers/evtx/pool.ts', import.meta.url).href
     writeFileSync(script, `
-      import {open} from 'node:fs/promises'
+      import {open, type FileHandle} from 'node:fs/promises'
       import {ChunkPool, spawnModuleWorker} from ${JSON.stringify(poolUrl)}
       const p = new ChunkPool({workers: 2, spawn: () => spawnModuleWorker(${JSON.stringify(import.meta.url)}, 'fixtures/pool-worker'), window: 4})
       const fh = await open(${JSON.stringify(a.path)})
