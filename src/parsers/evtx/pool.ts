@@ -138,10 +138,11 @@ export class ChunkPool<T extends {seq: number}> {
     const f: Feed<T> = {fh, size, total, carve, mode, payload, next: 0, taken: 0, results: new Map(), done: false, order: ++this.opened}
     this.feeds.push(f)
     try {
+      this.pump()
       while (f.taken < total) {
-        this.pump()
         const r = await this.result(f, f.taken).promise
         f.results.delete(f.taken++)
+        this.pump() // the slot taken is read again while the consumer works on `r`
         yield r
       }
     } finally {
@@ -227,6 +228,7 @@ export class ChunkPool<T extends {seq: number}> {
         lane.inFlight++
         setImmediate(() => {
           lane.inFlight--
+          if (this.closed) return
           try {
             p.result.resolve(run(p.job))
           } catch (e) {
