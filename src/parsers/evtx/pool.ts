@@ -33,19 +33,6 @@ export function spawnModuleWorker(self: string, name: string, youngMb = WORKER_L
 
 const spawn = (): Worker => spawnModuleWorker(import.meta.url, 'worker')
 
-/** Who parses a chunk slot: a worker module (spawned per lane) and the same job run in the calling thread. */
-export interface LaneSpec<T> {
-  spawn(): Worker
-  local(job: ChunkJob): T
-  /** Passed to every job (structured-cloned to workers), e.g. what a mapper needs. */
-  payload?: unknown
-  /**
-   * Whether the calling thread is one of the lanes (default). A caller with heavy work of its own (the
-   * analyze driver sorts and writes) leaves all `threads` lanes to workers so no lane lags behind.
-   */
-  callerLane?: boolean
-}
-
 interface Deferred<T> {
   promise: Promise<T>
   resolve(v: T): void
@@ -70,7 +57,7 @@ interface Pending<T> {
   feed: Feed<T>
 }
 
-/** One thread that parses: a worker, or the calling thread (a lane that runs jobs between events). */
+/** One worker thread that parses. */
 interface Lane<T> {
   inFlight: number
   post(p: Pending<T>): void
@@ -94,12 +81,10 @@ interface Feed<T> {
   order: number
 }
 
-export interface ChunkPoolSpec<T> {
+export interface ChunkPoolSpec {
   /** Worker lanes to start (lazily, on the first chunk). */
   workers: number
   spawn(): Worker
-  /** The calling thread as one more lane (runs `local` between events), or none. */
-  local?: (job: ChunkJob) => T
   /**
    * Chunk slots per file read ahead of the consumer (read, queued, on a lane, or parsed and not yet taken):
    * bounds memory whatever the file size, and lets the lanes go on while the consumer is busy elsewhere.
@@ -130,7 +115,7 @@ export class ChunkPool<T extends {seq: number}> {
   private opened = 0
   private closed: Error | undefined
 
-  constructor(private readonly spec: ChunkPoolSpec<T>) {}
+  constructor(private readonly spec: ChunkPoolSpec) {}
 
   /** Results of every chunk slot of `fh` (the file's `size` bytes), in file order. */
   async *feed(fh: FileHandle, size: number, carve: boolean, mode: ChunkJob['mode'], payload?: unknown): AsyncGenerator<T> {
@@ -198,48 +183,32 @@ export class ChunkPool<T extends {seq: number}> {
     )
   }
 
-  /** Hands queued jobs to the least busy lanes (starting lanes on first use). */
+  /** Hands queued jobs to lanes (starting lanes on first use): the earliest opened feed's jobs first. */
   private dispatch(): void {
     while (this.queue.length && !this.closed) {
       this.startLanes()
-      let best: Lane<T> | undefined
-      for (const l of this.lanes) if (l.inFlight < (this.spec.depth ?? 2) && (!best || l.inFlight < best.inFlight)) best = l
-      if (!best) return
       // the earliest opened feed first: its consumer waits for it; later feeds fill the gaps
       let at = 0
       for (let i = 1; i < this.queue.length; i++) if (this.queue[i]!.feed.order < this.queue[at]!.feed.order) at = i
-      best.post(this.queue.splice(at, 1)[0]!)
+      const lane = this.laneFor()
+      if (!lane) return
+      lane.post(this.queue.splice(at, 1)[0]!)
     }
+  }
+
+  /** The least busy lane with room. */
+  private laneFor(): Lane<T> | undefined {
+    let best: Lane<T> | undefined
+    for (const l of this.lanes) if (l.inFlight < (this.spec.depth ?? 2) && (!best || l.inFlight < best.inFlight)) best = l
+    return best
   }
 
   /** Starts the lanes not running yet: all on first use, or a fresh worker for one that died. */
   private startLanes(): void {
-    if (!this.lanes.length && this.spec.local) this.lanes.push(this.localLane(this.spec.local))
     while (this.workers < this.spec.workers) {
       this.workers++
       this.lanes.push(this.workerLane())
     }
-  }
-
-  private localLane(run: (job: ChunkJob) => T): Lane<T> {
-    const lane: Lane<T> = {
-      inFlight: 0,
-      post: (p) => {
-        lane.inFlight++
-        setImmediate(() => {
-          lane.inFlight--
-          if (this.closed) return
-          try {
-            p.result.resolve(run(p.job))
-          } catch (e) {
-            p.result.reject(e instanceof Error ? e : new Error(String(e)))
-          }
-          this.dispatch()
-        })
-      },
-      terminate: async () => undefined,
-    }
-    return lane
   }
 
   private workerLane(): Lane<T> {
@@ -285,30 +254,73 @@ export class ChunkPool<T extends {seq: number}> {
   }
 }
 
+interface Slot {
+  worker: Worker
+  waiting: Map<number, {resolve: (b: unknown) => void; reject: (e: Error) => void}>
+}
+
 /**
- * Parses the chunk slots of one file on `threads` lanes: by default the calling thread is one lane and
- * `threads - 1` workers are the others (one isolate fewer keeps memory down, and the main thread's I/O is
- * light); with `callerLane: false` all lanes are workers. At most 2 × threads chunks (4 × without a caller
- * lane, so workers go on while the caller is busy) are in flight (read, queued or parsed but not yet
- * consumed): memory stays bounded whatever the file size; results come out in file order. The workers
- * end with the file (the analyze driver keeps one ChunkPool for all files instead).
+ * Parses the chunk slots of one file on `threads` lanes (`evtx dump`, openEvtx): the calling thread is one
+ * lane and `threads - 1` workers are the others (one isolate fewer keeps memory down, and the main thread's
+ * I/O is light). Each 64 KiB slot is read once from `fh`; at most 2 × threads chunks are in flight (read,
+ * queued or parsed but not yet consumed): memory stays bounded whatever the file size; results come out in
+ * file order. The workers end with the file (the analyze driver keeps one ChunkPool for all its files).
  */
-async function* run<T extends {seq: number}>(fh: FileHandle, size: number, threads: number, carve: boolean, mode: ChunkJob['mode'], lane: LaneSpec<T> = {spawn, local: runJob as unknown as (job: ChunkJob) => T}): AsyncGenerator<T> {
-  const callerLane = lane.callerLane ?? true
-  const pool = new ChunkPool<T>({workers: callerLane ? threads - 1 : threads, spawn: lane.spawn, local: callerLane ? lane.local : undefined, window: threads * (callerLane ? 2 : 4)})
+async function* run<T>(fh: FileHandle, size: number, threads: number, carve: boolean, mode: ChunkJob['mode']): AsyncGenerator<T> {
+  const slots: Slot[] = []
+  for (let i = 0; i < threads - 1; i++) {
+    const worker = spawn()
+    const waiting: Slot['waiting'] = new Map()
+    worker.on('message', (m: {seq: number} | JobFailure) => {
+      const w = waiting.get(m.seq)
+      waiting.delete(m.seq)
+      if ('failed' in m) w?.reject(new Error(m.failed))
+      else w?.resolve(m)
+    })
+    worker.on('error', (e) => {
+      for (const w of waiting.values()) w.reject(e)
+      waiting.clear()
+    })
+    slots.push({worker, waiting})
+  }
+  const total = size > FILE_HEADER_SIZE ? Math.ceil((size - FILE_HEADER_SIZE) / CHUNK_SIZE) : 0
+  const maxInFlight = threads * 2
+  const queue: Promise<T>[] = []
+  let next = 0
+  const submit = async (i: number): Promise<T> => {
+    const offset = FILE_HEADER_SIZE + i * CHUNK_SIZE
+    const len = Math.min(CHUNK_SIZE, size - offset)
+    const buf = new ArrayBuffer(len)
+    const {bytesRead} = await fh.read(new Uint8Array(buf), 0, len, offset)
+    const job: ChunkJob = {seq: i, buf, len: bytesRead, index: i, offset, carve, mode}
+    const which = i % threads
+    if (which === threads - 1) return runJob(job) as T // the calling thread's share
+    const slot = slots[which]!
+    return new Promise<T>((resolve, reject) => {
+      slot.waiting.set(i, {resolve: resolve as (b: unknown) => void, reject})
+      slot.worker.postMessage(job, [buf])
+    })
+  }
   try {
-    yield* pool.feed(fh, size, carve, mode, lane.payload)
+    while (next < total || queue.length) {
+      while (queue.length < maxInFlight && next < total) {
+        const p = submit(next++)
+        p.catch(() => undefined) // surfaced when awaited in order below
+        queue.push(p)
+      }
+      yield await queue.shift()!
+    }
   } finally {
-    await pool.close()
+    await Promise.all(slots.map((s) => s.worker.terminate()))
   }
 }
 
 /** Records (and optionally their XML) per chunk, parsed in workers. */
 export function parallelChunks(fh: FileHandle, size: number, threads: number, opts: {carve: boolean; xml: boolean}): AsyncGenerator<ChunkBatch> {
-  return run<ChunkBatch & {seq: number}>(fh, size, threads, opts.carve, opts.xml ? 'records+xml' : 'records')
+  return run<ChunkBatch>(fh, size, threads, opts.carve, opts.xml ? 'records+xml' : 'records')
 }
 
 /** Output text per chunk (the `evtx dump` path), rendered in workers. */
 export function parallelChunkText(fh: FileHandle, size: number, threads: number, opts: {carve: boolean; format: 'jsonl' | 'xml'}): AsyncGenerator<ChunkText> {
-  return run<ChunkText & {seq: number}>(fh, size, threads, opts.carve, opts.format)
+  return run<ChunkText>(fh, size, threads, opts.carve, opts.format)
 }
