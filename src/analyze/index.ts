@@ -287,8 +287,9 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
   })
   /**
    * Starts the file after plan[i] when its plugin allows (files parsed in place, no private copy): its
-   * chunks are parsed in the lanes' gaps and queue behind this file's last ones. Only its first pull runs now; its events are taken later,
-   * in plan order, so what reaches the sorter and every diagnostic are the same as one file at a time.
+   * chunks are parsed in the lanes' gaps and queue behind this file's last ones. Only its first pull runs
+   * now; its events are taken later, in plan order, so what reaches the sorter and every diagnostic are the
+   * same as one file at a time.
    */
   const startAhead = (i: number): void => {
     const e = plan[i + 1]
