@@ -11,12 +11,14 @@ import {CaseFiles} from '../core/case-layout.js'
 import {isValidTimeZone} from '../core/time.js'
 import {ratchetVersion} from '../core/version.js'
 import type {Manifest} from '../evidence/manifest-types.js'
-import type {ArtefactParserPlugin, ParseContext} from './parser-api.js'
+import type {ArtefactParserPlugin, ParseContext, ParseOutput} from './parser-api.js'
+import {RunResourceSet} from './resources.js'
 import {artefactForImageFile, defaultPlugins} from './plugins/index.js'
 import {systemHostFacts} from './plugins/registry.js'
 import {ArtefactMatcher} from './artefact-match.js'
 import {ExternalSorter} from './sort.js'
-import {isSerializedEvents, serializedCount} from './serialized.js'
+import {isSerializedEvents, serializedCount, type SerializedEvents} from './serialized.js'
+import type {NormalizedEvent} from '../events/types.js'
 import type {AnalysisFile} from './types.js'
 import {COLLECTION_METADATA, copyHashed, hashFile, readManifestFile, walkImage, type FileJob} from './inputs.js'
 import {extractArchive, type ExtractLimits} from '../evidence/extract.js'
@@ -226,7 +228,7 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
   if (prep.kind === 'directory' && !prep.files.length) acc('image').diagnostics.push(diag('ANALYZE_NOTHING_TO_PARSE', 'warning', 'nothing matched the selected artefacts: no file in the folder matched a parser'))
 
   // Pass 1: who reads what (siblings are claimed by the file that needs them).
-  const plan: {job: FileJob; plugin: ArtefactParserPlugin; siblings: FileJob[]}[] = []
+  const plan: PlanEntry[] = []
   for (const job of prep.files) {
     const plugin = plugins.find((p) => p.accepts(job.member))
     if (!plugin) continue
@@ -272,11 +274,52 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
     }
   }
 
+  // Plugins' run-long resources (EVTX worker lanes), and the next file started ahead (see readAhead).
+  const resources = new RunResourceSet()
+  let ahead: Ahead | undefined
+  const artefactOf = ({job, plugin}: PlanEntry): string => job.artefact ?? prep.matcher?.match(job.member, plugin.name) ?? artefactForImageFile(plugin.name, job.member)
+  const contextOf = (e: PlanEntry, localPath: string, sha: string | undefined, siblings: Record<string, string>): ParseContext => ({
+    member: e.job.member,
+    sha256: sha ?? '',
+    artefact: artefactOf(e),
+    host: hostName,
+    hostTimeZone: tz,
+    originalPath: e.job.originalPath,
+    siblings,
+    localPath,
+    unverified,
+    mtime: e.job.mtime,
+    size: e.job.size,
+    threads: opts.threads,
+    mftAllFiles: opts.mftAllFiles,
+    resources,
+  })
+  /**
+   * Starts the file after plan[i] when its plugin allows (files parsed in place, no private copy): its
+   * chunks are parsed in the lanes' gaps and queue behind this file's last ones. Only its first pull runs
+   * now; its events are taken later, in plan order, so what reaches the sorter and every diagnostic are the
+   * same as one file at a time.
+   */
+  const startAhead = (i: number): void => {
+    const e = plan[i + 1]
+    if (!e || prep.copyFirst || !e.plugin.readAhead) return
+    const sibPaths = Object.fromEntries(e.siblings.map((s) => [s.member, s.path]))
+    const out = e.plugin.parse(createReadStream(e.job.path), contextOf(e, e.job.path, e.job.sha256, sibPaths))
+    const src = out.serialized ?? out.events
+    const it = (async function* (): AsyncGenerator<Pulled> {
+      yield* src
+    })()
+    const first = it.next()
+    first.catch(() => undefined) // surfaced when the driver gets to this file
+    ahead = {job: e.job, out, it, first}
+  }
+
   try {
-    for (const {job, plugin, siblings} of plan) {
+    for (const [i, entry] of plan.entries()) {
+      const {job, plugin, siblings} = entry
       throwIfInterrupted(opts.signal, `analysis interrupted before ${job.member}`)
       usedPlugins.add(plugin.name)
-      const artefactId = job.artefact ?? prep.matcher?.match(job.member, plugin.name) ?? artefactForImageFile(plugin.name, job.member)
+      const artefactId = artefactOf(entry)
       const a = acc(artefactId)
       let localPath = job.path
       let sha = job.sha256
@@ -306,26 +349,25 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
         a.diagnostics.push(...fileDiags)
         continue
       }
-      const ctx: ParseContext = {
-        member: job.member,
-        sha256: sha ?? '',
-        artefact: artefactId,
-        host: hostName,
-        hostTimeZone: tz,
-        originalPath: job.originalPath,
-        siblings: sibPaths,
-        localPath,
-        unverified,
-        mtime: job.mtime,
-        size: job.size,
-        threads: opts.threads,
-        mftAllFiles: opts.mftAllFiles,
-      }
       let events = 0
-      let out
+      let out: ParseOutput | undefined
       try {
-        out = plugin.parse(createReadStream(localPath), ctx)
-        for await (const ev of out.serialized ?? out.events) {
+        let source: AsyncIterable<NormalizedEvent | SerializedEvents> | Iterable<NormalizedEvent>
+        if (ahead?.job === job) {
+          ;({out} = ahead)
+          source = resumed(ahead)
+          ahead = undefined
+        } else {
+          out = plugin.parse(createReadStream(localPath), contextOf(entry, localPath, sha, sibPaths))
+          source = out.serialized ?? out.events
+        }
+        let first = true
+        for await (const ev of source) {
+          if (first) {
+            // this file's reads are under way (it opened its feed first): the next may start now
+            first = false
+            startAhead(i)
+          }
           if (opts.signal?.aborted) throw interrupted(opts.signal, `analysis interrupted in ${job.member}`)
           if (isSerializedEvents(ev)) {
             // serialized by the plugin with ctx.unverified (buildEvent sets the flag)
@@ -348,6 +390,7 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
       a.events += events
       a.diagnostics.push(...fileDiags)
     }
+    await resources.endAll() // worker threads gone before the merge needs the memory
 
     const eventsPath = join(opts.out, CaseFiles.events)
     const analysisPath = join(opts.out, CaseFiles.analysis)
@@ -388,6 +431,36 @@ async function run(input: string, opts: AnalyzeOptions, plugins: ArtefactParserP
       exitCode: unverified || allDiags.some(makesPartial) ? ExitCode.PARTIAL : ExitCode.OK,
     }
   } finally {
+    await resources.endAll() // pending work fails first, so a file started ahead can end
+    if (ahead) await ahead.it.return?.().catch(() => undefined)
+    await sorter.dispose() // spilled runs of a run that stopped early (writeTo removes them otherwise)
     await rm(work, {recursive: true, force: true})
+  }
+}
+
+interface PlanEntry {
+  job: FileJob
+  plugin: ArtefactParserPlugin
+  siblings: FileJob[]
+}
+
+type Pulled = NormalizedEvent | SerializedEvents
+
+/** A file whose parse was started ahead of its turn: its output, and its first pull in flight. */
+interface Ahead {
+  job: FileJob
+  out: ParseOutput
+  it: AsyncIterator<Pulled>
+  first: Promise<IteratorResult<Pulled>>
+}
+
+/** The events of a file started ahead, from its first pull on; an early end returns the plugin's iterator. */
+async function* resumed({it, first}: Ahead): AsyncGenerator<Pulled> {
+  let finished = false
+  try {
+    for (let r = await first; !r.done; r = await it.next()) yield r.value
+    finished = true
+  } finally {
+    if (!finished) await it.return?.()
   }
 }

@@ -36,6 +36,16 @@ export interface ParseContext {
   threads?: number
   /** $MFT: map every file of the volume, not only the interesting folders (analyze --mft-all-files). */
   mftAllFiles?: boolean
+  /** What a plugin keeps for the whole run (e.g. warm worker threads), when the caller is a multi-file run. */
+  resources?: RunResources
+}
+
+/**
+ * Resources shared by all the files of one analyze run: made on first use, ended by the driver when the
+ * run ends however it ends (success, error, abort).
+ */
+export interface RunResources {
+  get<T>(key: string, make: () => T, end: (t: T) => Promise<void>): T
 }
 
 export interface ParseOutput {
@@ -62,5 +72,11 @@ export interface ArtefactParserPlugin {
   accepts(member: string): boolean
   /** Files this plugin needs beside the main one (e.g. `-wal`, `-shm`); the driver provides them. */
   siblings?(member: string): string[]
+  /**
+   * The driver may start parsing the next file (pull its first events) while this one's last events are
+   * still being consumed, so that threads do not idle between files. A plugin that says so reads only
+   * ctx.localPath, keeps its memory bounded while nobody consumes, and releases everything on return().
+   */
+  readAhead?: boolean
   parse(input: Readable, ctx: ParseContext): ParseOutput
 }

@@ -1,4 +1,4 @@
-import {createWriteStream} from 'node:fs'
+import {createWriteStream, rmSync} from 'node:fs'
 import {mkdtemp, open, rm, type FileHandle} from 'node:fs/promises'
 import {join} from 'node:path'
 import {once} from 'node:events'
@@ -7,6 +7,7 @@ import {compareEvents} from '../events/order.js'
 import type {NormalizedEvent} from '../events/types.js'
 import type {SerializedEvents} from './serialized.js'
 import {redactEvent} from '../core/redact.js'
+import {onExitCleanup} from '../core/exit-cleanup.js'
 
 /**
  * Sorts events with bounded memory: events are buffered (as UTF-8 lines plus their sort keys) up to
@@ -37,6 +38,10 @@ export class ExternalSorter {
   private buf: Keyed[] = []
   private bufBytes = 0
   private runs: string[] = []
+  private runCount = 0
+  /** The run being written (spill), if any. */
+  private spilling: Promise<void> | undefined
+  private unregister: (() => void) | undefined
   private dir: string | undefined
   private arena = Buffer.allocUnsafeSlow(ARENA)
   private arenaPos = 0
@@ -100,25 +105,44 @@ export class ExternalSorter {
   }
 
   get spilledRuns(): number {
-    return this.runs.length
+    return this.runCount
   }
 
-  private async spill(): Promise<void> {
-    this.buf.sort(byOrder)
-    this.dir ??= await mkdtemp(join(this.tmpRoot, 'ratchet-sort-'))
-    const path = join(this.dir, `run-${String(this.runs.length).padStart(5, '0')}.jsonl`)
-    const ws = createWriteStream(path)
-    // Each run line carries its sort key before a tab (JSON never holds a raw tab), so the merge compares
-    // without re-parsing whole events.
-    await writeLines(ws, this.buf, (e) => JSON.stringify([e.datetime, e.evidence.member, e.evidence.offset ?? null, e.evidence.record ?? null, e.evidence.line ?? null, e.event_type, e.id]))
-    this.runs.push(path)
+  /**
+   * Sorts the buffer and writes it as a run in the background: adding goes on meanwhile (the caller waits
+   * only for the run before, so at most two buffers are held), and parser threads are not held up by
+   * the disk. Runs are written one after another, in order.
+   */
+  private spill(): Promise<void> {
+    const buf = this.buf
     this.buf = []
     this.bufBytes = 0
+    buf.sort(byOrder)
+    const before = this.spilling
+    const index = this.runCount++
+    const run = (async () => {
+      await before
+      if (!this.dir) {
+        const dir = await mkdtemp(join(this.tmpRoot, 'ratchet-sort-'))
+        this.dir = dir
+        // runs are plaintext events: gone however the process ends
+        this.unregister = onExitCleanup(() => rmSync(dir, {recursive: true, force: true}))
+      }
+      const path = join(this.dir, `run-${String(index).padStart(5, '0')}.jsonl`)
+      // Each run line carries its sort key before a tab (JSON never holds a raw tab), so the merge compares
+      // without re-parsing whole events.
+      await writeLines(createWriteStream(path), buf, (e) => JSON.stringify([e.datetime, e.evidence.member, e.evidence.offset ?? null, e.evidence.record ?? null, e.evidence.line ?? null, e.event_type, e.id]))
+      this.runs.push(path)
+    })()
+    run.catch(() => undefined) // surfaced by the next spill or by writeTo, which await it
+    this.spilling = run
+    return before ?? Promise.resolve()
   }
 
   /** Writes all events, sorted, as JSONL to `out` (which is ended). */
   async writeTo(out: Writable): Promise<void> {
     try {
+      await this.spilling
       if (!this.runs.length) {
         this.buf.sort(byOrder)
         await writeLines(out, this.buf)
@@ -130,8 +154,17 @@ export class ExternalSorter {
       await mergeRuns(this.runs, this.buf, out)
       this.buf = []
     } finally {
-      if (this.dir) await rm(this.dir, {recursive: true, force: true})
+      await this.dispose()
     }
+  }
+
+  /** Removes the spilled runs (after a run being written ends); for a run that stops before writeTo. */
+  async dispose(): Promise<void> {
+    await this.spilling?.catch(() => undefined)
+    this.buf = []
+    if (this.dir) await rm(this.dir, {recursive: true, force: true})
+    this.dir = undefined
+    this.unregister?.()
   }
 }
 
@@ -147,25 +180,39 @@ async function writeLines(ws: Writable, events: Keyed[], prefix?: (e: Keyed) => 
 const BLOCK = 1 << 20
 
 /**
+ * Bytes a LineWriter lets the stream queue before it waits: the disk writes the blocks before while the
+ * next ones are filled (waiting at the stream's own 16 KiB mark would leave one of the two idle).
+ */
+const WRITE_AHEAD = 8 << 20
+
+/**
  * Writes lines ~1 MiB at a time: event lines are bytes already (copied into the block, never decoded);
  * only a run's short sort-key prefix is encoded here.
  */
 class LineWriter {
   private buf = Buffer.allocUnsafe(BLOCK)
   private pos = 0
-  constructor(private readonly ws: Writable) {}
+  /** A stream error (disk full) while nobody waits on the stream: thrown by the next push or end. */
+  private failed: Error | undefined
+  constructor(private readonly ws: Writable) {
+    ws.on('error', (e) => (this.failed ??= e))
+  }
 
   /** Writes `prefix` + TAB + `line` + LF (or `line` + LF); returns a promise only on backpressure. */
   push(e: Keyed, prefix?: string): Promise<void> | undefined {
+    if (this.failed) return Promise.reject(this.failed)
     const len = e.end - e.start
     const max = (prefix === undefined ? 0 : prefix.length * 3 + 1) + len + 1
-    let ok = true
-    if (this.pos + max > this.buf.length) ok = this.flush()
+    if (this.pos + max > this.buf.length) {
+      this.flush()
+      // 'drain' comes only after a write said to wait (writableNeedDrain), once all is written
+      if (this.ws.writableNeedDrain && this.ws.writableLength >= WRITE_AHEAD) return this.drained().then(() => this.push(e, prefix))
+    }
     if (max > this.buf.length) {
       // a line larger than a block gets its own writes
-      if (prefix !== undefined) ok = this.ws.write(`${prefix}\t`) && ok
-      ok = this.ws.write(e.bytes.subarray(e.start, e.end)) && ok
-      ok = this.ws.write('\n') && ok
+      if (prefix !== undefined) this.ws.write(`${prefix}\t`)
+      this.ws.write(e.bytes.subarray(e.start, e.end))
+      this.ws.write('\n')
     } else {
       if (prefix !== undefined) {
         this.pos += this.buf.write(prefix, this.pos)
@@ -174,20 +221,25 @@ class LineWriter {
       this.pos += e.bytes.copy(this.buf, this.pos, e.start, e.end)
       this.buf[this.pos++] = 10
     }
-    return ok ? undefined : once(this.ws, 'drain').then(() => undefined)
+    return undefined
+  }
+
+  private async drained(): Promise<void> {
+    if (this.failed) throw this.failed
+    await once(this.ws, 'drain')
   }
 
   /** Hands the filled part of the block to the stream (which keeps it) and starts a new block. */
-  private flush(): boolean {
-    if (!this.pos) return true
-    const ok = this.ws.write(this.buf.subarray(0, this.pos))
+  private flush(): void {
+    if (!this.pos) return
+    this.ws.write(this.buf.subarray(0, this.pos))
     this.buf = Buffer.allocUnsafe(BLOCK)
     this.pos = 0
-    return ok
   }
 
   async end(): Promise<void> {
-    if (!this.flush()) await once(this.ws, 'drain')
+    if (this.failed) throw this.failed
+    this.flush()
     this.ws.end()
     await once(this.ws, 'finish')
   }
@@ -200,15 +252,20 @@ interface Head {
 
 type RunKey = [string, string, number | null, string | number | null, number | null, string, string]
 
+/** Room before a run block's bytes for the partial line left from the block before (joined without a copy of the block). */
+const CARRY = 64 * 1024
+
 /**
  * Reads a spilled run back in 1 MiB blocks: only the small key before the TAB is decoded; the event line
  * stays bytes (a view into the block) until the writer copies it out. Synchronous while a block lasts.
+ * The next block is read while this one is merged, so the merge rarely waits for the disk.
  */
 class RunReader {
   private buf: Buffer = Buffer.alloc(0)
   private pos = 0
   private filePos = 0
   private eof = false
+  private ahead: Promise<{block: Buffer; at: number; n: number}> | undefined
   private constructor(private readonly fh: FileHandle) {}
 
   static async open(path: string): Promise<RunReader> {
@@ -227,20 +284,37 @@ class RunReader {
     return this.refill().then(() => this.next())
   }
 
+  /** Reads BLOCK bytes at filePos into a fresh block (after CARRY bytes of room). */
+  private read(): Promise<{block: Buffer; at: number; n: number}> {
+    // a fresh block each time: lines handed out earlier stay valid until the writer has copied them
+    const block = Buffer.allocUnsafe(CARRY + BLOCK)
+    const at = this.filePos
+    this.filePos += BLOCK
+    return this.fh.read(block, CARRY, BLOCK, at).then(({bytesRead}) => ({block, at, n: bytesRead}))
+  }
+
   private async refill(): Promise<void> {
     const rest = this.buf.subarray(this.pos)
-    // a fresh block each time: lines handed out earlier stay valid until the writer has copied them
-    const block = Buffer.allocUnsafe(Math.max(BLOCK, rest.length * 2))
-    rest.copy(block)
-    const {bytesRead} = await this.fh.read(block, rest.length, block.length - rest.length, this.filePos)
-    this.filePos += bytesRead
-    if (bytesRead === 0) this.eof = true
-    this.buf = block.subarray(0, rest.length + bytesRead)
+    const {block, at, n} = await (this.ahead ?? this.read())
+    this.ahead = undefined
     this.pos = 0
+    if (n === 0) {
+      this.eof = true
+      this.buf = rest
+      return
+    }
+    this.filePos = at + n // a short read: the next block starts right after it
+    this.ahead = this.read()
+    this.ahead.catch(() => undefined) // surfaced by the next refill
+    if (rest.length <= CARRY) {
+      rest.copy(block, CARRY - rest.length)
+      this.buf = block.subarray(CARRY - rest.length, CARRY + n)
+    } else this.buf = Buffer.concat([rest, block.subarray(CARRY, CARRY + n)])
   }
 
   private async close(): Promise<undefined> {
     if (this.pos < this.buf.length) throw new Error('sort run ends inside a line')
+    await this.ahead?.catch(() => undefined)
     await this.fh.close()
     return undefined
   }

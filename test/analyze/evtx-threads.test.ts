@@ -1,9 +1,13 @@
-import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import type {Readable} from 'node:stream'
 import {afterAll, describe, expect, it} from 'vitest'
 import {analyze} from '../../src/analyze/index.js'
+import type {ParseContext} from '../../src/analyze/parser-api.js'
+import {evtxPlugin} from '../../src/analyze/plugins/evtx.js'
 import type {AnalysisFile} from '../../src/analyze/types.js'
+import {collect} from '../../src/collect/collect.js'
 import {sha256Hex} from '../../src/core/hashing.js'
 import {generateDemoHost} from '../../src/demo/index.js'
 import {WindowsMapper} from '../../src/events/mappers/windows.js'
@@ -11,6 +15,7 @@ import {redactEvent} from '../../src/core/redact.js'
 import {compareEvents} from '../../src/events/order.js'
 import type {NormalizedEvent} from '../../src/events/types.js'
 import {openEvtx} from '../../src/parsers/evtx/index.js'
+import {artefactsFor} from '../collect/helpers.js'
 import {SKIP_MESSAGE, sharedEvtxDir} from '../parsers/evtx/shared.js'
 
 /**
@@ -100,6 +105,40 @@ describe.skipIf(!EVTX)('analyze EVTX lanes', () => {
     for (const a of one.analysis.artefacts) for (const d of a.diagnostics) (got[d.file!] ??= []).push(`${d.code} ${d.message}`)
     for (const [m, want] of Object.entries(refDiags)) expect(got[m] ?? []).toEqual(want)
     expect(Object.values(refDiags).flat().length).toBeGreaterThan(0)
+  }, 120_000)
+
+  it('an archive (files parsed in place: the next file is read ahead, one worker pool for the run) gives the same bytes for 1 and 3 threads', async () => {
+    const root = image()
+    const out = tmp('collect')
+    const artefacts = (await artefactsFor('windows', 'full')).filter((a) => a.id === 'windows.eventlogs.all')
+    const {archive} = await collect({mode: 'image', root, os: 'windows', outDir: out, format: 'zip', caseId: 'IR-lanes', examiner: 'vitest', commandLine: ['ratchet', 'collect'], artefacts, profile: 'full', noVolatile: true})
+    const one = await outputs(archive, {threads: 1})
+    const three = await outputs(archive, {threads: 3})
+    const spilled = await outputs(archive, {threads: 3, runSize: 997})
+    expect(one.analysis.artefacts.flatMap((a) => a.files).length).toBe(SAMPLES.length)
+    expect(one.analysis.totals.events).toBeGreaterThan(1000)
+    expect(one.analysis.totals.diagnostics).toBeGreaterThan(0) // the bad chunk, in its file's place
+    expect(sha256Hex(three.events)).toBe(sha256Hex(one.events))
+    expect(sha256Hex(spilled.events)).toBe(sha256Hex(one.events))
+    expect(stable(three.analysis)).toEqual(stable(one.analysis))
+    expect(stable(spilled.analysis)).toEqual(stable(one.analysis))
+  }, 120_000)
+
+  it('an abort while the next file is read ahead ends the run with E_INTERRUPTED and leaves no temp files', async () => {
+    const root = image()
+    const {archive} = await collect({mode: 'image', root, os: 'windows', outDir: tmp('collect'), format: 'zip', caseId: 'IR-abort', examiner: 'vitest', commandLine: ['ratchet', 'collect'], artefacts: (await artefactsFor('windows', 'full')).filter((a) => a.id === 'windows.eventlogs.all'), profile: 'full', noVolatile: true})
+    const stop = new AbortController()
+    const started: string[] = []
+    // parse() of a file read ahead is called while the file before it is being consumed: abort right then
+    const plugins = [{...evtxPlugin, parse: (input: Readable, ctx: ParseContext) => {
+      started.push(ctx.member)
+      if (started.length === 3) stop.abort()
+      return evtxPlugin.parse(input, ctx)
+    }}]
+    const tmpDir = tmp('t')
+    await expect(analyze(archive, {out: tmp('out'), tmpDir, threads: 2, runSize: 50, plugins, signal: stop.signal})).rejects.toMatchObject({code: 'E_INTERRUPTED'})
+    expect(started.length).toBe(3)
+    expect(readdirSync(tmpDir)).toEqual([])
   }, 120_000)
 
   it('the demo host analyzes to the same bytes with 1 and 2 threads', async () => {

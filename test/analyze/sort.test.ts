@@ -53,3 +53,21 @@ describe('ExternalSorter', () => {
     expect(await sorted(events, 10_000, true)).toBe(want)
   }, 60_000)
 })
+
+describe('ExternalSorter output errors', () => {
+  it('a stream that fails (disk full) rejects writeTo, spilled or not, instead of hanging or crashing', async () => {
+    const {Writable} = await import('node:stream')
+    for (const runSize of [10_000, 37]) {
+      const s = new ExternalSorter(dir, runSize, 4 * 1024 * 1024)
+      for (let i = 0; i < 600; i++) await s.add(event(i))
+      let written = 0
+      const full = new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          written += chunk.length
+          cb(written > 3 * 1024 * 1024 ? Object.assign(new Error('ENOSPC: no space left on device'), {code: 'ENOSPC'}) : null)
+        },
+      })
+      await expect(s.writeTo(full)).rejects.toThrow(/ENOSPC/)
+    }
+  }, 60_000)
+})

@@ -6,7 +6,7 @@ import {parseChunk} from '../../parsers/evtx/chunk.js'
 import {CHUNK_MAGIC} from '../../parsers/evtx/header.js'
 import type {ChunkJob} from '../../parsers/evtx/job.js'
 import type {EvtxRecord} from '../../parsers/evtx/record-types.js'
-import {SerializedBuilder, type SerializedEvents} from '../serialized.js'
+import {SerializedBuilder, serializedCount, type SerializedEvents} from '../serialized.js'
 
 /** One EVTX chunk slot parsed, mapped and serialized: what a worker hands back to the analyze driver. */
 export interface EvtxEventsBatch {
@@ -19,6 +19,8 @@ export interface EvtxEventsBatch {
   stateful: {at: number; rec: EvtxRecord}[]
   diagnostics: Diagnostic[]
   hadMagic: boolean
+  /** Set while crossing threads when every event has this member (events.members is empty then). */
+  member?: string
 }
 
 /**
@@ -42,5 +44,21 @@ export function runEventsJob(job: ChunkJob): EvtxEventsBatch {
   return {seq: job.seq, events: events.finish(), stateful, diagnostics, hadMagic: hasAscii(slot, 0, CHUNK_MAGIC)}
 }
 
-/** What to transfer (not copy) when the batch crosses threads. */
-export const batchTransfer = (b: EvtxEventsBatch): ArrayBuffer[] => [b.events.bytes.buffer as ArrayBuffer, b.events.bounds.buffer as ArrayBuffer]
+/**
+ * The batch as it crosses threads, and what to transfer (not copy). The line bytes move; the key columns
+ * are cloned string by string, and the member (a long path, the same for every event of a file) would be
+ * most of that: it goes once.
+ */
+export function toWire(b: EvtxEventsBatch): {result: EvtxEventsBatch; transfer: ArrayBuffer[]} {
+  const m = b.events.members
+  const one = m.length > 1 && m.every((x) => x === m[0])
+  const result = one ? {...b, events: {...b.events, members: []}, member: m[0]} : b
+  return {result, transfer: [b.events.bytes.buffer as ArrayBuffer, b.events.bounds.buffer as ArrayBuffer]}
+}
+
+/** A batch received from a worker, as runEventsJob made it. */
+export function fromWire(b: EvtxEventsBatch): EvtxEventsBatch {
+  if (b.member === undefined) return b
+  const {member, ...rest} = b
+  return {...rest, events: {...b.events, members: new Array<string>(serializedCount(b.events)).fill(member)}}
+}

@@ -1,8 +1,9 @@
 import {parentPort} from 'node:worker_threads'
 import {runJobForTransfer, type ChunkJob} from './job.js'
+import {laneReply} from './lane-reply.js'
 
 /** Worker side of pool.ts: parses one chunk slot per message and posts the result back. */
 parentPort?.on('message', (job: ChunkJob) => {
-  const {result, transfer} = runJobForTransfer(job)
-  parentPort!.postMessage(result, transfer)
+  const {msg, transfer} = laneReply(job, runJobForTransfer)
+  parentPort!.postMessage(msg, transfer)
 })
