@@ -1,7 +1,6 @@
 import type {FileHandle} from 'node:fs/promises'
-import {createRequire} from 'node:module'
-import {pathToFileURL} from 'node:url'
-import {Worker} from 'node:worker_threads'
+import type {Worker} from 'node:worker_threads'
+import {spawnModuleWorker as spawnWorkerModule} from '../../core/worker.js'
 import {CHUNK_SIZE, FILE_HEADER_SIZE} from './header.js'
 import {runJob, type ChunkBatch, type ChunkJob} from './job.js'
 import type {JobFailure} from './lane-reply.js'
@@ -15,21 +14,9 @@ export type {ChunkBatch} from './job.js'
  */
 const WORKER_LIMITS = {maxYoungGenerationSizeMb: 8}
 
-/**
- * Starts the worker module `name` (without extension) that sits beside the module at `self`
- * (`import.meta.url` of the caller): the compiled `.js` from dist, or the `.ts` source under tsx/vitest.
- * `youngMb` sets the young generation (default 8 MB): more for a few long-lived workers means fewer
- * scavenges (each costs in proportion to what survives, not to the garbage).
- */
-export function spawnModuleWorker(self: string, name: string, youngMb = WORKER_LIMITS.maxYoungGenerationSizeMb): Worker {
-  const resourceLimits = {maxYoungGenerationSizeMb: youngMb}
-  if (!self.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, self), {resourceLimits})
-  // Running from sources (tsx, vitest): register tsx's loader inside the worker, then load the .ts file.
-  const tsxApi = pathToFileURL(createRequire(self).resolve('tsx/esm/api')).href
-  const workerUrl = new URL(`./${name}.ts`, self).href
-  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl)}) })`
-  return new Worker(code, {eval: true, resourceLimits})
-}
+/** A worker module beside `self` (see core/worker.ts) with the lanes' small young generation. */
+export const spawnModuleWorker = (self: string, name: string, youngMb = WORKER_LIMITS.maxYoungGenerationSizeMb): Worker =>
+  spawnWorkerModule(self, name, {resourceLimits: {maxYoungGenerationSizeMb: youngMb}})
 
 const spawn = (): Worker => spawnModuleWorker(import.meta.url, 'worker')
 
