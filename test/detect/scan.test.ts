@@ -25,8 +25,8 @@ describe('events.jsonl scan', () => {
     const path = join(dir, 'events.jsonl')
     const indicators = parseIocText('203.0.113.66\n442226597\ntext.xml\nrs.tdsclinical.com\n', 'i.txt').indicators
     const rules = loadRules().map((r) => r.data)
-    const one = await scanEvents(path, indicators, rules)
-    const par = await scanEvents(path, indicators, rules, {parallelMinBytes: 0, workers: 3})
+    const one = await scanEvents(path, {indicators, rules})
+    const par = await scanEvents(path, {indicators, rules}, {parallelMinBytes: 0, workers: 3})
     expect(one.ranges).toBe(1)
     expect(par.ranges).toBe(3)
     expect({...par, ranges: 0}).toEqual({...one, ranges: 0})
