@@ -22,7 +22,7 @@ import {findManifest, matchManifest} from './manifest.js'
 import {compileRule, type CompiledRule} from './rule-eval.js'
 import {logCoverageStart, loggedAccountEvent, unexplainedServices} from './registry-findings.js'
 import {matchRuleFindings} from './rule-findings.js'
-import {isEvent, MAX_HITS, scanEvents, slim, streamLines, type ScanOptions, type ScanResult} from './scan.js'
+import {bytesInclude, isEvent, MAX_HITS, pickLines, scanEvents, slim, type ScanOptions, type ScanResult} from './scan.js'
 import type {Rule} from './schema.js'
 import {buildSessions, finishSessions, SessionSpans} from './sessions.js'
 import {sigmaFindings} from './sigma-findings.js'
@@ -150,8 +150,7 @@ async function rebuildSessions(cs: CaseScan, index: IocIndex): Promise<{built: B
   if (!spans.empty) for (let i = 0; i < scan.candLine.length; i++) if (spans.covers(scan.candHost[i], scan.candTime[i])) wanted.add(scan.candLine[i])
   const activity: NormalizedEvent[] = []
   if (wanted.size > 0) {
-    await streamLines(cs.eventsPath, (line, n) => {
-      if (!wanted.has(n)) return
+    await pickLines(cs.eventsPath, (_b, _s, _e, n) => wanted.has(n), (line) => {
       const v: unknown = JSON.parse(line)
       // registry state (SAM accounts) is not a logged action: it feeds its own findings, not sessions
       if (!isEvent(v) || !loggedAccountEvent(v)) return
@@ -213,13 +212,16 @@ function detectFindings(cs: CaseScan, d: Detection, sigma: SigmaResult, built: B
   return findings
 }
 
+/** Lines the read-backs for ScreenConnect events look at (bytesInclude: no other line is decoded). */
+const SCREENCONNECT = Buffer.from('ScreenConnect')
+const QUOTED_SCREENCONNECT = Buffer.from('"ScreenConnect"')
+
 /** Step 4 (server cases, Session.db present): the customer machines the suspicious activity reached. */
 async function blastRadius(cs: CaseScan, index: IocIndex): Promise<BlastRadiusFile | undefined> {
   if (!cs.scan.skeleton.some(isSessionDbEvent)) return undefined
   const server: NormalizedEvent[] = []
   let dropped = 0
-  await streamLines(cs.eventsPath, (line) => {
-    if (!line.includes('"ScreenConnect"')) return
+  await pickLines(cs.eventsPath, (b, s, e) => bytesInclude(b, s, e, QUOTED_SCREENCONNECT), (line) => {
     let v: unknown
     try {
       v = JSON.parse(line)
@@ -380,8 +382,7 @@ export async function runHuntCases(opts: Omit<HuntOptions, 'caseDir'> & {caseDir
   const facts: CaseFacts[] = []
   for (const caseDir of dirs) {
     const col = new CaseFactCollector()
-    await streamLines(casePath(caseDir, 'events'), (line) => {
-      if (!line.includes('ScreenConnect')) return
+    await pickLines(casePath(caseDir, 'events'), (b, s, e) => bytesInclude(b, s, e, SCREENCONNECT), (line) => {
       try {
         const v: unknown = JSON.parse(line)
         if (isEvent(v)) col.add(v)

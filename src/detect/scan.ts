@@ -123,6 +123,57 @@ export async function streamLines(path: string, onLine: (line: string, n: number
   if (rest !== '') emit(rest)
 }
 
+/**
+ * Reads back chosen lines of a file without decoding the others (a read-back passes over every line to find
+ * a few): `want` looks at a line's bytes [start, end) — the lines and numbers of streamLines, LF and a CR
+ * before it excluded — and `onLine` gets the text of each line it wanted. On UTF-8 an ASCII text is in the
+ * decoded line exactly when its bytes are in the line's bytes (see bytesInclude).
+ */
+export async function pickLines(path: string, want: (buf: Buffer, start: number, end: number, n: number) => boolean, onLine: (line: string, n: number) => void): Promise<void> {
+  const input = createReadStream(path, {highWaterMark: 1 << 20})
+  // a line longer than a chunk: its pieces, joined once its end arrives
+  let pending: Buffer[] = []
+  let n = 0
+  const emit = (buf: Buffer, start: number, end: number): void => {
+    n++
+    if (end > start && buf[end - 1] === 0x0d) end--
+    if (want(buf, start, end, n)) onLine(buf.toString('utf8', start, end), n)
+  }
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let from = 0
+      let nl = chunk.indexOf(0x0a, from)
+      if (nl >= 0 && pending.length > 0) {
+        const line = Buffer.concat([...pending, chunk.subarray(0, nl)])
+        pending = []
+        emit(line, 0, line.length)
+        from = nl + 1
+        nl = chunk.indexOf(0x0a, from)
+      }
+      while (nl >= 0) {
+        emit(chunk, from, nl)
+        from = nl + 1
+        nl = chunk.indexOf(0x0a, from)
+      }
+      if (from < chunk.length) pending.push(chunk.subarray(from))
+    }
+  } catch (e) {
+    input.destroy()
+    if (e instanceof RatchetError || osErrorCode(e) === undefined) throw e
+    throw new RatchetError('E_INPUT_READ', `cannot read ${path}: ${errorMessage(e)}`, {file: path})
+  }
+  if (pending.length > 0) {
+    const line = Buffer.concat(pending)
+    emit(line, 0, line.length)
+  }
+}
+
+/**
+ * Whether bytes [start, end) of `buf` contain `needle` (ASCII). UTF-8 decoding keeps every ASCII byte as its
+ * character and turns no other byte into one, so this is `line.includes(needle)` on the decoded line.
+ */
+export const bytesInclude = (buf: Buffer, start: number, end: number, needle: Buffer): boolean => end - start >= needle.length && buf.subarray(start, end).includes(needle)
+
 /** Scans one byte range (the whole file when undefined). Line numbers in the result are range-local. */
 export async function scanRange(path: string, d: ScanRules, range?: {start: number; end: number}): Promise<ScanResult> {
   const matcher = new EventMatcher(new IocIndex(d.indicators))

@@ -7,7 +7,7 @@ import {compareEvents} from '../events/order.js'
 import type {NormalizedEvent} from '../events/types.js'
 import {artefactsDir} from './data-dir.js'
 import {attr} from './event-util.js'
-import {isEvent, MAX_RULE_EVENTS, slim, streamLines} from './scan.js'
+import {isEvent, MAX_RULE_EVENTS, pickLines, slim, streamLines} from './scan.js'
 import {compileRuleSet, createMatcher, loadSigmaRules, normalizedEvent, type CompiledRuleSet, type RuleInfo, type SigmaMatcher, type SigmaRule, type SkippedRule} from './sigma/index.js'
 import type {SigmaPart} from './sigma-range.js'
 import type {Finding, Severity} from './types.js'
@@ -66,6 +66,20 @@ export interface SigmaResult {
 }
 
 const ID_AT_START = /^\{"id":"([^"]+)"/
+const ID_PREFIX = Buffer.from('{"id":"')
+
+/**
+ * ID_AT_START on a line's bytes, true when the id is one of `ids`: the id's bytes end at the first `"` (no
+ * byte of a multi-byte UTF-8 character is one), so decoding them gives the text the pattern captures.
+ */
+const idIn =
+  (ids: ReadonlyMap<string, unknown>) =>
+  (buf: Buffer, start: number, end: number): boolean => {
+    const from = start + ID_PREFIX.length
+    if (end <= from || buf.compare(ID_PREFIX, 0, ID_PREFIX.length, start, from) !== 0) return false
+    const q = buf.subarray(from, end).indexOf(0x22)
+    return q > 0 && ids.has(buf.toString('utf8', from, from + q))
+  }
 
 /** Hits per rule and host as a sequential pass meets them: totals counted, events kept up to the bound. */
 class SigmaHits {
@@ -150,9 +164,8 @@ async function finishSigma(eventsPath: string, m: SigmaMatcher, hits: SigmaHits,
   if (corr.length > 0) {
     const wanted = new Map<string, NormalizedEvent | undefined>()
     for (const c of corr) for (const e of c.events) if (e.eventRef) wanted.set(e.eventRef, undefined)
-    await streamLines(eventsPath, (line) => {
-      const id = ID_AT_START.exec(line)?.[1]
-      if (!id || !wanted.has(id)) return
+    await pickLines(eventsPath, idIn(wanted), (line) => {
+      const id = ID_AT_START.exec(line)![1]!
       try {
         const v: unknown = JSON.parse(line)
         if (isEvent(v)) {
