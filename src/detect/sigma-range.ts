@@ -22,7 +22,7 @@ export interface SigmaRecord {
   hostless: boolean
   /** Indices (CompiledRuleSet.rules) of the rules it hit (standalone hits). */
   rules: number[]
-  feeds: CorrelationFeedInput[]
+  feeds: readonly CorrelationFeedInput[]
   /** Its match read the host it lacks: the whole event, matched again on the main thread when the case host is known. */
   again?: NormalizedEvent
 }
@@ -32,6 +32,8 @@ export interface SigmaPart {
   /** Events whose match read the missing host, beyond the bound, were not kept (a case host then needs a full pass). */
   overflow: boolean
 }
+
+const NO_FEEDS: readonly CorrelationFeedInput[] = Object.freeze([])
 
 export const emptySigmaPart = (): SigmaPart => ({records: [], overflow: false})
 
@@ -95,8 +97,9 @@ export class SigmaRangeMatcher {
     const sev = normalizedEvent(watch ? watch.view : ev)
     watch?.arm()
     const hits = this.matcher.push(sev)
-    const feeds = this.feeds
-    if (feeds.length > 0) this.feeds = []
+    // this event's correlation inputs (a fresh list for the next event: a record keeps its own)
+    const feeds = this.feeds.length > 0 ? this.feeds : NO_FEEDS
+    if (feeds !== NO_FEEDS) this.feeds = []
     const again = watch !== undefined && watch.read() && this.again < this.maxAgain
     if (watch?.read() && !again) this.part.overflow = true
     if (hits.length === 0 && feeds.length === 0 && !again) return
