@@ -299,14 +299,16 @@ export interface MatcherOptions {
 }
 
 export function createMatcher(set: CompiledRuleSet, opts: MatcherOptions = {}): SigmaMatcher {
-  const cache = {windows: new Map<string, Entry[]>(), ratchet: new Map<string, Entry[]>()}
+  // key → the entries for no event id / per event id (nested maps: no lookup key is built per event)
+  const cache = {windows: new Map<string, {none?: Entry[]; byId: Map<number, Entry[]>}>(), ratchet: new Map<string, {none?: Entry[]; byId: Map<number, Entry[]>}>()}
   const inputs: CorrelationInput[][] = set.correlations.map(() => [])
   const lastSeen = new Int32Array(set.slots.length).fill(-1)
   let seq = 0
 
   const candidates = (product: 'windows' | 'ratchet', key: string, eventId: number | null): Entry[] => {
-    const ck = eventId === null ? key : `${key}\u0000${eventId}`
-    let list = cache[product].get(ck)
+    let kc = cache[product].get(key)
+    if (!kc) cache[product].set(key, (kc = {byId: new Map()}))
+    let list = eventId === null ? kc.none : kc.byId.get(eventId)
     if (list) return list
     list = []
     for (const k of key === '*' ? ['*'] : [key, '*']) {
@@ -315,7 +317,8 @@ export function createMatcher(set: CompiledRuleSet, opts: MatcherOptions = {}): 
       if (eventId !== null) list.push(...(b.byId.get(eventId) ?? EMPTY))
       list.push(...b.any)
     }
-    cache[product].set(ck, list)
+    if (eventId === null) kc.none = list
+    else kc.byId.set(eventId, list)
     return list
   }
 
