@@ -109,3 +109,34 @@ describe('event matching', () => {
     expect(matchManifest(manifest, i2).map((h) => `${h.field}:${h.member}`)).toEqual(['manifest.file_name:files/C/Windows/Temp/text.xml', 'manifest.md5:files/C/x/tool.exe'])
   })
 })
+
+describe('IOC index: the whole-text prefilter of small exact indicator sets', () => {
+  it('finds exactly what tokenising finds, on values with case, Unicode lower-casing, ports, paths and near misses', () => {
+    const list = 'rs.tdsclinical[.]com\ntext.xml\n203.0.113.66\n442226597\nd41d8cd98f00b204e9800998ecf8427e\n'
+    const fast = new IocIndex(parseIocText(list, 'test.txt').indicators)
+    const slow = new IocIndex(parseIocText(list, 'test.txt').indicators, {prefilter: false})
+    expect((fast as unknown as {needles?: string[]}).needles?.length).toBe(5)
+    const pieces = ['RS.TdsClinical.COM', 'x.rs.tdsclinical.com:8041', 'rs.tdsclinical.co', 'tdsclinical.com', 'C:\\Temp\\TEXT.XML', 'text.xml.bak', '/tmp/text.xml',
+      '203.0.113.66:443', '203.0.113.6', '1203.0.113.66', '442226597', '4422265970', 'D41D8CD98F00B204E9800998ECF8427E', 'İ', 'K', 'ΑΣ', "'", '"', ' ', '.', '\\', '=', 'é', '\u212a']
+    let seed = 7
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n)
+    let hits = 0
+    for (let i = 0; i < 3000; i++) {
+      let v = ''
+      for (let k = rnd(8); k >= 0; k--) v += pieces[rnd(pieces.length)]
+      const want = text(slow, v)
+      expect(text(fast, v)).toEqual(want)
+      if (want.length > 0) hits++
+    }
+    expect(hits).toBeGreaterThan(500)
+  })
+
+  it('is off where an indicator can be written several ways (URL, CIDR, IPv6), or for many indicators', () => {
+    const needles = (t: string): string[] | undefined => (new IocIndex(parseIocText(t, 'test.txt').indicators) as unknown as {needles?: string[]}).needles
+    expect(needles('example.org\nhttps://example.org/x\n')).toBeUndefined()
+    expect(needles('example.org\n10.0.0.0/8\n')).toBeUndefined()
+    expect(needles('example.org\n2001:db8::1\n')).toBeUndefined()
+    expect(needles(Array.from({length: 17}, (_, i) => `host${i}.example.org`).join('\n'))).toBeUndefined()
+    expect(needles('example.org\n')).toEqual(['example.org'])
+  })
+})

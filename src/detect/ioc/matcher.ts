@@ -61,6 +61,9 @@ const HEX = /^[0-9a-f]+$/
 const DIGITS = /^\d{9,10}$/
 /** Values this long are cut: bounded work per field (script blocks can be megabytes). */
 const MAX_VALUE = 1 << 20
+/** Up to this many indicator texts, a value is first searched for them whole (see IocIndex.needles). */
+const MAX_NEEDLES = 16
+const ASCII = /^[\x00-\x7f]*$/
 
 export class IocIndex {
   readonly size: number
@@ -77,8 +80,18 @@ export class IocIndex {
   private readonly trie: TrieNode = {children: new Map(), inds: []}
   private hasDomains = false
   private hasV6 = false
+  /**
+   * The texts of all indicators matchText looks for, when each is found only as itself — an exact IPv4
+   * address, hash, AnyDesk ID, file name, or a domain as the last labels of a host name (no URL, CIDR or IPv6
+   * indicator: their written forms vary) — all ASCII, and few. Every token matchText probes is a lower-cased
+   * piece of the value, so a value can match only when its lower-cased text contains one of these: the
+   * others skip the tokenising. (Lower-casing is per character but for the Greek final sigma, which gives
+   * no ASCII character either way, so an ASCII text found in a piece is found in the whole.)
+   */
+  private readonly needles?: string[]
 
-  constructor(indicators: Indicator[]) {
+  /** `prefilter: false` (tests) always tokenises. */
+  constructor(indicators: Indicator[], opts: {prefilter?: boolean} = {}) {
     this.size = indicators.length
     for (const ind of indicators) {
       switch (ind.type) {
@@ -135,6 +148,9 @@ export class IocIndex {
     }
     this.cidr4Lens = [...this.cidr4.keys()].sort((a, b) => b - a)
     this.cidr6Lens = [...this.cidr6.keys()].sort((a, b) => b - a)
+    const exact = indicators.filter((i) => i.type !== 'user_name').map((i) => i.value)
+    const plain = !this.hasV6 && this.urls.size === 0 && this.cidr4.size === 0 && this.cidr6.size === 0
+    if (opts.prefilter !== false && plain && exact.length <= MAX_NEEDLES && exact.every((v) => v.length > 0 && ASCII.test(v))) this.needles = [...new Set(exact)]
   }
 
   /** Indicators matching an IP (exact or inside a CIDR). `ip` must be canonical. */
@@ -194,6 +210,10 @@ export class IocIndex {
    */
   matchText(value: string, out: ValueHit[]): void {
     const s = value.length > MAX_VALUE ? value.slice(0, MAX_VALUE) : value
+    if (this.needles) {
+      const l = s.toLowerCase()
+      if (!this.needles.some((n) => l.includes(n))) return
+    }
     if (this.urls.size > 0 && s.includes('://')) {
       for (const m of s.toLowerCase().matchAll(URL_RE)) {
         const l = this.urls.get(canonicalUrl(m[0]))
