@@ -15,7 +15,7 @@ import type {Rule} from './schema.js'
 import type {SigmaRule} from './sigma/index.js'
 import {emptySigmaPart, MAX_HOST_READS, SigmaRangeMatcher, type SigmaPart} from './sigma-range.js'
 import {isActivityCandidate, isSkeleton} from './sessions.js'
-import type {Indicator} from './types.js'
+import type {Indicator, IocHit} from './types.js'
 
 /**
  * The single pass over events.jsonl: each line is parsed once, matched against the IOC index, the data
@@ -28,6 +28,7 @@ export const MAX_HITS = 20_000
 export const MAX_RULE_EVENTS = 100_000
 export const MAX_KEPT_DIAGNOSTICS = 100
 const MAX_INSTANCE_EVENTS = 20
+const NO_HITS: IocHit[] = []
 const MAX_TEXT = 4096
 
 export interface ScanResult {
@@ -176,7 +177,8 @@ export const bytesInclude = (buf: Buffer, start: number, end: number, needle: Bu
 
 /** Scans one byte range (the whole file when undefined). Line numbers in the result are range-local. */
 export async function scanRange(path: string, d: ScanRules, range?: {start: number; end: number}): Promise<ScanResult> {
-  const matcher = new EventMatcher(new IocIndex(d.indicators))
+  const index = new IocIndex(d.indicators)
+  const matcher = new EventMatcher(index)
   const compiled = d.rules.map(compileRule).filter((c): c is CompiledRule => c !== undefined)
   const sigma = d.sigma && d.sigma.length > 0 ? new SigmaRangeMatcher(d.sigma, MAX_RULE_EVENTS, d.maxHostReads ?? MAX_HOST_READS) : undefined
   const r: ScanResult = {
@@ -188,13 +190,14 @@ export async function scanRange(path: string, d: ScanRules, range?: {start: numb
     r.diagCount++
     if (r.diagnostics.length < MAX_KEPT_DIAGNOSTICS) r.diagnostics.push(diag(code, 'error', message, {file: 'events.jsonl', line}))
   }
-  const onEvent = (ev: NormalizedEvent, line: number): void => {
+  /** `iocs`: whether the event's line may hold an indicator (IocIndex.lineMayMatch); most lines cannot. */
+  const onEvent = (ev: NormalizedEvent, line: number, iocs: boolean): void => {
     r.events++
     if (ev.unverified === true) r.unverified = true
     if (!ev.attributes || typeof ev.attributes !== 'object') ev.attributes = {}
     let kept: NormalizedEvent | undefined
     const keep = (): NormalizedEvent => (kept ??= slim(ev))
-    const evHits = matcher.match(ev)
+    const evHits = iocs ? matcher.match(ev) : NO_HITS
     if (evHits.length > 0) {
       r.hitsTotal += evHits.length
       for (const hit of evHits) if (r.hits.length < MAX_HITS) r.hits.push({ev: keep(), hit})
@@ -244,7 +247,7 @@ export async function scanRange(path: string, d: ScanRules, range?: {start: numb
         bad('HUNT_EVENT_LINE_NOT_EVENT', 'line lacks id, datetime, event_type or evidence', n)
         return
       }
-      onEvent(v, n)
+      onEvent(v, n, index.lineMayMatch(line))
     },
     range,
   )

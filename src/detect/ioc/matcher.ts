@@ -64,6 +64,18 @@ const MAX_VALUE = 1 << 20
 /** Up to this many indicator texts, a value is first searched for them whole (see IocIndex.needles). */
 const MAX_NEEDLES = 16
 const ASCII = /^[\x00-\x7f]*$/
+/** Printable ASCII that JSON.stringify writes as itself (no `"`, `\\`, and no `/`, which JSON may escape). */
+const JSON_VERBATIM = /^[\x20-\x21\x23-\x2e\x30-\x5b\x5d-\x7e]+$/
+
+/** Whether JSON text holds a `\\uXXXX` escape (a `\\u` after an even number of backslashes). */
+function hasUnicodeEscape(text: string): boolean {
+  for (let i = text.indexOf('\\u'); i >= 0; i = text.indexOf('\\u', i + 2)) {
+    let k = i
+    while (k > 0 && text.charCodeAt(k - 1) === 92) k--
+    if ((i - k) % 2 === 0) return true
+  }
+  return false
+}
 
 export class IocIndex {
   readonly size: number
@@ -89,6 +101,13 @@ export class IocIndex {
    * no ASCII character either way, so an ASCII text found in a piece is found in the whole.)
    */
   private readonly needles?: string[]
+  /**
+   * The needles, when they can also be looked for in the JSON text of a whole event (lineMayMatch): every
+   * value the event matcher reads is written there as itself — but for JSON escapes, so none of these holds
+   * `"`, `\\`, `/` or a control character, and a line with a `\\u` escape is always matched — and only strings
+   * can match (no AnyDesk IDs, which may be written as numbers; no user names, which are matched apart).
+   */
+  private readonly lineNeedles?: string[]
 
   /** `prefilter: false` (tests) always tokenises. */
   constructor(indicators: Indicator[], opts: {prefilter?: boolean} = {}) {
@@ -151,6 +170,18 @@ export class IocIndex {
     const exact = indicators.filter((i) => i.type !== 'user_name').map((i) => i.value)
     const plain = !this.hasV6 && this.urls.size === 0 && this.cidr4.size === 0 && this.cidr6.size === 0
     if (opts.prefilter !== false && plain && exact.length <= MAX_NEEDLES && exact.every((v) => v.length > 0 && ASCII.test(v))) this.needles = [...new Set(exact)]
+    if (this.needles && this.users.size === 0 && this.anydesk.size === 0 && this.needles.every((v) => JSON_VERBATIM.test(v))) this.lineNeedles = this.needles
+  }
+
+  /**
+   * False when no value of the event written on this events.jsonl line can match an indicator, so the event
+   * need not be walked (see lineNeedles); true when it may.
+   */
+  lineMayMatch(line: string): boolean {
+    if (!this.lineNeedles) return true
+    if (hasUnicodeEscape(line)) return true
+    const l = line.toLowerCase()
+    return this.lineNeedles.some((n) => l.includes(n))
   }
 
   /** Indicators matching an IP (exact or inside a CIDR). `ip` must be canonical. */
