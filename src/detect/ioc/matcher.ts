@@ -67,6 +67,15 @@ const ASCII = /^[\x00-\x7f]*$/
 /** Printable ASCII that JSON.stringify writes as itself (no `"`, `\\`, and no `/`, which JSON may escape). */
 const JSON_VERBATIM = /^[\x20-\x21\x23-\x2e\x30-\x5b\x5d-\x7e]+$/
 
+/**
+ * Case-insensitive search for any of the ASCII texts `list`. With `u`, case folding maps the Kelvin sign to
+ * `k` (as toLowerCase does) and long s to `s` (a spare candidate); İ lower-cases to `i` plus a combining dot,
+ * which then stays inside the token, so no token holding it equals an indicator: missing it loses nothing.
+ */
+function anyOf(list: string[]): RegExp {
+  return new RegExp([...new Set(list)].map((v) => v.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'iu')
+}
+
 /** Whether JSON text holds a `\\uXXXX` escape (a `\\u` after an even number of backslashes). */
 function hasUnicodeEscape(text: string): boolean {
   for (let i = text.indexOf('\\u'); i >= 0; i = text.indexOf('\\u', i + 2)) {
@@ -96,18 +105,17 @@ export class IocIndex {
    * The texts of all indicators matchText looks for, when each is found only as itself — an exact IPv4
    * address, hash, AnyDesk ID, file name, or a domain as the last labels of a host name (no URL, CIDR or IPv6
    * indicator: their written forms vary) — all ASCII, and few. Every token matchText probes is a lower-cased
-   * piece of the value, so a value can match only when its lower-cased text contains one of these: the
-   * others skip the tokenising. (Lower-casing is per character but for the Greek final sigma, which gives
-   * no ASCII character either way, so an ASCII text found in a piece is found in the whole.)
+   * piece of the value, so a value can match only when it contains one of these, case aside (anyOf): the
+   * others skip the tokenising.
    */
-  private readonly needles?: string[]
+  private readonly needles?: RegExp
   /**
    * The needles, when they can also be looked for in the JSON text of a whole event (lineMayMatch): every
    * value the event matcher reads is written there as itself — but for JSON escapes, so none of these holds
    * `"`, `\\`, `/` or a control character, and a line with a `\\u` escape is always matched — and only strings
    * can match (no AnyDesk IDs, which may be written as numbers; no user names, which are matched apart).
    */
-  private readonly lineNeedles?: string[]
+  private readonly lineNeedles?: RegExp
 
   /** `prefilter: false` (tests) always tokenises. */
   constructor(indicators: Indicator[], opts: {prefilter?: boolean} = {}) {
@@ -169,8 +177,10 @@ export class IocIndex {
     this.cidr6Lens = [...this.cidr6.keys()].sort((a, b) => b - a)
     const exact = indicators.filter((i) => i.type !== 'user_name').map((i) => i.value)
     const plain = !this.hasV6 && this.urls.size === 0 && this.cidr4.size === 0 && this.cidr6.size === 0
-    if (opts.prefilter !== false && plain && exact.length <= MAX_NEEDLES && exact.every((v) => v.length > 0 && ASCII.test(v))) this.needles = [...new Set(exact)]
-    if (this.needles && this.users.size === 0 && this.anydesk.size === 0 && this.needles.every((v) => JSON_VERBATIM.test(v))) this.lineNeedles = this.needles
+    if (opts.prefilter !== false && plain && exact.length <= MAX_NEEDLES && exact.every((v) => v.length > 0 && ASCII.test(v))) {
+      this.needles = anyOf(exact)
+      if (this.users.size === 0 && this.anydesk.size === 0 && exact.every((v) => JSON_VERBATIM.test(v))) this.lineNeedles = this.needles
+    }
   }
 
   /**
@@ -179,9 +189,7 @@ export class IocIndex {
    */
   lineMayMatch(line: string): boolean {
     if (!this.lineNeedles) return true
-    if (hasUnicodeEscape(line)) return true
-    const l = line.toLowerCase()
-    return this.lineNeedles.some((n) => l.includes(n))
+    return hasUnicodeEscape(line) || this.lineNeedles.test(line)
   }
 
   /** Indicators matching an IP (exact or inside a CIDR). `ip` must be canonical. */
@@ -241,10 +249,7 @@ export class IocIndex {
    */
   matchText(value: string, out: ValueHit[]): void {
     const s = value.length > MAX_VALUE ? value.slice(0, MAX_VALUE) : value
-    if (this.needles) {
-      const l = s.toLowerCase()
-      if (!this.needles.some((n) => l.includes(n))) return
-    }
+    if (this.needles && !this.needles.test(s)) return
     if (this.urls.size > 0 && s.includes('://')) {
       for (const m of s.toLowerCase().matchAll(URL_RE)) {
         const l = this.urls.get(canonicalUrl(m[0]))
