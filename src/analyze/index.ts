@@ -20,7 +20,7 @@ import {isSerializedEvents, serializedCount} from './serialized.js'
 import type {AnalysisFile} from './types.js'
 import {COLLECTION_METADATA, copyHashed, hashFile, readManifestFile, walkImage, type FileJob} from './inputs.js'
 import {extractArchive, type ExtractLimits} from '../evidence/extract.js'
-import {verifyArchive} from '../evidence/verify.js'
+import {verifyArchive, type VerifyReport} from '../evidence/verify.js'
 import {passwordFromFile} from '../collect/password.js'
 
 /** `volatile/<artefact>/<tool>.stdout.txt|.stderr.txt` written by the volatile stage. */
@@ -43,6 +43,12 @@ export interface AnalyzeOptions {
   threads?: number
   /** $MFT files: events for every file, not only the interesting folders. */
   mftAllFiles?: boolean
+  /**
+   * A report verifyArchive made for this archive moments ago in this process (triage's verify stage). It is
+   * used instead of verifying again only if the archive's SHA-256 now equals the one that report checked
+   * against the sidecar, i.e. the bytes are the ones verified; otherwise the archive is verified again.
+   */
+  verified?: VerifyReport
   /** Bounds for extracting an archive (zip bombs); defaults DEFAULT_EXTRACT_LIMITS. */
   extractLimits?: Omit<ExtractLimits, 'password'>
 }
@@ -143,10 +149,13 @@ async function prepare(input: string, opts: AnalyzeOptions, plugins: ArtefactPar
   if (lower.endsWith('.partial')) throw new RatchetError('E_ARCHIVE_INCOMPLETE', 'archive is an incomplete .partial file left by an interrupted collection', {input})
   if (!lower.endsWith('.zip') && !lower.endsWith('.7z')) throw new RatchetError('E_INPUT_FORMAT', 'input must be a directory, a .zip or a .7z evidence archive', {input})
   const password = opts.password ?? (opts.passwordFile ? await passwordFromFile(opts.passwordFile) : undefined)
-  // 1. Verify (every member re-hashed against manifest.json, SHA256SUMS and the .sha256 sidecar).
-  const report = await verifyArchive(input, {password})
-  if (report.status === 'incomplete') throw new RatchetError('E_ARCHIVE_INCOMPLETE', report.problems.join('; '), {input})
+  // 1. Verify (every member re-hashed against manifest.json, SHA256SUMS and the .sha256 sidecar), unless the
+  // caller has just done exactly that for these bytes. Extraction (2.) re-hashes every member it writes
+  // against manifest.json in any case, so what is parsed is proven either way.
   const {sha256} = await hashFile(input)
+  const v = opts.verified
+  const report = v && v.archive === input && v.sidecar.state === 'ok' && v.sidecar.actual === sha256 ? v : await verifyArchive(input, {password})
+  if (report.status === 'incomplete') throw new RatchetError('E_ARCHIVE_INCOMPLETE', report.problems.join('; '), {input})
   const problems = [...report.problems]
   const signature = report.signature.state === 'ok' ? 'valid' : report.signature.state === 'failed' ? 'invalid' : report.signature.state
   // 2. Extract safely to a private temp folder (unsafe members are rejected, never written), hashing again.

@@ -49,11 +49,14 @@ export function redactCommand(text: string): string {
 }
 
 /** Event types whose text fields can carry a typed command. */
-const COMMAND_TYPES = new Set<string>([T.REMOTE_COMMAND, T.REMOTE_RUN_DROP, T.PROCESS_CREATED, T.PROCESS_RUNNING, T.SCRIPT_BLOCK, T.REMOTE_PASSWORD_SET])
+export const COMMAND_TYPES: ReadonlySet<string> = new Set<string>([T.REMOTE_COMMAND, T.REMOTE_RUN_DROP, T.PROCESS_CREATED, T.PROCESS_RUNNING, T.SCRIPT_BLOCK, T.REMOTE_PASSWORD_SET])
+
+/** Whether redactEvent may change an event of this type (other types are returned as they are). */
+export const redacts = (eventType: string): boolean => COMMAND_TYPES.has(eventType)
 
 /** A copy of the event with passwords in its command text, message and command-like attributes redacted. */
 export function redactEvent(ev: NormalizedEvent): NormalizedEvent {
-  if (!COMMAND_TYPES.has(ev.event_type)) return ev
+  if (!redacts(ev.event_type)) return ev
   const out: NormalizedEvent = {...ev}
   if (typeof ev.command_line === 'string') out.command_line = redactCommand(ev.command_line)
   if (typeof ev.message === 'string') out.message = redactCommand(ev.message)

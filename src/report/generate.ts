@@ -20,6 +20,11 @@ export interface ReportOptions {
   commandLine: string[]
   /** Generation time; default now, or SOURCE_DATE_EPOCH (seconds) when set, for reproducible builds. */
   now?: Date
+  /**
+   * Settles when a timeline being written at the same time (triage) is complete: the report reads the case
+   * meanwhile and waits for it only before listing the timeline files. Its failure is the writer's to report.
+   */
+  timelineWritten?: Promise<unknown>
 }
 
 export interface ReportResult {
@@ -61,7 +66,7 @@ export async function generateReport(opts: ReportOptions): Promise<ReportResult>
   if (!['.html', '.htm'].includes(extname(out).toLowerCase())) {
     throw new RatchetError('E_USAGE', `--out must end with .html (got ${out})`, {flag: 'out'})
   }
-  const data = await loadCase(caseDir)
+  const data = await loadCase(caseDir, opts.timelineWritten)
   const vm = buildViewModel(data, {
     generated_utc: dateToIso7(opts.now ?? generationTime()),
     ratchet_version: ratchetVersion(),

@@ -2,26 +2,11 @@ import {open, readdir, readFile, stat} from 'node:fs/promises'
 import {basename, join, resolve} from 'node:path'
 import type {AnalysisFile} from '../analyze/types.js'
 import {CaseFiles, casePath} from '../core/case-layout.js'
-import {diag, type Diagnostic} from '../core/diagnostics.js'
 import {errorMessage, osErrorCode, RatchetError} from '../core/errors.js'
 import type {BlastRadiusFile} from '../detect/blast/types.js'
-import {redactEvent} from '../core/redact.js'
 import type {FindingsFile, SessionsFile} from '../detect/types.js'
-import type {NormalizedEvent} from '../events/types.js'
-import {readEventLines} from '../timeline/read-events.js'
-import type {ArchiveFacts, CaseData, EventScan, TimelineFileFacts, VerifySummary} from './case-data.js'
-import {foldHostNames} from '../events/host-names.js'
-
-/** Bounds on what the report inlines (the full timeline is the CSV/JSONL file). */
-export const KEY_LIMITS = {
-  /** A case with at most this many events shows all of them as the key timeline. */
-  inlineAll: 60,
-  /** Events shown before and after each cited event. */
-  neighbours: 2,
-  /** Hard cap on key timeline rows. Cited events are kept first; neighbours stop at the cap. */
-  maxRows: 600,
-  maxDiagnostics: 100,
-} as const
+import type {ArchiveFacts, CaseData, TimelineFileFacts, VerifySummary} from './case-data.js'
+import {scanEvents} from './scan-events.js'
 
 async function readJson<T>(path: string, what: string, notes: string[]): Promise<T | null> {
   let text: string
@@ -136,86 +121,9 @@ async function timelineFiles(caseDir: string): Promise<TimelineFileFacts[]> {
   return out
 }
 
-/**
- * One pass over events.jsonl keeping only what the report shows: counts, per-hour histogram, the cited
- * events and their neighbours (a ring buffer of the last few events supplies the ones before).
- */
-export async function scanEvents(path: string, cited: ReadonlySet<string>): Promise<EventScan> {
-  const N = KEY_LIMITS.neighbours
-  const scan: EventScan = {total: 0, bad_lines: 0, out_of_order: 0, first: null, last: null, hosts: [], by_type: [], hours: [], key: [], cited: [], truncated: false, unverified_events: 0, diagnostics: []}
-  const hosts = new Set<string>()
-  const types = new Map<string, number>()
-  const hours = new Map<string, {count: number; key: number}>()
-  const all: NormalizedEvent[] = []
-  const key: NormalizedEvent[] = []
-  const keyIds = new Set<string>()
-  const citedSeen = new Set<string>()
-  let ring: NormalizedEvent[] = []
-  let after = 0
-  const note = (d: Diagnostic): void => {
-    if (scan.diagnostics.length < KEY_LIMITS.maxDiagnostics) scan.diagnostics.push(d)
-  }
-  const addKey = (e: NormalizedEvent, force: boolean): void => {
-    if (keyIds.has(e.id)) return
-    if (key.length >= KEY_LIMITS.maxRows && !force) {
-      scan.truncated = true
-      return
-    }
-    keyIds.add(e.id)
-    key.push(e)
-  }
-  for await (const item of readEventLines(path, CaseFiles.events)) {
-    if ('diagnostic' in item) {
-      scan.bad_lines++
-      note(item.diagnostic)
-      continue
-    }
-    // passwords typed into commands never reach the report (hunt's outputs are redacted the same way)
-    const e = redactEvent(item.event)
-    scan.total++
-    if (scan.last !== null && e.datetime < scan.last) {
-      scan.out_of_order++
-      note(diag('REPORT_EVENTS_OUT_OF_ORDER', 'warning', `event ${e.id} is earlier than the one before it`, {file: CaseFiles.events, line: item.line}))
-    }
-    if (scan.first === null || e.datetime < scan.first) scan.first = e.datetime
-    if (scan.last === null || e.datetime > scan.last) scan.last = e.datetime
-    if (e.host && hosts.size < 200) hosts.add(e.host)
-    if (e.unverified) scan.unverified_events++
-    types.set(e.event_type, (types.get(e.event_type) ?? 0) + 1)
-    const isCited = cited.has(e.id)
-    // registry records are state (accounts, services, programs a hive holds), dated when a key or value last
-    // changed, often years before the case: drawn in the activity chart only when a finding cites them
-    if (isCited || e.source !== 'Registry') {
-      const h = hours.get(e.datetime.slice(0, 13)) ?? {count: 0, key: 0}
-      h.count++
-      if (isCited) h.key++
-      hours.set(e.datetime.slice(0, 13), h)
-    }
-    if (all.length <= KEY_LIMITS.inlineAll) all.push(e)
-    if (isCited) {
-      citedSeen.add(e.id)
-      for (const p of ring) addKey(p, false)
-      // Cited events are always kept (up to 10x the row cap) so every summary link has a target.
-      addKey(e, key.length < KEY_LIMITS.maxRows * 10)
-      after = N
-    } else if (after > 0) {
-      addKey(e, false)
-      after--
-    }
-    ring.push(e)
-    if (ring.length > N) ring = ring.slice(ring.length - N)
-  }
-  scan.hosts = foldHostNames(hosts).sort()
-  scan.by_type = [...types.entries()].map(([type, count]) => ({type, count})).sort((a, b) => b.count - a.count || (a.type < b.type ? -1 : 1))
-  scan.hours = [...hours.entries()].map(([hour, v]) => ({hour, ...v})).sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : 0))
-  scan.key = scan.total <= KEY_LIMITS.inlineAll ? all : key
-  if (scan.total <= KEY_LIMITS.inlineAll) scan.truncated = false
-  scan.cited = [...citedSeen].sort()
-  return scan
-}
-
 /** Reads a case folder for the report. Needs analyze's outputs; hunt's are optional (the report says so). */
-export async function loadCase(caseDirIn: string): Promise<CaseData> {
+/** `timelineWritten`: see ReportOptions; the timeline files are listed after it settles. */
+export async function loadCase(caseDirIn: string, timelineWritten?: Promise<unknown>): Promise<CaseData> {
   const caseDir = resolve(caseDirIn)
   const eventsPath = casePath(caseDir, 'events')
   try {
@@ -239,6 +147,8 @@ export async function loadCase(caseDirIn: string): Promise<CaseData> {
     for (const a of s.activity ?? []) cited.add(a.event_id)
   }
   const events = await scanEvents(eventsPath, cited)
+  const archives = await readArchives(caseDir, notes)
+  await timelineWritten?.catch(() => undefined)
   return {
     caseName: basename(caseDir),
     caseDir,
@@ -247,7 +157,7 @@ export async function loadCase(caseDirIn: string): Promise<CaseData> {
     sessions,
     blast,
     verify: summariseVerify(verifyRaw),
-    archives: await readArchives(caseDir, notes),
+    archives,
     events,
     timelineFiles: await timelineFiles(caseDir),
     loadNotes: notes,

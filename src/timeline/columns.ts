@@ -1,5 +1,6 @@
 import {formatUnix100ns, isoToUnix100ns} from '../core/time.js'
 import type {NormalizedEvent} from '../events/types.js'
+import {oneLine, valueCell} from './csv.js'
 
 /**
  * Column profiles: how a NormalizedEvent becomes a timeline row. `csv` is ratchet's own layout (time,
@@ -66,20 +67,12 @@ export function micros(e: NormalizedEvent): number {
 }
 
 /**
- * One CSV cell per value, never spanning lines: CR/LF become the two characters `\r`/`\n`, other control
- * characters (and the Unicode line separators) become `\uXXXX`, so a row is always one physical line —
- * Timesketch's CSV importer and `grep` both rely on that. Objects become compact JSON (then flattened).
+ * One CSV cell per value, never spanning lines (see oneLine). Objects become compact JSON (then flattened).
  */
 export function flatCell(v: unknown): string | number | undefined {
   if (v === undefined || v === null) return undefined
   if (typeof v === 'number') return Number.isFinite(v) ? v : String(v)
-  const s = typeof v === 'string' ? v : typeof v === 'boolean' ? String(v) : JSON.stringify(v)
-  return s.replace(/\r\n|[\u0000-\u0008\u000a-\u001f\u007f\u0085\u2028\u2029]/g, (c) => {
-    if (c === '\r\n') return '\\r\\n'
-    if (c === '\n') return '\\n'
-    if (c === '\r') return '\\r'
-    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
-  })
+  return oneLine(typeof v === 'string' ? v : typeof v === 'boolean' ? String(v) : JSON.stringify(v))
 }
 
 function baseFields(e: NormalizedEvent): Record<string, unknown> {
@@ -112,10 +105,13 @@ function baseFields(e: NormalizedEvent): Record<string, unknown> {
 }
 
 /**
- * A CSV row as an array in `csvColumns` order (built positionally: this runs once per event, a million
- * times on a large case, so no intermediate objects).
+ * One CSV record (LF-terminated) in `csvColumns` order: the cells of `flatCell` written as `csvLine` would,
+ * built as one string cell by cell (this runs once per event, a million times on a large case: no row
+ * array, no per-cell intermediate values, fields read by name rather than through a key list). `lineSafe`:
+ * the event's line showed no value needs oneLine (see mayNeedOneLine in csv.ts).
  */
-export function csvRow(e: NormalizedEvent, f: 'csv' | 'timesketch-csv', localTime?: string): (string | number | undefined)[] {
+export function csvRecord(e: NormalizedEvent, f: 'csv' | 'timesketch-csv', localTime?: string, lineSafe = false): string {
+  const c = (v: unknown): string => valueCell(v, lineSafe)
   const ev = e.evidence
   const tool = e.attributes?.tool
   let attrs: string | undefined
@@ -123,11 +119,16 @@ export function csvRow(e: NormalizedEvent, f: 'csv' | 'timesketch-csv', localTim
     attrs = JSON.stringify(e.attributes)
     break
   }
-  const row: unknown[] =
-    f === 'csv' ? [e.datetime, ...(localTime !== undefined ? [localTime] : []), e.timestamp, e.timestamp_desc, e.event_type, e.message] : [e.message, timesketchDatetime(e.datetime), e.timestamp_desc, micros(e), ...(localTime !== undefined ? [localTime] : []), e.event_type]
-  for (const p of PIVOTS) row.push(e[p])
-  row.push(typeof tool === 'string' ? tool : undefined, e.source, e.artefact, ev.member, ev.sha256, ev.offset, ev.record, ev.line, e.id, e.unverified ? true : undefined, attrs)
-  return row.map(flatCell)
+  const local = localTime !== undefined ? `${c(localTime)},` : ''
+  const head =
+    f === 'csv'
+      ? `${c(e.datetime)},${local}${c(e.timestamp)},${c(e.timestamp_desc)},${c(e.event_type)},${c(e.message)}`
+      : `${c(e.message)},${c(timesketchDatetime(e.datetime))},${c(e.timestamp_desc)},${c(micros(e))},${local}${c(e.event_type)}`
+  // PIVOTS, in order
+  const pivots = `${c(e.host)},${c(e.user)},${c(e.src_ip)},${c(e.src_port)},${c(e.dst_ip)},${c(e.dst_port)},${c(e.remote_id)},${c(e.process)},${c(e.command_line)},${c(e.file_name)}`
+  // tool, source, artefact, EVIDENCE, event_id, unverified, attributes
+  const tail = `${c(typeof tool === 'string' ? tool : undefined)},${c(e.source)},${c(e.artefact)},${c(ev.member)},${c(ev.sha256)},${c(ev.offset)},${c(ev.record)},${c(ev.line)},${c(e.id)},${e.unverified ? 'true' : ''},${c(attrs)}`
+  return `${head},${pivots},${tail}\n`
 }
 
 /**

@@ -43,6 +43,54 @@ function cell(v: CsvCell): string {
   return `"${text.includes('"') ? text.replaceAll('"', '""') : text}"`
 }
 
+/** Control characters (and the Unicode line separators) a one-line cell cannot hold as they are. */
+const UNSAFE_IN_LINE = /\r\n|[\u0000-\u0008\u000a-\u001f\u007f\u0085\u2028\u2029]/g
+
+const lineSafe = (c: string): string => (c === '\r\n' ? '\\r\\n' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+
+/**
+ * A value as text that never spans lines: CR/LF become the two characters `\r`/`\n`, other control
+ * characters (and the Unicode line separators) `\uXXXX`, so a row is always one physical line —
+ * Timesketch's CSV importer and `grep` both rely on that. Tab stays (it is ordinary cell text).
+ */
+export const oneLine = (s: string): string => s.replace(UNSAFE_IN_LINE, lineSafe)
+
+/**
+ * Whether an events.jsonl line may decode to text oneLine would change. A decoded JSON string can hold a
+ * control character only through an escape (`\b \f \n \r \uXXXX`; JSON forbids them raw), and DEL, NEL
+ * and the line separators either raw or through `\u`: a line with none of these holds no value oneLine
+ * changes, so its cells skip it.
+ */
+export const mayNeedOneLine = (jsonLine: string): boolean => MAY_NEED_ONE_LINE.test(jsonLine)
+// an escape is a backslash after an even run of backslashes (`\\\\n` is a backslash, then `n`)
+const MAY_NEED_ONE_LINE = /(?:^|[^\\])(?:\\\\)*\\[bfnru]|[\u007f\u0085\u2028\u2029]/
+
+/**
+ * `cell(flatCell(v))` in one step for any JSON value (the timeline's per-cell hot path: no intermediate
+ * value, and the quoting test needs no LF since oneLine leaves none): null/undefined → empty, a finite
+ * number as a number, anything else as one-line text, formula-safe and RFC 4180-quoted. `lineSafe`: the
+ * value is known to need no oneLine (see mayNeedOneLine).
+ */
+export function valueCell(v: unknown, lineSafe = false): string {
+  if (v === undefined || v === null) return ''
+  let text: string
+  if (typeof v === 'string') {
+    if (v === '') return ''
+    text = lineSafe ? v : oneLine(v)
+  } else if (typeof v === 'number') {
+    if (Number.isFinite(v)) return String(v)
+    text = String(v)
+  } else {
+    text = typeof v === 'boolean' ? String(v) : JSON.stringify(v)
+    if (!lineSafe) text = oneLine(text)
+  }
+  if (formulaPrefix(text[0]!)) text = `'${text}`
+  if (!QUOTE_OR_COMMA.test(text)) return text
+  return `"${text.includes('"') ? text.replaceAll('"', '""') : text}"`
+}
+
+const QUOTE_OR_COMMA = /[",]/
+
 /** One CSV record (cells joined by `,`, LF-terminated). */
 export function csvLine(cells: readonly CsvCell[]): string {
   let out = cell(cells[0])

@@ -3,7 +3,7 @@ import type {NormalizedEvent} from '../events/types.js'
 import {readTextLines} from './text-lines.js'
 
 /** One line of events.jsonl: either an event or the reason it was not usable. */
-export type EventLine = {line: number; event: NormalizedEvent} | {line: number; diagnostic: Diagnostic}
+export type EventLine = {line: number; event: NormalizedEvent; /** the line as read */ text: string} | {line: number; diagnostic: Diagnostic}
 
 /** Lines longer than this are reported and skipped instead of parsed (a bound on hostile or broken input). */
 export const MAX_EVENT_LINE_CHARS = 16 * 1024 * 1024
@@ -24,7 +24,7 @@ export function parseEventLine(text: string, line: number, file: string): EventL
   }
   const problem = eventShapeProblem(value)
   if (problem) return {line, diagnostic: diag('TIMELINE_BAD_EVENT', 'error', problem, {file, line})}
-  return {line, event: value as NormalizedEvent}
+  return {line, event: value as NormalizedEvent, text}
 }
 
 function eventShapeProblem(v: unknown): string | undefined {

@@ -8,6 +8,14 @@ import {createReadStream} from 'node:fs'
  * `blockSize` exists for tests (block boundaries inside CRLF and multi-byte characters).
  */
 export async function* readTextLines(path: string, blockSize = 1 << 20): AsyncGenerator<string> {
+  for await (const line of readLineBytes(path, blockSize)) yield line.toString('utf8')
+}
+
+/**
+ * The same lines as readTextLines, as their bytes (a view valid until the next line is asked for), for a
+ * reader that can use most lines without decoding them (the timeline's direct CSV path).
+ */
+export async function* readLineBytes(path: string, blockSize = 1 << 20): AsyncGenerator<Buffer> {
   const parts: Buffer[] = [] // a line's bytes from earlier blocks
   for await (const block of createReadStream(path, {highWaterMark: blockSize}) as AsyncIterable<Buffer>) {
     let start = 0
@@ -28,14 +36,14 @@ export async function* readTextLines(path: string, blockSize = 1 << 20): AsyncGe
 }
 
 /** The lines inside one LF-delimited segment: a CR before the LF belongs to it; any other CR ends a line. */
-function* crSplit(seg: Buffer, endedByLf: boolean): Generator<string> {
+function* crSplit(seg: Buffer, endedByLf: boolean): Generator<Buffer> {
   let end = seg.length
   if (endedByLf && end > 0 && seg[end - 1] === 13) end--
   let start = 0
   for (let cr = seg.indexOf(13); cr !== -1 && cr < end; cr = seg.indexOf(13, start)) {
-    yield seg.toString('utf8', start, cr)
+    yield seg.subarray(start, cr)
     start = cr + 1
   }
   // after a lone CR at the very end of the file readline has nothing left to emit
-  if (endedByLf || start < end) yield seg.toString('utf8', start, end)
+  if (endedByLf || start < end) yield seg.subarray(start, end)
 }

@@ -1,3 +1,4 @@
+import {isUtf8} from 'node:buffer'
 import {createHash} from 'node:crypto'
 import {createWriteStream} from 'node:fs'
 import {rename, rm, stat} from 'node:fs/promises'
@@ -6,11 +7,13 @@ import {once} from 'node:events'
 import {casePath} from '../core/case-layout.js'
 import {diag, type Diagnostic} from '../core/diagnostics.js'
 import {errorMessage, osErrorCode, RatchetError} from '../core/errors.js'
-import {csvLine} from './csv.js'
-import {csvColumns, csvRow, defaultFileName, extensionFor, nativeJsonLine, timesketchObject, type TimelineFormat} from './columns.js'
+import {csvLine, mayNeedOneLine} from './csv.js'
+import {csvColumns, csvRecord, defaultFileName, extensionFor, nativeJsonLine, timesketchObject, type TimelineFormat} from './columns.js'
 import {buildFilter, matchesFilter} from './filter.js'
 import {localTimeFormatter} from './local-time.js'
-import {readEventLines} from './read-events.js'
+import {parseEventLine, type EventLine} from './read-events.js'
+import {readLineBytes} from './text-lines.js'
+import {directCsvRecord, directRoom} from './csv-direct.js'
 import {redactEvent} from '../core/redact.js'
 
 export interface TimelineOptions {
@@ -59,7 +62,7 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
   }
   const filter = buildFilter({from: opts.from, to: opts.to, types: opts.types})
   const local = opts.tz !== undefined ? localTimeFormatter(opts.tz) : undefined
-  const out = resolveOut(opts)
+  const out = timelinePath(opts)
 
   const result: TimelineResult = {
     file: out,
@@ -76,6 +79,11 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
   }
   const note = (d: Diagnostic): void => {
     if (result.diagnostics.length < MAX_DIAGNOSTICS) result.diagnostics.push(d)
+  }
+  const outOfOrder = (item: EventLine, datetime: string, prev: string, line: number): void => {
+    result.out_of_order++
+    const id = 'event' in item ? item.event.id : '?'
+    note(diag('TIMELINE_OUT_OF_ORDER', 'warning', `event ${id} (${datetime}) comes after ${prev}: events.jsonl is not sorted; rows keep file order`, {file: 'events.jsonl', line}))
   }
 
   const hash = createHash('sha256')
@@ -132,7 +140,27 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
 
   try {
     let prev: string | undefined
-    for await (const item of readEventLines(eventsPath, 'events.jsonl')) {
+    // Most lines of a CSV timeline are written straight from their bytes (csv-direct.ts); a line that path
+    // is not sure of, and every line when filters or a zone are asked for, takes the general one below.
+    const direct = csv !== undefined && local === undefined && filter.from === undefined && filter.to === undefined && filter.types === undefined
+    let n = 0
+    for await (const bytes of readLineBytes(eventsPath)) {
+      n++
+      if (direct && bytes[0] === 0x7b && directRoom(bytes.length) <= BLOCK && isUtf8(bytes)) {
+        if (pos + directRoom(bytes.length) > BLOCK) await flush()
+        const r = directCsvRecord(bytes, 0, bytes.length, csv, block, pos)
+        if (r) {
+          result.events_read++
+          if (prev !== undefined && r.datetime < prev) outOfOrder(parseEventLine(bytes.toString('utf8'), n, 'events.jsonl'), r.datetime, prev, n)
+          prev = r.datetime
+          result.events_written++
+          pos = r.end
+          continue
+        }
+      }
+      const text = bytes.toString('utf8')
+      if (text.trim() === '') continue // as readEventLines: a trailing newline is normal
+      const item = parseEventLine(text, n, 'events.jsonl')
       if ('diagnostic' in item) {
         result.bad_lines++
         note(item.diagnostic)
@@ -141,10 +169,7 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
       // passwords typed into queued commands are redacted in every output (hash kept), as in hunt and report
       const e = redactEvent(item.event)
       result.events_read++
-      if (prev !== undefined && e.datetime < prev) {
-        result.out_of_order++
-        note(diag('TIMELINE_OUT_OF_ORDER', 'warning', `event ${e.id} (${e.datetime}) comes after ${prev}: events.jsonl is not sorted; rows keep file order`, {file: 'events.jsonl', line: item.line}))
-      }
+      if (prev !== undefined && e.datetime < prev) outOfOrder(item, e.datetime, prev, n)
       prev = e.datetime
       if (!matchesFilter(e, filter)) {
         result.filtered_out++
@@ -152,7 +177,7 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
       }
       result.events_written++
       const lt = local?.(e.datetime)
-      const pending = put(csv ? csvLine(csvRow(e, csv, lt)) : (opts.format === 'jsonl' ? nativeJsonLine(e, lt) : JSON.stringify(timesketchObject(e, lt))) + '\n')
+      const pending = put(csv ? csvRecord(e, csv, lt, !mayNeedOneLine(text)) : (opts.format === 'jsonl' ? nativeJsonLine(e, lt) : JSON.stringify(timesketchObject(e, lt))) + '\n')
       if (pending) await pending
     }
     await flush()
@@ -170,7 +195,8 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
   return result
 }
 
-function resolveOut(opts: TimelineOptions): string {
+/** The file a timeline is written to (checked: the format's extension, never the case events.jsonl). */
+export function timelinePath(opts: TimelineOptions): string {
   if (opts.out === undefined) return join(resolve(opts.caseDir), defaultFileName(opts.format))
   const out = isAbsolute(opts.out) ? opts.out : resolve(opts.out)
   const want = extensionFor(opts.format)

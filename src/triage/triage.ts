@@ -15,10 +15,11 @@ import {runHunt, type HuntResult} from '../detect/hunt.js'
 import {severityRank} from '../detect/severity.js'
 import type {BlastRadiusFile} from '../detect/blast/types.js'
 import type {Finding, FindingsFile} from '../detect/types.js'
-import {verifyArchive} from '../evidence/verify.js'
+import {verifyArchive, type VerifyReport} from '../evidence/verify.js'
 import {toVerifyResult} from '../evidence/verify-result.js'
 import {generateReport, type ReportResult} from '../report/generate.js'
-import {writeTimeline, type TimelineResult} from '../timeline/write.js'
+import {writeTimelineInWorker} from '../timeline/in-worker.js'
+import type {TimelineResult} from '../timeline/write.js'
 
 /**
  * `ratchet triage`: collect → verify → analyze → hunt → timeline → report into one case folder, each stage
@@ -220,6 +221,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
 
   // 2. verify — straight after collection, so a bad write is caught before anyone relies on the archive
   rec = done('verify')
+  let verified: VerifyReport | undefined
   if (rec) resumed(rec)
   else {
     opts.onStage?.('verify', 1, 'start')
@@ -230,6 +232,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
     if (report.status !== 'verified') {
       throw new RatchetError('E_VERIFY_FAILED', `the new archive did not verify (${report.status}): ${report.problems.slice(0, 3).join('; ')}`, {archive, verify: verifyPath}, result.exit_code as ExitCodeValue)
     }
+    verified = report
     await complete('verify', ExitCode.OK, [verifyPath])
   }
   checkAbort()
@@ -239,50 +242,76 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
   if (rec) resumed(rec)
   else {
     opts.onStage?.('analyze', 2, 'start')
-    const analyzed: AnalyzeResult = await analyze(archive, {out: caseDir, password, signal: opts.signal})
+    const analyzed: AnalyzeResult = await analyze(archive, {out: caseDir, password, signal: opts.signal, verified})
     await complete('analyze', analyzed.exitCode, [analyzed.files.events, analyzed.files.analysis])
   }
   checkAbort()
 
-  // 4. hunt
-  rec = done('hunt')
-  if (rec) resumed(rec)
-  else {
-    opts.onStage?.('hunt', 3, 'start')
-    const hunted: HuntResult = await runHunt({caseDir, iocFiles: opts.iocFiles, packs: opts.packs, windowMs: opts.windowMs, sigma: opts.sigma})
-    await complete('hunt', hunted.diagnostics > 0 ? ExitCode.PARTIAL : ExitCode.OK, [hunted.findings, hunted.sessions])
-  }
-  checkAbort()
-
-  // 5. timeline (Timesketch-ready CSV: opens in Excel too)
-  rec = done('timeline')
+  // 4. hunt, 5. timeline (Timesketch-ready CSV: opens in Excel too) and 6. report, overlapped: the timeline
+  // reads only events.jsonl, so it is written in a worker thread from the start of hunt; the report needs
+  // hunt's findings, so it starts when hunt is done, beside the rest of the timeline, and waits for the
+  // timeline only to list its file. Stages are recorded in stage order, so a resume still skips only a
+  // completed prefix. The report is always rerun when anything before it ran: it must describe the case.
+  const huntRec = done('hunt')
+  const timelineRec = done('timeline')
+  const reportRec = done('report')
+  const reportDone = reportRec && (!opts.pdf || reportRec.outputs.length > 1) ? reportRec : undefined
   let timelineFile: string
-  if (rec) {
-    resumed(rec)
-    timelineFile = rec.outputs[0]!
-  } else {
-    opts.onStage?.('timeline', 4, 'start')
-    const t: TimelineResult = await writeTimeline({caseDir, format: 'timesketch-csv', out: casePath(caseDir, 'timelineCsv')})
-    timelineFile = t.file
-    await complete('timeline', t.bad_lines > 0 ? ExitCode.PARTIAL : ExitCode.OK, [t.file])
-  }
-  checkAbort()
-
-  // 6. report (always rerun when anything before it ran: it must describe the current case)
-  rec = done('report')
   let reportFile: string
   let reportPdf: string | null = null
-  if (rec && (!opts.pdf || rec.outputs.length > 1)) {
-    resumed(rec)
-    reportFile = rec.outputs[0]!
-    reportPdf = rec.outputs[1] ?? null
-  } else {
-    opts.onStage?.('report', 5, 'start')
-    const r: ReportResult = await generateReport({caseDir, commandLine: opts.commandLine, pdf: opts.pdf, title: opts.title, classification: opts.classification})
-    reportFile = r.file
-    reportPdf = r.pdf
-    await complete('report', ExitCode.OK, r.pdf ? [r.file, r.pdf] : [r.file])
+  const stopTimeline = new AbortController()
+  const onAbort = (): void => stopTimeline.abort(opts.signal?.reason)
+  opts.signal?.addEventListener('abort', onAbort, {once: true})
+  let timeline: Promise<TimelineResult> | undefined
+  let report: Promise<ReportResult> | undefined
+  try {
+    if (huntRec) resumed(huntRec)
+    else opts.onStage?.('hunt', 3, 'start')
+    if (!timelineRec) {
+      opts.onStage?.('timeline', 4, 'start')
+      timeline = writeTimelineInWorker({caseDir, format: 'timesketch-csv', out: casePath(caseDir, 'timelineCsv')}, stopTimeline.signal)
+      // settled (and its error thrown) below; until then a rejection must not count as unhandled
+      timeline.catch(() => undefined)
+    }
+    if (!huntRec) {
+      const hunted: HuntResult = await runHunt({caseDir, iocFiles: opts.iocFiles, packs: opts.packs, windowMs: opts.windowMs, sigma: opts.sigma})
+      await complete('hunt', hunted.diagnostics > 0 ? ExitCode.PARTIAL : ExitCode.OK, [hunted.findings, hunted.sessions])
+    }
+    checkAbort()
+    if (!reportDone) {
+      opts.onStage?.('report', 5, 'start')
+      report = generateReport({caseDir, commandLine: opts.commandLine, pdf: opts.pdf, title: opts.title, classification: opts.classification, timelineWritten: timeline})
+      report.catch(() => undefined)
+    }
+    if (timelineRec) {
+      resumed(timelineRec)
+      timelineFile = timelineRec.outputs[0]!
+    } else {
+      const t = await timeline!
+      timelineFile = t.file
+      await complete('timeline', t.bad_lines > 0 ? ExitCode.PARTIAL : ExitCode.OK, [t.file])
+    }
+    if (reportDone) {
+      resumed(reportDone)
+      reportFile = reportDone.outputs[0]!
+      reportPdf = reportDone.outputs[1] ?? null
+    } else {
+      const r = await report!
+      reportFile = r.file
+      reportPdf = r.pdf
+      await complete('report', ExitCode.OK, r.pdf ? [r.file, r.pdf] : [r.file])
+    }
+  } catch (e) {
+    // one of them failed: the others stop or finish before the error is thrown (the timeline's worker ends
+    // and its .partial file is removed; a report in progress writes through its own .partial)
+    stopTimeline.abort(e)
+    await timeline?.catch(() => undefined)
+    await report?.catch(() => undefined)
+    throw e
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort)
   }
+  checkAbort()
 
   const findingsFile = casePath(caseDir, 'findings')
   let findings: FindingsFile | undefined

@@ -9,6 +9,7 @@ import type {AnalysisFile} from '../../src/analyze/types.js'
 import {collect} from '../../src/collect/collect.js'
 import {sha256Hex} from '../../src/core/hashing.js'
 import {extractArchive} from '../../src/evidence/extract.js'
+import {verifyArchive} from '../../src/evidence/verify.js'
 import type {NormalizedEvent} from '../../src/events/types.js'
 import {artefactsFor} from '../collect/helpers.js'
 import {sharedEvtxDir} from '../parsers/evtx/shared.js'
@@ -129,6 +130,23 @@ describe('ratchet analyze', () => {
     expect(readFileSync(join(out2, 'events.jsonl')).equals(bytes)).toBe(true)
     expect(readFileSync(join(out3, 'events.jsonl')).equals(bytes)).toBe(true)
     expect(readFileSync(join(out2, 'analysis.json')).equals(readFileSync(join(out1, 'analysis.json')))).toBe(true)
+  })
+
+  it('reuses a verification made moments before only when the archive bytes are the ones it checked', async () => {
+    const report = await verifyArchive(archive)
+    expect(report.status).toBe('verified')
+    const fresh = tmp('out-v1')
+    const reused = tmp('out-v2')
+    await analyze(archive, {out: fresh})
+    await analyze(archive, {out: reused, verified: report})
+    for (const f of ['events.jsonl', 'analysis.json']) expect(readFileSync(join(reused, f)).equals(readFileSync(join(fresh, f))), f).toBe(true)
+    // a report that names other bytes (another archive hash) is not trusted: the archive is verified again
+    const planted = {...report, status: 'failed' as const, problems: ['planted problem']}
+    const other = await analyze(archive, {out: tmp('out-v3'), verified: {...planted, sidecar: {...report.sidecar, actual: '0'.repeat(64)}}})
+    expect(other.verification).toMatchObject({status: 'verified', problems: []})
+    // one that names these bytes is used as it is (so the hash comparison above is what decided)
+    const used = await analyze(archive, {out: tmp('out-v4'), verified: planted, allowUnverified: true})
+    expect(used.verification.problems).toContain('planted problem')
   })
 
   it('an encrypted 7z archive is verified and extracted with --password-file', async () => {

@@ -1,4 +1,4 @@
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -82,5 +82,16 @@ describe('triage on a ScreenConnect server image', () => {
       ['report', 'ran'],
     ])
     expect(existsSync(first.findings_file)).toBe(true)
+  })
+
+  it('a hunt that fails stops the timeline written beside it: no timeline, no .partial, the stage not recorded', async () => {
+    const caseDir = join(work, 'case-bad-iocs')
+    const bad = join(work, 'bad-iocs.txt')
+    writeFileSync(bad, '1.2.3.4\nnot an indicator at all\n')
+    await expect(triage({...opts, caseDir, iocFiles: [bad]})).rejects.toMatchObject({code: 'E_IOC_PARSE'})
+    expect(existsSync(join(caseDir, 'timeline.csv'))).toBe(false)
+    expect(existsSync(join(caseDir, 'timeline.csv.partial'))).toBe(false)
+    const state = JSON.parse(readFileSync(join(caseDir, 'triage-state.json'), 'utf8')) as {completed: {stage: string}[]}
+    expect(state.completed.map((c) => c.stage)).toEqual(['collect', 'verify', 'analyze'])
   })
 })
