@@ -22,11 +22,11 @@ import {findManifest, matchManifest} from './manifest.js'
 import {compileRule, type CompiledRule} from './rule-eval.js'
 import {logCoverageStart, loggedAccountEvent, unexplainedServices} from './registry-findings.js'
 import {matchRuleFindings} from './rule-findings.js'
-import {isEvent, MAX_HITS, scanEvents, slim, streamLines, type ScanOptions, type ScanResult} from './scan.js'
+import {bytesInclude, isEvent, MAX_HITS, pickLines, scanEvents, slim, type ScanOptions, type ScanResult} from './scan.js'
 import type {Rule} from './schema.js'
 import {buildSessions, finishSessions, SessionSpans} from './sessions.js'
 import {sigmaFindings} from './sigma-findings.js'
-import {loadHuntSigma, runSigma, sigmaRuleName, type HuntSigma, type SigmaResult} from './sigma-hunt.js'
+import {loadHuntSigma, resolveSigma, sigmaRuleName, type HuntSigma, type SigmaResult} from './sigma-hunt.js'
 import {adoptSingleHost, markSuspectSessions} from './suspicion.js'
 import type {BuiltSession, Finding, FindingsFile, HitEvent, InstanceFacts, IocHit, SessionsFile} from './types.js'
 import {sessionReason} from './wording.js'
@@ -104,7 +104,7 @@ async function loadDetection(opts: HuntOptions): Promise<Detection> {
   return {iocs, index: new IocIndex(iocs.indicators), rules, compiled: rules.map(compileRule).filter((c): c is CompiledRule => c !== undefined), sigma}
 }
 
-/** Step 1: one pass over events.jsonl (IOC index, rules, session skeletons), then the evidence manifest. */
+/** Step 1: one pass over events.jsonl (IOC index, rules, Sigma rules, session skeletons), then the evidence manifest. */
 async function scanCase(caseDir: string, d: Detection, opts: HuntOptions): Promise<CaseScan> {
   const eventsPath = casePath(caseDir, 'events')
   if (!existsSync(eventsPath) || !statSync(eventsPath).isFile()) {
@@ -119,7 +119,7 @@ async function scanCase(caseDir: string, d: Detection, opts: HuntOptions): Promi
       // analysis.json is informational here; a damaged one is reported below
     }
   }
-  const scan = await scanEvents(eventsPath, d.iocs.indicators, d.rules, opts.scan)
+  const scan = await scanEvents(eventsPath, {indicators: d.iocs.indicators, rules: d.rules, sigma: d.sigma.rules}, opts.scan)
   const caseHost = adoptSingleHost(scan)
   const diagnostics: Diagnostic[] = [...scan.diagnostics]
   if (scan.diagCount > diagnostics.length) {
@@ -132,11 +132,11 @@ async function scanCase(caseDir: string, d: Detection, opts: HuntOptions): Promi
   return {caseDir, eventsPath, scan, caseHost, hitsTotal: scan.hitsTotal + manifestHits.length, manifest, unverified: unverified || scan.unverified, diagnostics}
 }
 
-/** Step 1b: the Sigma rules over every event (skipped rules are reported, never dropped silently). */
+/** Step 1b: the Sigma matches the scan made, completed (skipped rules are reported, never dropped silently). */
 async function matchSigma(cs: CaseScan, sigma: HuntSigma): Promise<SigmaResult> {
   if (sigma.skipped.length > 0)
     cs.diagnostics.push(diag('HUNT_SIGMA_RULES_SKIPPED', 'warning', `${sigma.skipped.length} Sigma rule(s) could not be run (listed with the reason under "sigma" in findings.json): ${sigma.skipped.slice(0, 3).map((k) => `${k.path}: ${k.reason}`).join('; ')}${sigma.skipped.length > 3 ? '; …' : ''}`))
-  const r = await runSigma(cs.eventsPath, sigma, cs.caseHost)
+  const r = await resolveSigma(cs.eventsPath, sigma, cs.scan.sigma, cs.caseHost, cs.scan.events)
   cs.diagnostics.push(...r.diagnostics)
   return r
 }
@@ -150,8 +150,7 @@ async function rebuildSessions(cs: CaseScan, index: IocIndex): Promise<{built: B
   if (!spans.empty) for (let i = 0; i < scan.candLine.length; i++) if (spans.covers(scan.candHost[i], scan.candTime[i])) wanted.add(scan.candLine[i])
   const activity: NormalizedEvent[] = []
   if (wanted.size > 0) {
-    await streamLines(cs.eventsPath, (line, n) => {
-      if (!wanted.has(n)) return
+    await pickLines(cs.eventsPath, (_b, _s, _e, n) => wanted.has(n), (line) => {
       const v: unknown = JSON.parse(line)
       // registry state (SAM accounts) is not a logged action: it feeds its own findings, not sessions
       if (!isEvent(v) || !loggedAccountEvent(v)) return
@@ -213,13 +212,16 @@ function detectFindings(cs: CaseScan, d: Detection, sigma: SigmaResult, built: B
   return findings
 }
 
+/** Lines the read-backs for ScreenConnect events look at (bytesInclude: no other line is decoded). */
+const SCREENCONNECT = Buffer.from('ScreenConnect')
+const QUOTED_SCREENCONNECT = Buffer.from('"ScreenConnect"')
+
 /** Step 4 (server cases, Session.db present): the customer machines the suspicious activity reached. */
 async function blastRadius(cs: CaseScan, index: IocIndex): Promise<BlastRadiusFile | undefined> {
   if (!cs.scan.skeleton.some(isSessionDbEvent)) return undefined
   const server: NormalizedEvent[] = []
   let dropped = 0
-  await streamLines(cs.eventsPath, (line) => {
-    if (!line.includes('"ScreenConnect"')) return
+  await pickLines(cs.eventsPath, (b, s, e) => bytesInclude(b, s, e, QUOTED_SCREENCONNECT), (line) => {
     let v: unknown
     try {
       v = JSON.parse(line)
@@ -380,8 +382,7 @@ export async function runHuntCases(opts: Omit<HuntOptions, 'caseDir'> & {caseDir
   const facts: CaseFacts[] = []
   for (const caseDir of dirs) {
     const col = new CaseFactCollector()
-    await streamLines(casePath(caseDir, 'events'), (line) => {
-      if (!line.includes('ScreenConnect')) return
+    await pickLines(casePath(caseDir, 'events'), (b, s, e) => bytesInclude(b, s, e, SCREENCONNECT), (line) => {
       try {
         const v: unknown = JSON.parse(line)
         if (isEvent(v)) col.add(v)

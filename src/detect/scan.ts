@@ -12,12 +12,14 @@ import {EventMatcher} from './ioc/event-match.js'
 import {IocIndex} from './ioc/matcher.js'
 import {compileRule, type CompiledRule} from './rule-eval.js'
 import type {Rule} from './schema.js'
+import type {SigmaRule} from './sigma/index.js'
+import {emptySigmaPart, MAX_HOST_READS, SigmaRangeMatcher, type SigmaPart} from './sigma-range.js'
 import {isActivityCandidate, isSkeleton} from './sessions.js'
-import type {Indicator} from './types.js'
+import type {Indicator, IocHit} from './types.js'
 
 /**
- * The single pass over events.jsonl: each line is parsed once, matched against the IOC index and the data
- * rules, and only what sessions and findings need is kept. The work is per line, so byte ranges of a large
+ * The single pass over events.jsonl: each line is parsed once, matched against the IOC index, the data
+ * rules and the Sigma rules (sigma-range.ts), and only what sessions and findings need is kept. The work is per line, so byte ranges of a large
  * file are scanned in worker threads and merged in file order — the merged result equals a sequential scan.
  */
 
@@ -26,6 +28,7 @@ export const MAX_HITS = 20_000
 export const MAX_RULE_EVENTS = 100_000
 export const MAX_KEPT_DIAGNOSTICS = 100
 const MAX_INSTANCE_EVENTS = 20
+const NO_HITS: IocHit[] = []
 const MAX_TEXT = 4096
 
 export interface ScanResult {
@@ -49,6 +52,18 @@ export interface ScanResult {
   candLine: number[]
   candTime: number[]
   candHost: string[]
+  /** Sigma matches in file order, for sigma-hunt.ts resolveSigma. */
+  sigma: SigmaPart
+}
+
+/** What the scan matches events with. */
+export interface ScanRules {
+  indicators: Indicator[]
+  rules: Rule[]
+  /** Sigma rules as loaded (HuntSigma.rules); none: no Sigma matching. */
+  sigma?: SigmaRule[]
+  /** Events without a host whose Sigma match read it, kept per range for a second match (default MAX_HOST_READS). */
+  maxHostReads?: number
 }
 
 /** Keeps what sessions and findings need of an event; long texts are cut (the event stays in events.jsonl). */
@@ -109,26 +124,80 @@ export async function streamLines(path: string, onLine: (line: string, n: number
   if (rest !== '') emit(rest)
 }
 
+/**
+ * Reads back chosen lines of a file without decoding the others (a read-back passes over every line to find
+ * a few): `want` looks at a line's bytes [start, end) — the lines and numbers of streamLines, LF and a CR
+ * before it excluded — and `onLine` gets the text of each line it wanted. On UTF-8 an ASCII text is in the
+ * decoded line exactly when its bytes are in the line's bytes (see bytesInclude).
+ */
+export async function pickLines(path: string, want: (buf: Buffer, start: number, end: number, n: number) => boolean, onLine: (line: string, n: number) => void): Promise<void> {
+  const input = createReadStream(path, {highWaterMark: 1 << 20})
+  // a line longer than a chunk: its pieces, joined once its end arrives
+  let pending: Buffer[] = []
+  let n = 0
+  const emit = (buf: Buffer, start: number, end: number): void => {
+    n++
+    if (end > start && buf[end - 1] === 0x0d) end--
+    if (want(buf, start, end, n)) onLine(buf.toString('utf8', start, end), n)
+  }
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let from = 0
+      let nl = chunk.indexOf(0x0a, from)
+      if (nl >= 0 && pending.length > 0) {
+        const line = Buffer.concat([...pending, chunk.subarray(0, nl)])
+        pending = []
+        emit(line, 0, line.length)
+        from = nl + 1
+        nl = chunk.indexOf(0x0a, from)
+      }
+      while (nl >= 0) {
+        emit(chunk, from, nl)
+        from = nl + 1
+        nl = chunk.indexOf(0x0a, from)
+      }
+      if (from < chunk.length) pending.push(chunk.subarray(from))
+    }
+  } catch (e) {
+    input.destroy()
+    if (e instanceof RatchetError || osErrorCode(e) === undefined) throw e
+    throw new RatchetError('E_INPUT_READ', `cannot read ${path}: ${errorMessage(e)}`, {file: path})
+  }
+  if (pending.length > 0) {
+    const line = Buffer.concat(pending)
+    emit(line, 0, line.length)
+  }
+}
+
+/**
+ * Whether bytes [start, end) of `buf` contain `needle` (ASCII). UTF-8 decoding keeps every ASCII byte as its
+ * character and turns no other byte into one, so this is `line.includes(needle)` on the decoded line.
+ */
+export const bytesInclude = (buf: Buffer, start: number, end: number, needle: Buffer): boolean => end - start >= needle.length && buf.subarray(start, end).includes(needle)
+
 /** Scans one byte range (the whole file when undefined). Line numbers in the result are range-local. */
-export async function scanRange(path: string, indicators: Indicator[], rules: Rule[], range?: {start: number; end: number}): Promise<ScanResult> {
-  const matcher = new EventMatcher(new IocIndex(indicators))
-  const compiled = rules.map(compileRule).filter((c): c is CompiledRule => c !== undefined)
+export async function scanRange(path: string, d: ScanRules, range?: {start: number; end: number}): Promise<ScanResult> {
+  const index = new IocIndex(d.indicators)
+  const matcher = new EventMatcher(index)
+  const compiled = d.rules.map(compileRule).filter((c): c is CompiledRule => c !== undefined)
+  const sigma = d.sigma && d.sigma.length > 0 ? new SigmaRangeMatcher(d.sigma, MAX_RULE_EVENTS, d.maxHostReads ?? MAX_HOST_READS) : undefined
   const r: ScanResult = {
     ranges: 1,
     lines: 0, events: 0, unverified: false, diagnostics: [], diagCount: 0, skeleton: [], accounts: [], ruleEvents: new Map(), hits: [], hitsTotal: 0,
-    instances: new Map(), relays: new Map(), relayOf: new Map(), candLine: [], candTime: [], candHost: [],
+    instances: new Map(), relays: new Map(), relayOf: new Map(), candLine: [], candTime: [], candHost: [], sigma: sigma?.part ?? emptySigmaPart(),
   }
   const bad = (code: string, message: string, line: number): void => {
     r.diagCount++
     if (r.diagnostics.length < MAX_KEPT_DIAGNOSTICS) r.diagnostics.push(diag(code, 'error', message, {file: 'events.jsonl', line}))
   }
-  const onEvent = (ev: NormalizedEvent, line: number): void => {
+  /** `iocs`: whether the event's line may hold an indicator (IocIndex.lineMayMatch); most lines cannot. */
+  const onEvent = (ev: NormalizedEvent, line: number, iocs: boolean): void => {
     r.events++
     if (ev.unverified === true) r.unverified = true
     if (!ev.attributes || typeof ev.attributes !== 'object') ev.attributes = {}
     let kept: NormalizedEvent | undefined
     const keep = (): NormalizedEvent => (kept ??= slim(ev))
-    const evHits = matcher.match(ev)
+    const evHits = iocs ? matcher.match(ev) : NO_HITS
     if (evHits.length > 0) {
       r.hitsTotal += evHits.length
       for (const hit of evHits) if (r.hits.length < MAX_HITS) r.hits.push({ev: keep(), hit})
@@ -146,6 +215,7 @@ export async function scanRange(path: string, indicators: Indicator[], rules: Ru
       r.candHost.push(ev.host ?? '')
     }
     if (ev.event_type.startsWith('account.')) r.accounts.push(keep())
+    sigma?.match(ev, keep)
     // Registry services (SYSTEM hive state, named by the NetBIOS host name) have their own finding
     // (remote-access-service-registry); as instance facts they would split a host's instances in two.
     const isSc = ev.source !== 'Registry' && (tool(ev) === 'ScreenConnect' || ((ev.event_type === T.SERVICE_INSTALLED || ev.event_type === T.SERVICE_EXISTS) && /screenconnect/i.test(`${attr(ev, 'service_name') ?? ''} ${attr(ev, 'image_path') ?? ''}`)))
@@ -177,7 +247,7 @@ export async function scanRange(path: string, indicators: Indicator[], rules: Ru
         bad('HUNT_EVENT_LINE_NOT_EVENT', 'line lacks id, datetime, event_type or evidence', n)
         return
       }
-      onEvent(v, n)
+      onEvent(v, n, index.lineMayMatch(line))
     },
     range,
   )
@@ -189,7 +259,7 @@ export function mergeScans(parts: ScanResult[]): ScanResult {
   const m: ScanResult = {
     ranges: parts.length,
     lines: 0, events: 0, unverified: false, diagnostics: [], diagCount: 0, skeleton: [], accounts: [], ruleEvents: new Map(), hits: [], hitsTotal: 0,
-    instances: new Map(), relays: new Map(), relayOf: new Map(), candLine: [], candTime: [], candHost: [],
+    instances: new Map(), relays: new Map(), relayOf: new Map(), candLine: [], candTime: [], candHost: [], sigma: emptySigmaPart(),
   }
   // the evidence member path/hash is reported once per member: drop repeats from later ranges
   const memberHits = new Set<string>()
@@ -226,6 +296,8 @@ export function mergeScans(parts: ScanResult[]): ScanResult {
       m.candTime.push(p.candTime[i])
       m.candHost.push(p.candHost[i])
     }
+    m.sigma.records.push(...p.sigma.records)
+    m.sigma.overflow ||= p.sigma.overflow
     m.lines += p.lines
   }
   return m
@@ -274,7 +346,7 @@ function workerUrl(): URL | undefined {
 /** Under tsx (development, tests) the worker registers tsx's loader before importing the .ts entry. */
 const TS_BOOT = "const {workerData} = require('node:worker_threads'); import(workerData.__tsx).then((m) => { m.register(); return import(workerData.__entry) })"
 
-function runWorker(url: URL, data: {path: string; indicators: Indicator[]; rules: Rule[]; range: {start: number; end: number}}): Promise<ScanResult> {
+function runWorker(url: URL, data: {path: string; rules: ScanRules; range: {start: number; end: number}}): Promise<ScanResult> {
   return new Promise((resolvePromise, reject) => {
     let w: Worker
     if (url.pathname.endsWith('.ts')) {
@@ -304,24 +376,27 @@ export interface ScanOptions {
   parallelMinBytes?: number
   /** Number of ranges/workers (default: available cores, at most 8). */
   workers?: number
+  /** See ScanRules.maxHostReads (tests lower it to take the general path). */
+  maxHostReads?: number
 }
 
 /**
  * Scans events.jsonl, in worker threads when it is large and more than one core is available. When
  * workers cannot start (e.g. inside a single-file executable) it scans in this thread: same result.
  */
-export async function scanEvents(path: string, indicators: Indicator[], rules: Rule[], opts: ScanOptions = {}): Promise<ScanResult> {
+export async function scanEvents(path: string, rules: ScanRules, opts: ScanOptions = {}): Promise<ScanResult> {
+  if (opts.maxHostReads !== undefined) rules = {...rules, maxHostReads: opts.maxHostReads}
   const size = statSync(path).size
   const workers = Math.min(opts.workers ?? availableParallelism(), 8)
   const url = workerUrl()
-  if (workers < 2 || size < (opts.parallelMinBytes ?? 64 * 1024 * 1024) || !url) return scanRange(path, indicators, rules)
+  if (workers < 2 || size < (opts.parallelMinBytes ?? 64 * 1024 * 1024) || !url) return scanRange(path, rules)
   const ranges = splitRanges(path, workers)
   let parts: ScanResult[]
   try {
-    parts = await Promise.all(ranges.map((range) => runWorker(url, {path, indicators, rules, range})))
+    parts = await Promise.all(ranges.map((range) => runWorker(url, {path, rules, range})))
   } catch (e) {
     if (e instanceof RatchetError) throw e
-    return scanRange(path, indicators, rules)
+    return scanRange(path, rules)
   }
   return mergeScans(parts)
 }

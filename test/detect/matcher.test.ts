@@ -109,3 +109,88 @@ describe('event matching', () => {
     expect(matchManifest(manifest, i2).map((h) => `${h.field}:${h.member}`)).toEqual(['manifest.file_name:files/C/Windows/Temp/text.xml', 'manifest.md5:files/C/x/tool.exe'])
   })
 })
+
+describe('IOC index: the whole-text prefilter of small exact indicator sets', () => {
+  it('finds exactly what tokenising finds, on values with case, Unicode lower-casing, ports, paths and near misses', () => {
+    const list = 'rs.tdsclinical[.]com\ntext.xml\n203.0.113.66\n442226597\nd41d8cd98f00b204e9800998ecf8427e\nrelay.key.net\n'
+    const fast = new IocIndex(parseIocText(list, 'test.txt').indicators)
+    const slow = new IocIndex(parseIocText(list, 'test.txt').indicators, {prefilter: false})
+    expect((fast as unknown as {needles?: RegExp}).needles?.source.split('|')).toHaveLength(6)
+    const pieces = ['RS.TdsClinical.COM', 'x.rs.tdsclinical.com:8041', 'rs.tdsclinical.co', 'tdsclinical.com', 'C:\\Temp\\TEXT.XML', 'text.xml.bak', '/tmp/text.xml',
+      '203.0.113.66:443', '203.0.113.6', '1203.0.113.66', '442226597', '4422265970', 'D41D8CD98F00B204E9800998ECF8427E', 'relay.\u212aey.net', 'RELAY.KEY.NET/x', 'İ', 'K', 'ΑΣ', "'", '"', ' ', '.', '\\', '=', 'é', '\u212a']
+    let seed = 7
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n)
+    let hits = 0
+    for (let i = 0; i < 3000; i++) {
+      let v = ''
+      for (let k = rnd(8); k >= 0; k--) v += pieces[rnd(pieces.length)]
+      const want = text(slow, v)
+      expect(text(fast, v)).toEqual(want)
+      if (want.length > 0) hits++
+    }
+    expect(hits).toBeGreaterThan(500)
+  })
+
+  it('is off where an indicator can be written several ways (URL, CIDR, IPv6), or for many indicators', () => {
+    const needles = (t: string): string[] | undefined => (new IocIndex(parseIocText(t, 'test.txt').indicators) as unknown as {needles?: RegExp}).needles?.source.split('|')
+    expect(needles('example.org\nhttps://example.org/x\n')).toBeUndefined()
+    expect(needles('example.org\n10.0.0.0/8\n')).toBeUndefined()
+    expect(needles('example.org\n2001:db8::1\n')).toBeUndefined()
+    expect(needles(Array.from({length: 17}, (_, i) => `host${i}.example.org`).join('\n'))).toBeUndefined()
+    expect(needles('example.org\n')).toEqual(['example\\.org'])
+  })
+})
+
+describe('IOC index: which events.jsonl lines may hold an indicator', () => {
+  const list = 'rs.tdsclinical[.]com\ntext.xml\n203.0.113.66\nd41d8cd98f00b204e9800998ecf8427e\n'
+  const fast = new IocIndex(parseIocText(list, 'test.txt').indicators)
+  const slow = new IocIndex(parseIocText(list, 'test.txt').indicators, {prefilter: false})
+
+  it('never rules out a line whose event matches: case, escapes (\\u, \\\\, \\/), values in any field', () => {
+    const pieces = ['RS.TdsClinical.COM', 'x.rs.tdsclinical.com:8041', 'tdsclinical.com', 'C:\\Users\\TEXT.XML', 'text.xml.bak', '203.0.113.66:443', '203.0.113.6',
+      'D41D8CD98F00B204E9800998ECF8427E', 'İ', '\u212a', '"', '\\', '/', ' ', '.', '\n', 'é']
+    let seed = 11
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n)
+    const value = (): string => Array.from({length: 1 + rnd(4)}, () => pieces[rnd(pieces.length)]).join('')
+    // a writer that escapes more than JSON.stringify does: \u for letters, \/ for slashes
+    const hostile = (json: string): string => {
+      let out = ''
+      for (let i = 0; i < json.length; i++) {
+        const c = json[i]
+        if (c === '\\') {
+          const n = json[i + 1] === 'u' ? 6 : 2
+          out += json.slice(i, i + n)
+          i += n - 1
+        } else if (/[a-z]/.test(c) && rnd(9) === 0) out += `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+        else if (c === '/' && rnd(2) === 0) out += '\\/'
+        else out += c
+      }
+      return out
+    }
+    let matched = 0
+    let ruledOut = 0
+    for (let i = 0; i < 2000; i++) {
+      const e = ev({at: '2024-01-01T00:00:00Z', type: T.PROCESS_CREATED, source: 'EVTX', member: rnd(4) === 0 ? `files/${value()}` : 'files/a.evtx', message: value(), fields: {command_line: value()}, attributes: {x: value(), nested: {y: [value()]}, n: 203}})
+      const hits = new EventMatcher(slow).match(e).length
+      for (const line of [JSON.stringify(e), hostile(JSON.stringify(e))]) {
+        expect(JSON.parse(line)).toEqual(JSON.parse(JSON.stringify(e)))
+        const may = fast.lineMayMatch(line)
+        if (hits > 0) expect(may).toBe(true)
+        if (!may) ruledOut++
+      }
+      if (hits > 0) matched++
+    }
+    expect(matched).toBeGreaterThan(500)
+    expect(ruledOut).toBeGreaterThan(100)
+  })
+
+  it('a \\u escape makes a line a candidate; an escaped backslash before u does not', () => {
+    expect(fast.lineMayMatch('{"message":"\\u0074ext.xml"}')).toBe(true)
+    expect(fast.lineMayMatch('{"message":"C:\\\\users\\\\x.txt"}')).toBe(false)
+    expect(fast.lineMayMatch('{"message":"C:\\\\\\u0075sers"}')).toBe(true)
+    expect(fast.lineMayMatch('{"message":"see TEXT.XML"}')).toBe(true)
+    // AnyDesk IDs may be written as numbers (4.42226597e8), user names are matched apart: every line is a candidate
+    expect(new IocIndex(parseIocText('442226597\n', 'test.txt').indicators).lineMayMatch('{"message":"x"}')).toBe(true)
+    expect(new IocIndex(parseIocText('user_name,evil\n', 'test.csv').indicators).lineMayMatch('{"message":"x"}')).toBe(true)
+  })
+})

@@ -4,6 +4,8 @@ import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {runHunt} from '../../src/detect/hunt.js'
 import type {Finding, FindingsFile, SessionsFile} from '../../src/detect/types.js'
+import type {NormalizedEvent} from '../../src/events/types.js'
+import {anydesk, writeCase} from './case-builder.js'
 import {boot, caseFromLogs, logon, lsm, rdpAuth, serviceInstalled, type Principal} from './windows-logs.js'
 
 /**
@@ -111,4 +113,60 @@ describe('Sigma rules in hunt', () => {
     expect(mine[0].rationale).toContain('References: https://example.org/admin-failures')
     await expect(runHunt({caseDir: dirs[dirs.length - 1], windowMs: 60_000, packs: [], sigma: [join(rules, 'missing.yml')]})).rejects.toMatchObject({code: 'E_INPUT_MISSING'})
   })
+
+  it('matched inside the scan (worker threads or not) equals the general pass: correlations across ranges, events without a host on a one-host case', async () => {
+    const rules = mkdtempSync(join(tmpdir(), 'ratchet-sigma-rules-'))
+    dirs.push(rules)
+    // a rule that reads the host: it can match an event without one only once the case host is given to it
+    writeFileSync(
+      join(rules, 'dc_transfer.yml'),
+      [
+        'title: File transfer on the domain controller',
+        'id: 3f0b9b7e-8f61-4a43-9a7e-2b7f0d6f1c11',
+        'status: test',
+        'logsource: {product: ratchet}',
+        'detection:',
+        `  selection: {event_type: remote_access.file_transfer, host: ${DC}}`,
+        '  condition: selection',
+        'level: medium',
+      ].join('\n'),
+    )
+    const transfer = (at: string, file: string): NormalizedEvent => {
+      const e = anydesk(at, 'remote_access.file_transfer', `AnyDesk file transfer ${file}`, {file_name: file}, {tool: 'AnyDesk'})
+      delete e.host
+      return e
+    }
+    const run = async (more: Parameters<typeof caseFromLogs>[0]): Promise<{texts: string[]; f: FindingsFile}> => {
+      const events = [...caseFromLogs([...intrusion(), ...more]).events, transfer('2020-09-19T02:22:30Z', 'nc.exe'), transfer('2020-09-19T02:23:30Z', 'mimikatz.zip')]
+      const dir = writeCase(events)
+      dirs.push(dir)
+      // a correlated event whose line does not start with its id cannot be read back: reported the same way in every mode
+      const path = join(dir, 'events.jsonl')
+      const lines = readFileSync(path, 'utf8').split('\n')
+      const k = lines.findIndex((l) => l.includes('"event_id":4625'))
+      const {id, ...rest} = JSON.parse(lines[k]) as NormalizedEvent
+      lines[k] = JSON.stringify({...rest, id})
+      writeFileSync(path, lines.join('\n'))
+      const texts: string[] = []
+      for (const scan of [undefined, {parallelMinBytes: 0, workers: 3}, {parallelMinBytes: 0, workers: 3, maxHostReads: 0}, {maxHostReads: 0}]) {
+        await runHunt({caseDir: dir, windowMs: 30 * 60_000, packs: [], sigma: [rules], scan})
+        texts.push(readFileSync(join(dir, 'findings.json'), 'utf8') + readFileSync(join(dir, 'sessions.json'), 'utf8'))
+      }
+      return {texts, f: JSON.parse(readFileSync(join(dir, 'findings.json'), 'utf8')) as FindingsFile}
+    }
+    const one = await run([])
+    expect(one.texts.map((t) => t === one.texts[0])).toEqual([true, true, true, true])
+    const dcTransfer = one.f.findings.filter((x) => x.title === 'File transfer on the domain controller')
+    expect(dcTransfer.map((x) => [x.host, x.event_ids.length])).toEqual([[DC, 2]])
+    // a rule that does not read the host: matched in the scan, its events given the case host afterwards
+    expect(one.f.findings.filter((x) => x.title === 'Files transferred through AnyDesk').map((x) => [x.host, x.event_ids.length])).toEqual([[DC, 2]])
+    expect(one.f.findings.filter((x) => /^Password guessing followed by a successful logon/.test(x.title)).length).toBeGreaterThan(0)
+    expect((one.f.diagnostics ?? []).filter((d) => d.code === 'HUNT_SIGMA_CORRELATION_EVENTS').length).toBeGreaterThan(0)
+    // a second host: no case host, the host-less transfers stay without one and the rule on the host does not match
+    const two = await run(boot('2020-09-19T03:00:00Z', 'OTHER-PC'))
+    for (const t of two.texts.slice(1)) expect(t).toBe(two.texts[0])
+    expect(two.f.findings.filter((x) => x.title === 'File transfer on the domain controller')).toEqual([])
+    expect(two.f.findings.filter((x) => x.title === 'Files transferred through AnyDesk').map((x) => [x.host ?? '', x.event_ids.length])).toEqual([['', 2]])
+  })
 })
+

@@ -61,6 +61,30 @@ const HEX = /^[0-9a-f]+$/
 const DIGITS = /^\d{9,10}$/
 /** Values this long are cut: bounded work per field (script blocks can be megabytes). */
 const MAX_VALUE = 1 << 20
+/** Up to this many indicator texts, a value is first searched for them whole (see IocIndex.needles). */
+const MAX_NEEDLES = 16
+const ASCII = /^[\x00-\x7f]*$/
+/** Printable ASCII that JSON.stringify writes as itself (no `"`, `\\`, and no `/`, which JSON may escape). */
+const JSON_VERBATIM = /^[\x20-\x21\x23-\x2e\x30-\x5b\x5d-\x7e]+$/
+
+/**
+ * Case-insensitive search for any of the ASCII texts `list`. With `u`, case folding maps the Kelvin sign to
+ * `k` (as toLowerCase does) and long s to `s` (a spare candidate); İ lower-cases to `i` plus a combining dot,
+ * which then stays inside the token, so no token holding it equals an indicator: missing it loses nothing.
+ */
+function anyOf(list: string[]): RegExp {
+  return new RegExp([...new Set(list)].map((v) => v.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'iu')
+}
+
+/** Whether JSON text holds a `\\uXXXX` escape (a `\\u` after an even number of backslashes). */
+function hasUnicodeEscape(text: string): boolean {
+  for (let i = text.indexOf('\\u'); i >= 0; i = text.indexOf('\\u', i + 2)) {
+    let k = i
+    while (k > 0 && text.charCodeAt(k - 1) === 92) k--
+    if ((i - k) % 2 === 0) return true
+  }
+  return false
+}
 
 export class IocIndex {
   readonly size: number
@@ -77,8 +101,24 @@ export class IocIndex {
   private readonly trie: TrieNode = {children: new Map(), inds: []}
   private hasDomains = false
   private hasV6 = false
+  /**
+   * The texts of all indicators matchText looks for, when each is found only as itself — an exact IPv4
+   * address, hash, AnyDesk ID, file name, or a domain as the last labels of a host name (no URL, CIDR or IPv6
+   * indicator: their written forms vary) — all ASCII, and few. Every token matchText probes is a lower-cased
+   * piece of the value, so a value can match only when it contains one of these, case aside (anyOf): the
+   * others skip the tokenising.
+   */
+  private readonly needles?: RegExp
+  /**
+   * The needles, when they can also be looked for in the JSON text of a whole event (lineMayMatch): every
+   * value the event matcher reads is written there as itself — but for JSON escapes, so none of these holds
+   * `"`, `\\`, `/` or a control character, and a line with a `\\u` escape is always matched — and only strings
+   * can match (no AnyDesk IDs, which may be written as numbers; no user names, which are matched apart).
+   */
+  private readonly lineNeedles?: RegExp
 
-  constructor(indicators: Indicator[]) {
+  /** `prefilter: false` (tests) always tokenises. */
+  constructor(indicators: Indicator[], opts: {prefilter?: boolean} = {}) {
     this.size = indicators.length
     for (const ind of indicators) {
       switch (ind.type) {
@@ -135,6 +175,21 @@ export class IocIndex {
     }
     this.cidr4Lens = [...this.cidr4.keys()].sort((a, b) => b - a)
     this.cidr6Lens = [...this.cidr6.keys()].sort((a, b) => b - a)
+    const exact = indicators.filter((i) => i.type !== 'user_name').map((i) => i.value)
+    const plain = !this.hasV6 && this.urls.size === 0 && this.cidr4.size === 0 && this.cidr6.size === 0
+    if (opts.prefilter !== false && plain && exact.length <= MAX_NEEDLES && exact.every((v) => v.length > 0 && ASCII.test(v))) {
+      this.needles = anyOf(exact)
+      if (this.users.size === 0 && this.anydesk.size === 0 && exact.every((v) => JSON_VERBATIM.test(v))) this.lineNeedles = this.needles
+    }
+  }
+
+  /**
+   * False when no value of the event written on this events.jsonl line can match an indicator, so the event
+   * need not be walked (see lineNeedles); true when it may.
+   */
+  lineMayMatch(line: string): boolean {
+    if (!this.lineNeedles) return true
+    return hasUnicodeEscape(line) || this.lineNeedles.test(line)
   }
 
   /** Indicators matching an IP (exact or inside a CIDR). `ip` must be canonical. */
@@ -194,6 +249,7 @@ export class IocIndex {
    */
   matchText(value: string, out: ValueHit[]): void {
     const s = value.length > MAX_VALUE ? value.slice(0, MAX_VALUE) : value
+    if (this.needles && !this.needles.test(s)) return
     if (this.urls.size > 0 && s.includes('://')) {
       for (const m of s.toLowerCase().matchAll(URL_RE)) {
         const l = this.urls.get(canonicalUrl(m[0]))

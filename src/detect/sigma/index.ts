@@ -23,7 +23,7 @@
  */
 export {loadSigmaRules, ratchetSigmaRulesDir, type LoadOptions} from './load.js'
 export {parseSigmaYaml} from './parse.js'
-export {compileRuleSet, createMatcher, type CompiledRuleSet, type CompileOptions, type SigmaMatcher} from './matcher.js'
+export {compileRuleSet, createMatcher, type CompiledRuleSet, type CompileOptions, type CorrelationFeedInput, type MatcherOptions, type SigmaMatcher} from './matcher.js'
 export {evtxRecordEvent, normalizedEvent} from './record.js'
 export {defaultLogsourceMap, parseLogsourceMap, LogsourceMapSchema, type LogsourceMap} from './logsources.js'
 export {SUPPORTED_MODIFIERS} from './values.js'

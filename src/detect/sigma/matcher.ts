@@ -277,17 +277,38 @@ export interface SigmaMatcher {
   finish(): CorrelationHit[]
   /** Events pushed so far. */
   readonly events: number
+  /**
+   * Adds a correlation input that a matcher over the same compiled rules handed to its `onFeed` (in a worker
+   * thread, say). Inputs must arrive in event order, as push would have made them: time ties keep that order.
+   */
+  addFeed(feed: CorrelationFeedInput): void
 }
 
-export function createMatcher(set: CompiledRuleSet): SigmaMatcher {
-  const cache = {windows: new Map<string, Entry[]>(), ratchet: new Map<string, Entry[]>()}
+/** One input of correlation `corr` (index in CompiledRuleSet.correlations), as one event made it. */
+export interface CorrelationFeedInput {
+  corr: number
+  input: CorrelationInput
+}
+
+export interface MatcherOptions {
+  /**
+   * Receives the correlation inputs each push makes instead of keeping them (finish() then sees none of
+   * them): for splitting one stream across threads, each input goes to the one matcher that evaluates.
+   */
+  onFeed?: (feed: CorrelationFeedInput) => void
+}
+
+export function createMatcher(set: CompiledRuleSet, opts: MatcherOptions = {}): SigmaMatcher {
+  // key → the entries for no event id / per event id (nested maps: no lookup key is built per event)
+  const cache = {windows: new Map<string, {none?: Entry[]; byId: Map<number, Entry[]>}>(), ratchet: new Map<string, {none?: Entry[]; byId: Map<number, Entry[]>}>()}
   const inputs: CorrelationInput[][] = set.correlations.map(() => [])
   const lastSeen = new Int32Array(set.slots.length).fill(-1)
   let seq = 0
 
   const candidates = (product: 'windows' | 'ratchet', key: string, eventId: number | null): Entry[] => {
-    const ck = eventId === null ? key : `${key}\u0000${eventId}`
-    let list = cache[product].get(ck)
+    let kc = cache[product].get(key)
+    if (!kc) cache[product].set(key, (kc = {byId: new Map()}))
+    let list = eventId === null ? kc.none : kc.byId.get(eventId)
     if (list) return list
     list = []
     for (const k of key === '*' ? ['*'] : [key, '*']) {
@@ -296,7 +317,8 @@ export function createMatcher(set: CompiledRuleSet): SigmaMatcher {
       if (eventId !== null) list.push(...(b.byId.get(eventId) ?? EMPTY))
       list.push(...b.any)
     }
-    cache[product].set(ck, list)
+    if (eventId === null) kc.none = list
+    else kc.byId.set(eventId, list)
     return list
   }
 
@@ -306,7 +328,9 @@ export function createMatcher(set: CompiledRuleSet): SigmaMatcher {
       const v = read(field)
       if (v !== undefined) values[name] = v
     }
-    inputs[f.corr]!.push({ruleIndex: f.ruleIndex, timeMs, values, events: [ev.ref]})
+    const input = {ruleIndex: f.ruleIndex, timeMs, values, events: [ev.ref]}
+    if (opts.onFeed) opts.onFeed({corr: f.corr, input})
+    else inputs[f.corr]!.push(input)
   }
 
   const run = (product: 'windows' | 'ratchet', src: SigmaFieldSource, ev: SigmaEvent, hits: SigmaHit[]): void => {
@@ -334,6 +358,9 @@ export function createMatcher(set: CompiledRuleSet): SigmaMatcher {
       if (ev.windows) run('windows', ev.windows, ev, hits)
       if (ev.ratchet) run('ratchet', ev.ratchet, ev, hits)
       return hits
+    },
+    addFeed({corr, input}) {
+      inputs[corr]!.push(input)
     },
     finish() {
       if (finished) return []

@@ -96,12 +96,21 @@ const NORMALIZED_SYSTEM: Record<string, (e: NormalizedEvent) => unknown> = {
   TimeCreated_SystemTime: (e) => e.datetime,
 }
 
+/** Dotted field names split once (they come from the rules: few, read on every event). */
+const PATHS = new Map<string, readonly string[]>()
+const MAX_PATHS = 10_000
+
 /** `attributes.x.y` and top-level names of a normalized event (the `product: ratchet` field names). */
 function normalizedField(e: NormalizedEvent, f: string): unknown {
   const dot = f.indexOf('.')
   if (dot < 0) return (e as unknown as Record<string, unknown>)[f]
+  let path = PATHS.get(f)
+  if (path === undefined) {
+    path = f.split('.')
+    if (PATHS.size < MAX_PATHS) PATHS.set(f, path)
+  }
   let v: unknown = e as unknown
-  for (const p of f.split('.')) {
+  for (const p of path) {
     if (v === null || typeof v !== 'object') return undefined
     v = (v as Record<string, unknown>)[p]
   }
