@@ -22,7 +22,8 @@ import type {NormalizedEvent} from '../events/types.js'
 import type {AnalysisFile} from './types.js'
 import {COLLECTION_METADATA, copyHashed, hashFile, readManifestFile, walkImage, type FileJob} from './inputs.js'
 import {extractArchive, type ExtractLimits} from '../evidence/extract.js'
-import {verifyArchive, type VerifyReport} from '../evidence/verify.js'
+import type {VerifyReport} from '../evidence/verify.js'
+import {verifyArchiveInWorker} from '../evidence/verify-in-worker.js'
 import {passwordFromFile} from '../collect/password.js'
 
 /** `volatile/<artefact>/<tool>.stdout.txt|.stderr.txt` written by the volatile stage. */
@@ -46,11 +47,12 @@ export interface AnalyzeOptions {
   /** $MFT files: events for every file, not only the interesting folders. */
   mftAllFiles?: boolean
   /**
-   * A report verifyArchive made for this archive moments ago in this process (triage's verify stage). It is
-   * used instead of verifying again only if the archive's SHA-256 now equals the one that report checked
-   * against the sidecar, i.e. the bytes are the ones verified; otherwise the archive is verified again.
+   * A report verifyArchive made for this archive in this process (triage's verify stage, which may still be
+   * running: extraction starts meanwhile). It is used instead of verifying again only if the archive's
+   * SHA-256 now equals the one that report checked against the sidecar, i.e. the bytes are the ones
+   * verified; otherwise (or when it resolves to undefined) the archive is verified again.
    */
-  verified?: VerifyReport
+  verified?: VerifyReport | Promise<VerifyReport | undefined>
   /** Bounds for extracting an archive (zip bombs); defaults DEFAULT_EXTRACT_LIMITS. */
   extractLimits?: Omit<ExtractLimits, 'password'>
 }
@@ -151,21 +153,35 @@ async function prepare(input: string, opts: AnalyzeOptions, plugins: ArtefactPar
   if (lower.endsWith('.partial')) throw new RatchetError('E_ARCHIVE_INCOMPLETE', 'archive is an incomplete .partial file left by an interrupted collection', {input})
   if (!lower.endsWith('.zip') && !lower.endsWith('.7z')) throw new RatchetError('E_INPUT_FORMAT', 'input must be a directory, a .zip or a .7z evidence archive', {input})
   const password = opts.password ?? (opts.passwordFile ? await passwordFromFile(opts.passwordFile) : undefined)
-  // 1. Verify (every member re-hashed against manifest.json, SHA256SUMS and the .sha256 sidecar), unless the
-  // caller has just done exactly that for these bytes. Extraction (2.) re-hashes every member it writes
-  // against manifest.json in any case, so what is parsed is proven either way.
+  // 1. Verify (every member re-hashed against manifest.json, SHA256SUMS and the .sha256 sidecar) in a worker
+  // thread, unless the caller verified exactly these bytes, while 2. the archive is extracted safely to a
+  // private temp folder (unsafe members are rejected, never written), every member hashed again against
+  // manifest.json, so what is parsed is proven either way. A verification error wins over an extraction one,
+  // as when the two ran one after the other.
   const {sha256} = await hashFile(input)
-  const v = opts.verified
-  const report = v && v.archive === input && v.sidecar.state === 'ok' && v.sidecar.actual === sha256 ? v : await verifyArchive(input, {password})
-  if (report.status === 'incomplete') throw new RatchetError('E_ARCHIVE_INCOMPLETE', report.problems.join('; '), {input})
-  const problems = [...report.problems]
-  const signature = report.signature.state === 'ok' ? 'valid' : report.signature.state === 'failed' ? 'invalid' : report.signature.state
-  // 2. Extract safely to a private temp folder (unsafe members are rejected, never written), hashing again.
+  const verifying = (async (): Promise<VerifyReport> => {
+    const v = await opts.verified
+    return v && v.archive === input && v.sidecar.state === 'ok' && v.sidecar.actual === sha256 ? v : verifyArchiveInWorker(input, {password})
+  })()
+  verifying.catch(() => undefined) // awaited below; a rejection before then is not unhandled
   const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'ratchet-analyze-'))
   // the extracted members are plaintext evidence (a 7z's too): gone however the process ends
   const unregister = onExitCleanup(() => rmSync(dir, {recursive: true, force: true}))
+  const extracting = extractArchive(input, join(dir, 'x'), {...(opts.extractLimits ?? DEFAULT_EXTRACT_LIMITS), password})
+  extracting.catch(() => undefined) // awaited below, after the verification
   try {
-    const ex = await extractArchive(input, join(dir, 'x'), {...(opts.extractLimits ?? DEFAULT_EXTRACT_LIMITS), password})
+    let report: VerifyReport
+    try {
+      report = await verifying
+      throwIfInterrupted(opts.signal, 'analyze interrupted', {input})
+      if (report.status === 'incomplete') throw new RatchetError('E_ARCHIVE_INCOMPLETE', report.problems.join('; '), {input})
+    } catch (e) {
+      await extracting.catch(() => undefined)
+      throw e
+    }
+    const problems = [...report.problems]
+    const signature = report.signature.state === 'ok' ? 'valid' : report.signature.state === 'failed' ? 'invalid' : report.signature.state
+    const ex = await extracting
     for (const r of ex.rejected) {
       const line = `${r.member}: rejected (${r.reason}: ${r.detail})`
       if (!problems.includes(line)) problems.push(line)

@@ -15,7 +15,8 @@ import {runHunt, type HuntResult} from '../detect/hunt.js'
 import {severityRank} from '../detect/severity.js'
 import type {BlastRadiusFile} from '../detect/blast/types.js'
 import type {Finding, FindingsFile} from '../detect/types.js'
-import {verifyArchive, type VerifyReport} from '../evidence/verify.js'
+import type {VerifyReport} from '../evidence/verify.js'
+import {verifyArchiveInWorker} from '../evidence/verify-in-worker.js'
 import {toVerifyResult} from '../evidence/verify-result.js'
 import {generateReport, type ReportResult} from '../report/generate.js'
 import {writeTimelineInWorker} from '../timeline/in-worker.js'
@@ -185,7 +186,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
   const checkAbort = (): void => throwIfInterrupted(opts.signal, 'triage interrupted; rerun the same command to resume', {case_dir: caseDir})
 
   // 1. collect
-  let rec = done('collect')
+  const rec = done('collect')
   if (rec && state.archive) resumed(rec)
   else {
     resumable = false
@@ -219,31 +220,55 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
   const archive = state.archive!
   checkAbort()
 
-  // 2. verify — straight after collection, so a bad write is caught before anyone relies on the archive
-  rec = done('verify')
-  let verified: VerifyReport | undefined
-  if (rec) resumed(rec)
-  else {
-    opts.onStage?.('verify', 1, 'start')
-    const report = await verifyArchive(archive, {password})
-    const verifyPath = casePath(caseDir, 'verify')
-    const result = toVerifyResult(report, [verifyPath])
-    await writeFile(verifyPath, JSON.stringify(result, null, 2) + '\n')
-    if (report.status !== 'verified') {
-      throw new RatchetError('E_VERIFY_FAILED', `the new archive did not verify (${report.status}): ${report.problems.slice(0, 3).join('; ')}`, {archive, verify: verifyPath}, result.exit_code as ExitCodeValue)
+  // 2. verify — straight after collection, so a bad write is caught before anyone relies on the archive —
+  // in a worker thread, while 3. analyze extracts the archive beside it: analyze uses this verification
+  // (for the bytes it checked) instead of verifying again, and goes no further than extraction before it
+  // has it. A failed verification stops analyze and ends triage; the stages are recorded in order.
+  const verifyRec = done('verify')
+  const analyzeRec = done('analyze')
+  const stopAnalyze = new AbortController()
+  const onAbortAnalyze = (): void => stopAnalyze.abort(opts.signal?.reason)
+  opts.signal?.addEventListener('abort', onAbortAnalyze, {once: true})
+  let verifying: Promise<VerifyReport> | undefined
+  let analyzing: Promise<AnalyzeResult> | undefined
+  try {
+    if (verifyRec) resumed(verifyRec)
+    else {
+      opts.onStage?.('verify', 1, 'start')
+      verifying = verifyArchiveInWorker(archive, {password})
+      verifying.catch(() => undefined) // awaited below
     }
-    verified = report
-    await complete('verify', ExitCode.OK, [verifyPath])
-  }
-  checkAbort()
-
-  // 3. analyze
-  rec = done('analyze')
-  if (rec) resumed(rec)
-  else {
-    opts.onStage?.('analyze', 2, 'start')
-    const analyzed: AnalyzeResult = await analyze(archive, {out: caseDir, password, signal: opts.signal, verified})
-    await complete('analyze', analyzed.exitCode, [analyzed.files.events, analyzed.files.analysis])
+    if (!analyzeRec) {
+      opts.onStage?.('analyze', 2, 'start')
+      const verified = verifying?.then(
+        (r) => (r.status === 'verified' ? r : undefined),
+        () => undefined,
+      )
+      analyzing = analyze(archive, {out: caseDir, password, signal: stopAnalyze.signal, verified})
+      analyzing.catch(() => undefined) // awaited below, after the verification
+    }
+    if (verifying) {
+      const report = await verifying
+      const verifyPath = casePath(caseDir, 'verify')
+      const result = toVerifyResult(report, [verifyPath])
+      await writeFile(verifyPath, JSON.stringify(result, null, 2) + '\n')
+      if (report.status !== 'verified') {
+        throw new RatchetError('E_VERIFY_FAILED', `the new archive did not verify (${report.status}): ${report.problems.slice(0, 3).join('; ')}`, {archive, verify: verifyPath}, result.exit_code as ExitCodeValue)
+      }
+      await complete('verify', ExitCode.OK, [verifyPath])
+    }
+    checkAbort()
+    if (analyzeRec) resumed(analyzeRec)
+    else {
+      const analyzed = await analyzing!
+      await complete('analyze', analyzed.exitCode, [analyzed.files.events, analyzed.files.analysis])
+    }
+  } catch (e) {
+    stopAnalyze.abort(e)
+    await analyzing?.catch(() => undefined)
+    throw e
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbortAnalyze)
   }
   checkAbort()
 

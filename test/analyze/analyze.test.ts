@@ -147,6 +147,11 @@ describe('ratchet analyze', () => {
     // one that names these bytes is used as it is (so the hash comparison above is what decided)
     const used = await analyze(archive, {out: tmp('out-v4'), verified: planted, allowUnverified: true})
     expect(used.verification.problems).toContain('planted problem')
+    // a verification still running (triage's verify stage beside analyze): awaited, then used or not alike
+    const later = await analyze(archive, {out: tmp('out-v5'), verified: new Promise((r) => setTimeout(() => r(planted), 200)), allowUnverified: true})
+    expect(later.verification.problems).toContain('planted problem')
+    const none = await analyze(archive, {out: tmp('out-v6'), verified: Promise.resolve(undefined)})
+    expect(none.verification).toMatchObject({status: 'verified', problems: []})
   })
 
   it('an encrypted 7z archive is verified and extracted with --password-file', async () => {
