@@ -133,9 +133,11 @@ const rewritten = (u: number): boolean => (u < 0x20 && u !== 0x09 && u !== 0x0a 
  */
 function scanString(i: number, canonical: boolean): number {
   let flags = 0
+  const buf = b
+  const end = lim
   for (;;) {
-    while (i < lim && CLASS[b[i]!] === 0) i++
-    if (i >= lim) return -1
+    while (i < end && CLASS[buf[i]!] === 0) i++
+    if (i >= end) return -1
     const c = b[i]!
     if (c === QUOTE) {
       strFlags = flags
@@ -380,25 +382,36 @@ function putAscii(s: string): void {
  */
 function putText(s: number, e: number, raw: boolean, flags: number): void {
   if (s === e) return
-  if ((flags & (ESC | SPECIAL)) === 0) {
-    // the common case, decided by the scan: bytes as they are
-    if (raw) {
-      // JSON text: quoted keys, so always quoted, `"` doubled
-      o[op++] = QUOTE
-      for (let k = s; k < e; k++) {
-        const c = b[k]!
-        o[op++] = c
-        if (c === QUOTE) o[op++] = QUOTE
-      }
-      o[op++] = QUOTE
-      return
+  if (raw && (flags & SPECIAL) === 0) {
+    // JSON text as it stands (escapes stay escapes): quoted keys, so always quoted, `"` doubled. Locals,
+    // not the module's cursor, in the loop: this copies ~40 % of the output.
+    const inp = b
+    const out = o
+    let p = op
+    out[p++] = QUOTE
+    for (let k = s; k < e; k++) {
+      const c = inp[k]!
+      out[p++] = c
+      if (c === QUOTE) out[p++] = QUOTE
     }
+    out[p++] = QUOTE
+    op = p
+    return
+  }
+  if (!raw && (flags & (ESC | SPECIAL)) === 0) {
+    // the common case, decided by the scan: bytes as they are
     const quote = (flags & HAS_COMMA) !== 0
     if (quote) o[op++] = QUOTE
     const c0 = b[s]!
     if (c0 === 0x3d || c0 === 0x2b || c0 === 0x2d || c0 === 0x40 || (c0 === 0xef && b[s + 1] === 0xbc && (b[s + 2] === 0x9d || b[s + 2] === 0x8b || b[s + 2] === 0x8d || b[s + 2] === 0xa0))) o[op++] = 0x27
     if (e - s > 64) op += b.copy(o, op, s, e)
-    else for (let k = s; k < e; k++) o[op++] = b[k]!
+    else {
+      const inp = b
+      const out = o
+      let p = op
+      for (let k = s; k < e; k++) out[p++] = inp[k]!
+      op = p
+    }
     if (quote) o[op++] = QUOTE
     return
   }
