@@ -1,8 +1,7 @@
 import {workerThreadsAvailable} from '../core/runtime.js'
 import {createReadStream, openSync, readSync, closeSync, statSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
-import {fileURLToPath} from 'node:url'
-import {Worker} from 'node:worker_threads'
+import {awaitWorker, spawnModuleWorker} from '../core/worker.js'
 import {diag, type Diagnostic} from '../core/diagnostics.js'
 import {errorMessage, osErrorCode, RatchetError} from '../core/errors.js'
 import {EventTypes as T, type NormalizedEvent} from '../events/types.js'
@@ -332,43 +331,9 @@ export function splitRanges(path: string, parts: number): {start: number; end: n
   return out
 }
 
-function workerUrl(): URL | undefined {
-  if (!workerThreadsAvailable()) return undefined
-  try {
-    const here = import.meta.url
-    if (typeof here !== 'string') return undefined
-    return new URL(here.endsWith('.ts') ? './scan-worker.ts' : './scan-worker.js', here)
-  } catch {
-    return undefined
-  }
-}
-
-/** Under tsx (development, tests) the worker registers tsx's loader before importing the .ts entry. */
-const TS_BOOT = "const {workerData} = require('node:worker_threads'); import(workerData.__tsx).then((m) => { m.register(); return import(workerData.__entry) })"
-
-function runWorker(url: URL, data: {path: string; rules: ScanRules; range: {start: number; end: number}}): Promise<ScanResult> {
-  return new Promise((resolvePromise, reject) => {
-    let w: Worker
-    if (url.pathname.endsWith('.ts')) {
-      const tsx = import.meta.resolve('tsx/esm/api')
-      w = new Worker(TS_BOOT, {eval: true, workerData: {...data, __tsx: tsx, __entry: url.href}})
-    } else {
-      w = new Worker(fileURLToPath(url), {workerData: data})
-    }
-    let done = false
-    w.once('message', (m: {ok: true; result: ScanResult} | {ok: false; error: {code?: string; message: string; details?: Record<string, unknown>}}) => {
-      done = true
-      if (m.ok) resolvePromise(m.result)
-      else reject(m.error.code ? new RatchetError(m.error.code as never, m.error.message, m.error.details ?? {}) : new Error(m.error.message))
-      void w.terminate()
-    })
-    w.once('error', (e) => {
-      if (!done) reject(e)
-    })
-    w.once('exit', (code) => {
-      if (!done) reject(new Error(`scan worker exited with code ${code}`))
-    })
-  })
+/** One byte range scanned by the worker module beside this one (scan-worker). */
+function runWorker(data: {path: string; rules: ScanRules; range: {start: number; end: number}}): Promise<ScanResult> {
+  return awaitWorker<ScanResult>(spawnModuleWorker(import.meta.url, 'scan-worker', {workerData: data}))
 }
 
 export interface ScanOptions {
@@ -388,12 +353,11 @@ export async function scanEvents(path: string, rules: ScanRules, opts: ScanOptio
   if (opts.maxHostReads !== undefined) rules = {...rules, maxHostReads: opts.maxHostReads}
   const size = statSync(path).size
   const workers = Math.min(opts.workers ?? availableParallelism(), 8)
-  const url = workerUrl()
-  if (workers < 2 || size < (opts.parallelMinBytes ?? 64 * 1024 * 1024) || !url) return scanRange(path, rules)
+  if (workers < 2 || size < (opts.parallelMinBytes ?? 64 * 1024 * 1024) || !workerThreadsAvailable()) return scanRange(path, rules)
   const ranges = splitRanges(path, workers)
   let parts: ScanResult[]
   try {
-    parts = await Promise.all(ranges.map((range) => runWorker(url, {path, rules, range})))
+    parts = await Promise.all(ranges.map((range) => runWorker({path, rules, range})))
   } catch (e) {
     if (e instanceof RatchetError) throw e
     return scanRange(path, rules)
