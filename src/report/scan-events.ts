@@ -6,7 +6,7 @@ import {newScannedEvent, scanEventLine} from '../events/line-scan.js'
 import type {NormalizedEvent} from '../events/types.js'
 import {MAX_EVENT_LINE_CHARS, parseEventLine} from '../timeline/read-events.js'
 import type {EventScan} from './case-data.js'
-import {forEachLineBytes} from './line-bytes.js'
+import {forEachLineBytes} from '../timeline/text-lines.js'
 
 /** Bounds on what the report inlines (the full timeline is the CSV/JSONL file). */
 export const KEY_LIMITS = {

@@ -1,6 +1,5 @@
 import {diag, type Diagnostic} from '../core/diagnostics.js'
 import type {NormalizedEvent} from '../events/types.js'
-import {readTextLines} from './text-lines.js'
 
 /** One line of events.jsonl: either an event or the reason it was not usable. */
 export type EventLine = {line: number; event: NormalizedEvent; /** the line as read */ text: string} | {line: number; diagnostic: Diagnostic}
@@ -42,17 +41,4 @@ function eventShapeProblem(v: unknown): string | undefined {
   if (typeof e.message !== 'string') e.message = ''
   if (typeof e.timestamp_desc !== 'string') e.timestamp_desc = ''
   return undefined
-}
-
-/**
- * Streams events.jsonl line by line (never the whole file in memory). Blank lines are skipped silently
- * (a trailing newline is normal); everything else yields an event or a diagnostic.
- */
-export async function* readEventLines(path: string, displayName = path): AsyncGenerator<EventLine> {
-  let n = 0
-  for await (const text of readTextLines(path)) {
-    n++
-    if (text.trim() === '') continue
-    yield parseEventLine(text, n, displayName)
-  }
 }

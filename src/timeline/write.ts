@@ -12,7 +12,7 @@ import {csvColumns, csvRecord, defaultFileName, extensionFor, nativeJsonLine, ti
 import {buildFilter, matchesFilter} from './filter.js'
 import {localTimeFormatter} from './local-time.js'
 import {parseEventLine, type EventLine} from './read-events.js'
-import {readLineBytes} from './text-lines.js'
+import {forEachLineBytes} from './text-lines.js'
 import {directCsvRecord, directRoom} from './csv-direct.js'
 import {redactEvent} from '../core/redact.js'
 
@@ -119,21 +119,23 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
   // bounds memory whatever the number of events.
   let block = Buffer.allocUnsafe(BLOCK)
   let pos = 0
-  const flush = async (): Promise<void> => {
+  /** Blocks filled and waiting to be written: written after each block of events.jsonl is read. */
+  const filled: Buffer[] = []
+  const nextBlock = (): void => {
     if (pos === 0) return
-    const full = block.subarray(0, pos)
-    block = Buffer.allocUnsafe(BLOCK) // the stream keeps `full` until written
+    filled.push(block.subarray(0, pos))
+    block = Buffer.allocUnsafe(BLOCK) // the stream keeps the filled one until written
     pos = 0
-    await emit(full)
   }
-  /** Appends one row; returns a promise only when a block had to be written first. */
-  const put = (text: string): Promise<void> | undefined => {
+  const writeFilled = async (): Promise<void> => {
+    for (const b of filled.splice(0)) await emit(b)
+  }
+  /** Appends one row. */
+  const put = (text: string): void => {
     // a UTF-16 code unit is at most 3 UTF-8 bytes
-    if (pos + text.length * 3 <= BLOCK) {
-      pos += block.write(text, pos)
-      return undefined
-    }
-    return flush().then(() => (text.length * 3 <= BLOCK ? void (pos += block.write(text, pos)) : emit(Buffer.from(text, 'utf8'))))
+    if (pos + text.length * 3 > BLOCK) nextBlock()
+    if (text.length * 3 <= BLOCK) pos += block.write(text, pos)
+    else filled.push(Buffer.from(text, 'utf8'))
   }
   const csv = opts.format === 'csv' || opts.format === 'timesketch-csv' ? opts.format : undefined
   if (csv) put(csvLine(csvColumns(csv, local !== undefined)))
@@ -144,27 +146,28 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
     // is not sure of, and every line when filters or a zone are asked for, takes the general one below.
     const direct = csv !== undefined && local === undefined && filter.from === undefined && filter.to === undefined && filter.types === undefined
     let n = 0
-    for await (const bytes of readLineBytes(eventsPath)) {
+    const onLine = (buf: Buffer, s: number, end: number): void => {
       n++
-      if (direct && bytes[0] === 0x7b && directRoom(bytes.length) <= BLOCK && isUtf8(bytes)) {
-        if (pos + directRoom(bytes.length) > BLOCK) await flush()
-        const r = directCsvRecord(bytes, 0, bytes.length, csv, block, pos)
+      const room = directRoom(end - s)
+      if (direct && buf[s] === 0x7b && room <= BLOCK && isUtf8(buf.subarray(s, end))) {
+        if (pos + room > BLOCK) nextBlock()
+        const r = directCsvRecord(buf, s, end, csv, block, pos)
         if (r) {
           result.events_read++
-          if (prev !== undefined && r.datetime < prev) outOfOrder(parseEventLine(bytes.toString('utf8'), n, 'events.jsonl'), r.datetime, prev, n)
+          if (prev !== undefined && r.datetime < prev) outOfOrder(parseEventLine(buf.toString('utf8', s, end), n, 'events.jsonl'), r.datetime, prev, n)
           prev = r.datetime
           result.events_written++
           pos = r.end
-          continue
+          return
         }
       }
-      const text = bytes.toString('utf8')
-      if (text.trim() === '') continue // as readEventLines: a trailing newline is normal
+      const text = buf.toString('utf8', s, end)
+      if (text.trim() === '') return // a trailing newline is normal
       const item = parseEventLine(text, n, 'events.jsonl')
       if ('diagnostic' in item) {
         result.bad_lines++
         note(item.diagnostic)
-        continue
+        return
       }
       // passwords typed into queued commands are redacted in every output (hash kept), as in hunt and report
       const e = redactEvent(item.event)
@@ -173,14 +176,16 @@ export async function writeTimeline(opts: TimelineOptions): Promise<TimelineResu
       prev = e.datetime
       if (!matchesFilter(e, filter)) {
         result.filtered_out++
-        continue
+        return
       }
       result.events_written++
       const lt = local?.(e.datetime)
-      const pending = put(csv ? csvRecord(e, csv, lt, !mayNeedOneLine(text)) : (opts.format === 'jsonl' ? nativeJsonLine(e, lt) : JSON.stringify(timesketchObject(e, lt))) + '\n')
-      if (pending) await pending
+      put(csv ? csvRecord(e, csv, lt, !mayNeedOneLine(text)) : (opts.format === 'jsonl' ? nativeJsonLine(e, lt) : JSON.stringify(timesketchObject(e, lt))) + '\n')
     }
-    await flush()
+    // rows are made synchronously per line; what a read block produced is written before the next is read
+    await forEachLineBytes(eventsPath, onLine, undefined, writeFilled)
+    nextBlock()
+    await writeFilled()
     sink.end()
     await once(sink, 'finish')
     if (sinkError) throw sinkError

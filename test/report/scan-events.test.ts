@@ -1,4 +1,5 @@
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createInterface} from 'node:readline'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -10,10 +11,8 @@ import {foldHostNames} from '../../src/events/host-names.js'
 import {newScannedEvent, scanEventLine, type ScannedEvent} from '../../src/events/line-scan.js'
 import type {NormalizedEvent} from '../../src/events/types.js'
 import type {EventScan} from '../../src/report/case-data.js'
-import {forEachLineBytes} from '../../src/report/line-bytes.js'
 import {KEY_LIMITS, scanEvents} from '../../src/report/scan-events.js'
-import {MAX_EVENT_LINE_CHARS, parseEventLine, readEventLines} from '../../src/timeline/read-events.js'
-import {readTextLines} from '../../src/timeline/text-lines.js'
+import {MAX_EVENT_LINE_CHARS, parseEventLine, type EventLine} from '../../src/timeline/read-events.js'
 import {buildFixtureCase} from './fixture-case.js'
 import {baseEvent, edgeLines, hostileLine, Rng} from './hostile-lines.js'
 
@@ -21,9 +20,18 @@ const dir = mkdtempSync(join(tmpdir(), 'ratchet-scan-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
 /**
- * The report's event scan as it was before the fast path: every line through readEventLines (decode,
- * JSON.parse, shape check), every event redacted. The fast scan must return exactly this.
+ * The report's event scan as it was before the fast path: every line (split by node:readline, the splitter
+ * events.jsonl's readers agree with) decoded and through parseEventLine (JSON.parse, shape check), every event
+ * redacted. The fast scan must return exactly this.
  */
+async function* readEventLines(path: string, file: string): AsyncGenerator<EventLine> {
+  let n = 0
+  for await (const text of createInterface({input: createReadStream(path, {encoding: 'utf8'}), crlfDelay: Infinity})) {
+    n++
+    if (text.trim() !== '') yield parseEventLine(text, n, file)
+  }
+}
+
 async function referenceScan(path: string, cited: ReadonlySet<string>): Promise<EventScan> {
   const N = KEY_LIMITS.neighbours
   const scan: EventScan = {total: 0, bad_lines: 0, out_of_order: 0, first: null, last: null, hosts: [], by_type: [], hours: [], key: [], cited: [], truncated: false, unverified_events: 0, diagnostics: []}
@@ -158,31 +166,6 @@ describe('scanEventLine (the fast path) against parseEventLine (the general path
     expect(scanEventLine(Buffer.concat([line, Buffer.from('\n')]), 0, line.length, out, 1000)).toBe(true)
     expect(scanEventLine(Buffer.concat([line, Buffer.from(' ')]), 0, line.length, out, 1000)).toBe(false)
     expect(scanEventLine(line, 0, line.length, out, line.length - 1)).toBe(false)
-  })
-})
-
-describe('forEachLineBytes', () => {
-  it('yields the lines readTextLines yields, on random bytes (CR, CRLF, invalid UTF-8) and any block size', async () => {
-    const pool = [10, 13, 13, 0x41, 0x7b, 0x22, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0xff, 0x20]
-    const r = new Rng(99)
-    const f = join(dir, 'bytes.txt')
-    for (let t = 0; t < 40; t++) {
-      const b = Buffer.alloc(t === 0 ? 0 : 1 + r.int(600))
-      for (let i = 0; i < b.length; i++) b[i] = r.pick(pool)
-      writeFileSync(f, b)
-      const want: string[] = []
-      for await (const l of readTextLines(f)) want.push(l)
-      for (const bs of [1, 3, 64, 1 << 20]) {
-        const got: string[] = []
-        const ends = new Set<number | undefined>()
-        await forEachLineBytes(f, (buf, s, e) => {
-          ends.add(buf[e])
-          got.push(buf.toString('utf8', s, e))
-        }, bs)
-        expect(got, `case ${t} block ${bs}`).toEqual(want)
-        for (const c of ends) expect([undefined, 10, 13]).toContain(c)
-      }
-    }
   })
 })
 

@@ -3,9 +3,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
 import {afterAll, describe, expect, it} from 'vitest'
-import {readTextLines} from '../../src/timeline/text-lines.js'
+import {forEachLineBytes} from '../../src/timeline/text-lines.js'
 
-/** readTextLines replaced readline for events.jsonl: the same lines (so the same line numbers) on any bytes. */
+/** forEachLineBytes replaced readline for events.jsonl: the same lines (so the same line numbers) on any bytes. */
 const dir = mkdtempSync(join(tmpdir(), 'ratchet-lines-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
@@ -15,11 +15,24 @@ async function both(bytes: Buffer, blockSize: number): Promise<[string[], string
   const want: string[] = []
   for await (const l of createInterface({input: createReadStream(f, {encoding: 'utf8'}), crlfDelay: Infinity})) want.push(l)
   const got: string[] = []
-  for await (const l of readTextLines(f, blockSize)) got.push(l)
+  const ends = new Set<number | undefined>()
+  let blockEnds = 0
+  await forEachLineBytes(
+    f,
+    (buf, s, e) => {
+      ends.add(buf[e])
+      got.push(buf.toString('utf8', s, e))
+    },
+    blockSize,
+    () => void blockEnds++,
+  )
+  // the byte after a line is its end (CR or LF) or past the buffer; every read block is reported
+  for (const c of ends) expect([undefined, 10, 13]).toContain(c)
+  expect(blockEnds).toBeGreaterThanOrEqual(Math.ceil(bytes.length / blockSize))
   return [got, want]
 }
 
-describe('readTextLines', () => {
+describe('forEachLineBytes', () => {
   it('splits on LF, CRLF and lone CR like readline, across block boundaries', async () => {
     const cases = ['', 'a', 'a\n', 'a\nb', 'a\r\nb\r\n', 'a\rb\r', '\n\n\r\n\r', 'x\r\r\ny', '€uro\nñ\r\n😀x', '{"a":1}\n\n{"b":"\\n"}\n']
     for (const c of cases) {
