@@ -7,7 +7,8 @@ import {COMMAND_TYPES, redacts} from '../core/redact.js'
  *
  * It is deliberately partial. It writes a record only when it is sure the general path (parseEventLine's
  * JSON.parse and shape check, redactEvent, csvRecord) would write exactly these bytes, and otherwise returns
- * -1 and writes nothing, so the caller takes the general path, which decides and reports as always. Refused:
+ * undefined (what it wrote past the caller's position is not counted), so the caller takes the general path,
+ * which decides and reports as always. Refused:
  * whitespace between tokens, a field the record uses given twice, a value of a type the record would turn
  * into JSON text, a number that is not a plain safe integer, a `\u` escape other than those
  * oneLine rewrites anyway, attributes that JSON.stringify would not give back byte for byte (digit-only or
@@ -77,8 +78,6 @@ let lim = 0
 const kind = new Int8Array(F.COUNT)
 const vs = new Int32Array(F.COUNT)
 const ve = new Int32Array(F.COUNT)
-/** Set by scanString: the string held an escape. */
-let escaped = false
 /**
  * What scanString saw, for the writer: ESC a backslash, COMMA a comma (the cell is quoted), SPECIAL a byte
  * that may start a character oneLine rewrites (DEL, or the lead byte of U+0085 and U+2028/9). `strFlags`
@@ -90,15 +89,11 @@ const SPECIAL = 4
 let strFlags = 0
 let accFlags = 0
 let attrFlags = 0
-/** Byte classes inside a string: 0 plain, else what stops the plain run. */
-const CLASS = new Uint8Array(256)
-for (let c = 0; c < 0x20; c++) CLASS[c] = 1
-CLASS[0x22] = 2
-CLASS[0x5c] = 3
-CLASS[0x2c] = 4
-CLASS[0x7f] = 5
-CLASS[0xc2] = 5
-CLASS[0xe2] = 5
+/** Bytes that stop a string's plain run: control bytes, `"`, `\`, `,`, and what may start a SPECIAL. */
+const STOP = new Uint8Array(256)
+for (const c of [...Array(0x20).keys(), QUOTE, BACKSLASH, COMMA, 0x7f, 0xc2, 0xe2]) STOP[c] = 1
+/** The last string scanned held an escape (a key so marked is refused rather than decoded). */
+const lastEscaped = (): boolean => (strFlags & ESC) !== 0
 const fl = new Int8Array(F.COUNT)
 /** Key ranges of the objects being scanned inside attributes, for the duplicate check (one stack). */
 const keyStart: number[] = []
@@ -136,13 +131,12 @@ function scanString(i: number, canonical: boolean): number {
   const buf = b
   const end = lim
   for (;;) {
-    while (i < end && CLASS[buf[i]!] === 0) i++
+    while (i < end && STOP[buf[i]!] === 0) i++
     if (i >= end) return -1
     const c = b[i]!
     if (c === QUOTE) {
       strFlags = flags
       accFlags |= flags
-      escaped = (flags & ESC) !== 0
       return i + 1
     }
     if (c < 0x20) return -1 // JSON.parse refuses it: the general path reports the line
@@ -234,7 +228,7 @@ function scanObject(i: number, depth: number, canonical: boolean): number {
     if (b[i] !== QUOTE) return -1
     const ks = i + 1
     const ke = scanString(ks, true) - 1
-    if (ke < 0 || escaped || ke === ks) return -1
+    if (ke < 0 || lastEscaped() || ke === ks) return -1
     if (canonical) {
       let digits = true
       for (let k = ks; k < ke && digits; k++) digits = b[k]! >= 0x30 && b[k]! <= 0x39
@@ -288,7 +282,7 @@ function scanFields(i: number, table: Uint8Array[], base: number): number {
     const ks = i + 1
     const ke = scanString(ks, false) - 1
     // an escaped key could spell a wanted one (`"\u0069d"` is `id`): refused rather than decoded
-    if (ke < 0 || escaped || b[ke + 1] !== 0x3a) return -1
+    if (ke < 0 || lastEscaped() || b[ke + 1] !== 0x3a) return -1
     const k = keyIndex(ks, ke, table)
     const v = ke + 2
     let end: number
@@ -311,7 +305,6 @@ function scanFields(i: number, table: Uint8Array[], base: number): number {
       vs[f] = v
       ve[f] = end
       fl[f] = f === F.attributes ? attrFlags : strFlags
-      if (vkind === STR && escaped) kind[f] = -STR
     }
     i = end
     if (b[i] === COMMA) {
@@ -331,7 +324,7 @@ function scanAttributes(i: number): number {
     if (b[i] !== QUOTE) return -1
     const ks = i + 1
     const ke = scanString(ks, true) - 1
-    if (ke < 0 || escaped || ke === ks || b[ke + 1] !== 0x3a) return -1
+    if (ke < 0 || lastEscaped() || ke === ks || b[ke + 1] !== 0x3a) return -1
     let digits = true
     for (let k = ks; k < ke && digits; k++) digits = b[k]! >= 0x30 && b[k]! <= 0x39
     if (digits) return -1
@@ -342,7 +335,7 @@ function scanAttributes(i: number): number {
     const end = scanValue(v, 1, true)
     if (end < 0) return -1
     if (ke - ks === 4 && keyIndex(ks, ke, [TOOL]) === 0) {
-      kind[F.tool] = vkind === STR && escaped ? -STR : vkind
+      kind[F.tool] = vkind
       vs[F.tool] = v
       ve[F.tool] = end
       fl[F.tool] = strFlags
@@ -474,7 +467,7 @@ function putText(s: number, e: number, raw: boolean, flags: number): void {
 function putField(f: number): boolean {
   const k = kind[f]!
   if (k === 0 || k === NULL) return true
-  if (k === STR || k === -STR) putText(vs[f]! + 1, ve[f]! - 1, false, fl[f]!)
+  if (k === STR) putText(vs[f]! + 1, ve[f]! - 1, false, fl[f]!)
   else if (k === NUM) for (let i = vs[f]!; i < ve[f]!; i++) o[op++] = b[i]!
   else if (k === TRUE) putAscii('true')
   else if (k === FALSE) putAscii('false')
@@ -484,8 +477,7 @@ function putField(f: number): boolean {
 
 /** message and timestamp_desc: a value that is not a string is '' (the shape check makes it so). */
 function putTextOrEmpty(field: number): void {
-  const k = kind[field]!
-  if (k === STR || k === -STR) putText(vs[field]! + 1, ve[field]! - 1, false, fl[field]!)
+  if (kind[field] === STR) putText(vs[field]! + 1, ve[field]! - 1, false, fl[field]!)
 }
 const sep = (): void => {
   o[op++] = COMMA
@@ -522,9 +514,10 @@ export function directCsvRecord(line: Buffer, start: number, end: number, f: Dir
   if (b[start] !== 0x7b) return undefined
   if (scanFields(start, TOP, 0) !== end) return undefined
   // the shape parseEventLine checks, and what csvRecord needs as plain text
-  if (kind[F.id] !== STR && kind[F.id] !== -STR) return undefined
-  if (kind[F.datetime] !== STR || kind[F.event_type] !== STR || kind[F.timestamp] !== NUM) return undefined
-  if (kind[F.evidence] !== OBJ || (kind[F.member] !== STR && kind[F.member] !== -STR) || (kind[F.sha256] !== STR && kind[F.sha256] !== -STR)) return undefined
+  if (kind[F.id] !== STR) return undefined
+  // both are read as they stand, so with an escape (raw text other than the value) they are refused
+  if (kind[F.datetime] !== STR || kind[F.event_type] !== STR || kind[F.timestamp] !== NUM || (fl[F.datetime]! | fl[F.event_type]!) & ESC) return undefined
+  if (kind[F.evidence] !== OBJ || kind[F.member] !== STR || kind[F.sha256] !== STR) return undefined
   if (kind[F.attributes] !== 0 && kind[F.attributes] !== OBJ) return undefined
   const u = kind[F.unverified]!
   if (u !== 0 && u !== TRUE && u !== FALSE && u !== NULL) return undefined
@@ -570,7 +563,7 @@ export function directCsvRecord(line: Buffer, start: number, end: number, f: Dir
     ok = putField(p)
   }
   sep()
-  if (kind[F.tool] === STR || kind[F.tool] === -STR) putField(F.tool)
+  if (kind[F.tool] === STR) putField(F.tool)
   for (const p of TAIL) {
     sep()
     ok = ok && putField(p)
