@@ -226,9 +226,10 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
   // has it. A failed verification stops analyze and ends triage; the stages are recorded in order.
   const verifyRec = done('verify')
   const analyzeRec = done('analyze')
-  const stopAnalyze = new AbortController()
-  const onAbortAnalyze = (): void => stopAnalyze.abort(opts.signal?.reason)
-  opts.signal?.addEventListener('abort', onAbortAnalyze, {once: true})
+  // Stops the work running beside a stage that failed (and follows the caller's signal). Only a failure
+  // aborts it, and a failure ends triage, so one serves both overlapped parts below.
+  const stopBeside = new AbortController()
+  const besideSignal = opts.signal ? AbortSignal.any([opts.signal, stopBeside.signal]) : stopBeside.signal
   let verifying: Promise<VerifyReport> | undefined
   let analyzing: Promise<AnalyzeResult> | undefined
   try {
@@ -244,7 +245,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
         (r) => (r.status === 'verified' ? r : undefined),
         () => undefined,
       )
-      analyzing = analyze(archive, {out: caseDir, password, signal: stopAnalyze.signal, verified})
+      analyzing = analyze(archive, {out: caseDir, password, signal: besideSignal, verified})
       analyzing.catch(() => undefined) // awaited below, after the verification
     }
     if (verifying) {
@@ -264,11 +265,9 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
       await complete('analyze', analyzed.exitCode, [analyzed.files.events, analyzed.files.analysis])
     }
   } catch (e) {
-    stopAnalyze.abort(e)
+    stopBeside.abort(e)
     await analyzing?.catch(() => undefined)
     throw e
-  } finally {
-    opts.signal?.removeEventListener('abort', onAbortAnalyze)
   }
   checkAbort()
 
@@ -284,9 +283,6 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
   let timelineFile: string
   let reportFile: string
   let reportPdf: string | null = null
-  const stopTimeline = new AbortController()
-  const onAbort = (): void => stopTimeline.abort(opts.signal?.reason)
-  opts.signal?.addEventListener('abort', onAbort, {once: true})
   let timeline: Promise<TimelineResult> | undefined
   let report: Promise<ReportResult> | undefined
   try {
@@ -294,7 +290,7 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
     else opts.onStage?.('hunt', 3, 'start')
     if (!timelineRec) {
       opts.onStage?.('timeline', 4, 'start')
-      timeline = writeTimelineInWorker({caseDir, format: 'timesketch-csv', out: casePath(caseDir, 'timelineCsv')}, stopTimeline.signal)
+      timeline = writeTimelineInWorker({caseDir, format: 'timesketch-csv', out: casePath(caseDir, 'timelineCsv')}, besideSignal)
       // settled (and its error thrown) below; until then a rejection must not count as unhandled
       timeline.catch(() => undefined)
     }
@@ -329,12 +325,10 @@ export async function triage(opts: TriageOptions): Promise<TriageResult> {
   } catch (e) {
     // one of them failed: the others stop or finish before the error is thrown (the timeline's worker ends
     // and its .partial file is removed; a report in progress writes through its own .partial)
-    stopTimeline.abort(e)
+    stopBeside.abort(e)
     await timeline?.catch(() => undefined)
     await report?.catch(() => undefined)
     throw e
-  } finally {
-    opts.signal?.removeEventListener('abort', onAbort)
   }
   checkAbort()
 
