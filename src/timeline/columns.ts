@@ -1,6 +1,6 @@
 import {formatUnix100ns, isoToUnix100ns} from '../core/time.js'
 import type {NormalizedEvent} from '../events/types.js'
-import {oneLine, valueCell} from './csv.js'
+import {valueCell} from './csv.js'
 
 /**
  * Column profiles: how a NormalizedEvent becomes a timeline row. `csv` is ratchet's own layout (time,
@@ -66,15 +66,6 @@ export function micros(e: NormalizedEvent): number {
   return u === undefined ? e.timestamp : Number(u / 10n)
 }
 
-/**
- * One CSV cell per value, never spanning lines (see oneLine). Objects become compact JSON (then flattened).
- */
-export function flatCell(v: unknown): string | number | undefined {
-  if (v === undefined || v === null) return undefined
-  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v)
-  return oneLine(typeof v === 'string' ? v : typeof v === 'boolean' ? String(v) : JSON.stringify(v))
-}
-
 function baseFields(e: NormalizedEvent): Record<string, unknown> {
   const ev = e.evidence
   const tool = e.attributes?.tool
@@ -105,8 +96,8 @@ function baseFields(e: NormalizedEvent): Record<string, unknown> {
 }
 
 /**
- * One CSV record (LF-terminated) in `csvColumns` order: the cells of `flatCell` written as `csvLine` would,
- * built as one string cell by cell (this runs once per event, a million times on a large case: no row
+ * One CSV record (LF-terminated) in `csvColumns` order, each value through valueCell (one-line text,
+ * formula-safe, RFC 4180), built as one string cell by cell (this runs once per event, a million times on a large case: no row
  * array, no per-cell intermediate values, fields read by name rather than through a key list). `lineSafe`:
  * the event's line showed no value needs oneLine (see mayNeedOneLine in csv.ts).
  */

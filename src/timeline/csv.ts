@@ -13,7 +13,7 @@
 export type CsvCell = string | number | undefined
 
 // csv-stringify (record_delimiter 'unix') quotes on LF but not on a lone CR; the timeline never has either
-// (flatCell writes them as the two characters `\r`/`\n`), and the bytes stay the oracle's.
+// (oneLine writes them as the two characters `\r`/`\n`), and the bytes stay the oracle's.
 const NEEDS_QUOTES = /[",\n]/
 
 function formulaPrefix(first: string): boolean {
@@ -66,30 +66,16 @@ export const mayNeedOneLine = (jsonLine: string): boolean => MAY_NEED_ONE_LINE.t
 const MAY_NEED_ONE_LINE = /(?:^|[^\\])(?:\\\\)*\\[bfnru]|[\u007f\u0085\u2028\u2029]/
 
 /**
- * `cell(flatCell(v))` in one step for any JSON value (the timeline's per-cell hot path: no intermediate
- * value, and the quoting test needs no LF since oneLine leaves none): null/undefined → empty, a finite
- * number as a number, anything else as one-line text, formula-safe and RFC 4180-quoted. `lineSafe`: the
+ * The cell of any JSON value: null/undefined empty, a finite number as a number, anything else (an object as
+ * compact JSON) as one-line text (oneLine) through `cell`: formula-safe and RFC 4180-quoted. `lineSafe`: the
  * value is known to need no oneLine (see mayNeedOneLine).
  */
 export function valueCell(v: unknown, lineSafe = false): string {
   if (v === undefined || v === null) return ''
-  let text: string
-  if (typeof v === 'string') {
-    if (v === '') return ''
-    text = lineSafe ? v : oneLine(v)
-  } else if (typeof v === 'number') {
-    if (Number.isFinite(v)) return String(v)
-    text = String(v)
-  } else {
-    text = typeof v === 'boolean' ? String(v) : JSON.stringify(v)
-    if (!lineSafe) text = oneLine(text)
-  }
-  if (formulaPrefix(text[0]!)) text = `'${text}`
-  if (!QUOTE_OR_COMMA.test(text)) return text
-  return `"${text.includes('"') ? text.replaceAll('"', '""') : text}"`
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v)
+  const text = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v)
+  return cell(lineSafe ? text : oneLine(text))
 }
-
-const QUOTE_OR_COMMA = /[",]/
 
 /** One CSV record (cells joined by `,`, LF-terminated). */
 export function csvLine(cells: readonly CsvCell[]): string {

@@ -1,7 +1,7 @@
 import {stringify} from 'csv-stringify/sync'
 import {describe, expect, it} from 'vitest'
 import type {NormalizedEvent} from '../../src/events/types.js'
-import {csvColumns, csvRecord, flatCell, micros, timesketchDatetime} from '../../src/timeline/columns.js'
+import {csvColumns, csvRecord, micros, timesketchDatetime} from '../../src/timeline/columns.js'
 import {mayNeedOneLine, oneLine} from '../../src/timeline/csv.js'
 
 /**
@@ -9,6 +9,13 @@ import {mayNeedOneLine, oneLine} from '../../src/timeline/csv.js'
  * name, flattened to one line (flatCell), through csv-stringify with formula escaping. Events come from a
  * seeded generator of hostile values, including the wrong JSON types a damaged events.jsonl can hold.
  */
+/** A value as one cell's content, never spanning lines: objects as compact JSON, then oneLine. */
+function flatCell(v: unknown): string | number | undefined {
+  if (v === undefined || v === null) return undefined
+  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v)
+  return oneLine(typeof v === 'string' ? v : typeof v === 'boolean' ? String(v) : JSON.stringify(v))
+}
+
 function oracle(e: NormalizedEvent, f: 'csv' | 'timesketch-csv', lt?: string): string {
   const ev = e.evidence
   const tool = e.attributes?.tool
